@@ -1,0 +1,283 @@
+"""The curated YAML format: one pydantic model per kind of file in ``db/``.
+
+These models check shape and types (a string where a number belongs, a missing field, a
+misspelt key); ``validate.py`` checks meaning (references, CIs, percentages). The JSON Schema
+in ``schema/study.schema.json`` is generated from ``StudyFile`` so editors can check files as
+they are typed. Inside a study file, arms, populations, analyses and subgroups are referred to
+by short ``key``s; sources by their id in ``db/sources.yaml``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+Number = StrictFloat  # accepts an int too, stores a float; rejects strings
+
+StudyKind = Literal[
+    "randomized trial",
+    "single-arm trial",
+    "registry",
+    "retrospective cohort",
+    "ambispective cohort",
+    "planned trial",
+]
+Setting = Literal["early", "metastatic"]
+Line = Literal["first line", "first-line maintenance", "second line or later", "any"]
+SourceKind = Literal["article", "congress abstract", "review", "registry record"]
+ArmRole = Literal["experimental", "control", "cohort"]
+EndpointRole = Literal["primary", "secondary", "exploratory"]
+Assessor = Literal["BICR", "investigator"]
+Statistic = Literal["median", "rate", "proportion", "count", "mean", "probability"]
+Measure = Literal["HR", "OR", "RR", "difference"]
+POperator = Literal["<", "=", "<=", ">"]
+AeCategory = Literal[
+    "teae",
+    "treatment-related",
+    "serious",
+    "leading to discontinuation",
+    "leading to dose reduction",
+    "leading to interruption",
+    "adjudicated",
+]
+Grade = Literal["any", ">=3", "3-4", ">=4", "5", "<=2"]
+DrugClass = Literal[
+    "ADC",
+    "monoclonal antibody",
+    "TKI",
+    "CDK4/6 inhibitor",
+    "chemotherapy",
+    "endocrine therapy",
+    "placebo",
+    "other",
+]
+
+RATIO_MEASURES = ("HR", "OR", "RR")
+PERCENT_UNIT = "%"
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, so a misspelt field never vanishes silently."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Provenance(Strict):
+    source_id: StrictStr = Field(description="Id of the source in db/sources.yaml the value was read from")
+    locator: StrictStr = Field(min_length=1, description='Where in the source, e.g. "Table 1", "text, PATINA section"')
+    cites: StrictStr | None = Field(None, description="Id of the primary publication the source cites for it")
+    quote: StrictStr | None = Field(None, description="The sentence or table row, verbatim")
+
+
+class Analysis(Provenance):
+    key: StrictStr
+    label: StrictStr = Field(description="primary, interim, final, end-of-study, ...")
+    data_cutoff: StrictStr | None = None
+    median_follow_up_months: Number | None = None
+    notes: StrictStr | None = None
+
+
+class Population(Provenance):
+    key: StrictStr
+    label: StrictStr
+    n: StrictInt | None = None
+    definition: StrictStr | None = None
+    enrolled: StrictBool = Field(False, description="True for the population whose n is the study's enrolment")
+    notes: StrictStr | None = None
+
+
+class Arm(Provenance):
+    key: StrictStr
+    label: StrictStr
+    role: ArmRole
+    regimen: StrictStr | None = None
+    drugs: list[StrictStr] = Field(default_factory=list, description="Drug ids from db/vocabulary/drugs.yaml")
+    n_randomized: StrictInt | None = None
+    n_treated: StrictInt | None = None
+    notes: StrictStr | None = None
+
+
+class Subgroup(Provenance):
+    key: StrictStr
+    category: StrictStr = Field(description="hormone receptor status, disease presentation, ...")
+    level: StrictStr
+    n: StrictInt | None = None
+    notes: StrictStr | None = None
+
+
+class StudyEndpoint(Provenance):
+    endpoint: StrictStr
+    role: EndpointRole
+    assessor: Assessor | None = None
+    definition: StrictStr | None = None
+    notes: StrictStr | None = None
+
+
+class ArmResult(Provenance):
+    endpoint: StrictStr
+    arm: StrictStr
+    statistic: Statistic
+    value: Number | None = None
+    unit: StrictStr | None = Field(None, description='"months", "%", "patients", ...')
+    category: StrictStr | None = Field(None, description="For breakdowns: attrition reason, regimen, ...")
+    analysis: StrictStr | None = None
+    population: StrictStr | None = None
+    subgroup: StrictStr | None = None
+    ci_low: Number | None = None
+    ci_high: Number | None = None
+    ci_level: Number | None = None
+    timepoint_months: Number | None = None
+    n: StrictInt | None = None
+    denominator: StrictInt | None = None
+    not_reached: StrictBool = False
+    not_estimable: StrictBool = False
+    notes: StrictStr | None = None
+
+
+class Comparison(Provenance):
+    endpoint: StrictStr
+    measure: Measure
+    experimental: StrictStr = Field(description="Arm key")
+    control: StrictStr = Field(description="Arm key")
+    estimate: Number
+    ci_low: Number | None = None
+    ci_high: Number | None = None
+    ci_level: Number | None = 95
+    p_value: Number | None = None
+    p_operator: POperator | None = None
+    analysis: StrictStr | None = None
+    population: StrictStr | None = None
+    subgroup: StrictStr | None = None
+    method: StrictStr | None = None
+    notes: StrictStr | None = None
+
+
+class AdverseEvent(Provenance):
+    arm: StrictStr
+    term: StrictStr
+    category: AeCategory
+    grade: Grade
+    n: StrictInt | None = None
+    pct: Number | None = None
+    n_at_risk: StrictInt | None = None
+    population: StrictStr | None = None
+    notes: StrictStr | None = None
+
+
+class Characteristic(Provenance):
+    name: StrictStr
+    statistic: Statistic
+    value: Number | None = None
+    value_text: StrictStr | None = None
+    unit: StrictStr | None = None
+    category: StrictStr | None = None
+    population: StrictStr | None = None
+    arm: StrictStr | None = None
+    subgroup: StrictStr | None = None
+    n: StrictInt | None = None
+    denominator: StrictInt | None = None
+    notes: StrictStr | None = None
+
+
+class StudyFile(Strict):
+    """One study: ``db/studies/<id>.yaml``."""
+
+    id: StrictStr = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    acronym: StrictStr
+    title: StrictStr
+    kind: StudyKind
+    phase: StrictStr | None = None
+    setting: Setting
+    line: Line | None = None
+    design: StrictStr | None = None
+    registry_id: StrictStr | None = None
+    sponsor: StrictStr | None = None
+    countries: list[StrictStr] = Field(default_factory=list)
+    period_start: StrictStr | None = None
+    period_end: StrictStr | None = None
+    status: StrictStr | None = None
+    summary: StrictStr | None = None
+    role_in_review: StrictStr | None = None
+    notes: StrictStr | None = Field(None, description="Curator notes: discrepancies, ambiguities")
+    references: list[StrictStr] = Field(default_factory=list, description="Source ids describing the study")
+    analyses: list[Analysis] = Field(default_factory=list)
+    populations: list[Population] = Field(default_factory=list)
+    arms: list[Arm] = Field(default_factory=list)
+    subgroups: list[Subgroup] = Field(default_factory=list)
+    endpoints: list[StudyEndpoint] = Field(default_factory=list)
+    results: list[ArmResult] = Field(default_factory=list)
+    comparisons: list[Comparison] = Field(default_factory=list)
+    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    characteristics: list[Characteristic] = Field(default_factory=list)
+
+
+class Source(Strict):
+    id: StrictStr = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    kind: SourceKind
+    citation: StrictStr
+    year: StrictInt | None = None
+    doi: StrictStr | None = None
+    pmid: StrictStr | None = None
+    url: StrictStr | None = None
+    text: StrictStr | None = Field(None, description="Path of the full text, relative to the sources folder")
+    notes: StrictStr | None = None
+
+
+class SourcesFile(Strict):
+    sources: list[Source]
+
+
+class EndpointTerm(Strict):
+    code: StrictStr
+    label: StrictStr
+    definition: StrictStr
+
+
+class EndpointsFile(Strict):
+    endpoints: list[EndpointTerm]
+
+
+class DrugTerm(Strict):
+    id: StrictStr = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    name: StrictStr
+    drug_class: DrugClass = Field(alias="class")
+    synonyms: list[StrictStr] = Field(default_factory=list)
+
+
+class DrugsFile(Strict):
+    drugs: list[DrugTerm]
+
+
+class AeTermEntry(Strict):
+    term: StrictStr = Field(pattern=r"^[^A-Z]+$")
+    label: StrictStr
+    group: StrictStr | None = None
+
+
+class AeTermsFile(Strict):
+    terms: list[AeTermEntry]
+
+
+class ReleaseEntry(Strict):
+    version: StrictStr = Field(pattern=r"^\d{4}\.\d{2}(\.\d+)?$")
+    date: StrictStr
+    studies: StrictInt
+    results: StrictInt
+    comparisons: StrictInt
+    adverse_events: StrictInt
+    notes: StrictStr | None = None
+
+
+class ReleasesFile(Strict):
+    releases: list[ReleaseEntry] = Field(default_factory=list)
+
+
+class ExceptionEntry(Strict):
+    number: StrictStr
+    reason: StrictStr
+    context: StrictStr | None = None
+
+
+class CoverageExceptionsFile(Strict):
+    exceptions: list[ExceptionEntry] = Field(default_factory=list)

@@ -1,0 +1,178 @@
+"""Build the SQLite database from the curated corpus, all or nothing.
+
+Everything is validated first; the database is then written to a temporary file beside the
+target and renamed over it only when complete, so a failed load leaves the previous database
+byte for byte as it was. Ids are assigned in file order: the same corpus always gives the
+same ``sqlite3 .dump``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+
+from . import curated, models
+from .db import VIEWS_SQL, sqlite_engine
+from .validate import Corpus, Report, validate
+
+Rows = dict[Table, list[dict[str, Any]]]
+
+
+class LoadError(Exception):
+    """The corpus has errors; nothing was written."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"{len(report.errors)} error(s) in the curated data")
+        self.report = report
+
+
+@dataclass
+class LoadResult:
+    report: Report
+    path: Path
+    counts: dict[str, int]
+
+
+def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None) -> LoadResult:
+    """Validate ``sources`` and (re)build ``db_path`` from them atomically."""
+    report = validate(sources)
+    if report.errors:
+        raise LoadError(report)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        rows = corpus_rows(report.corpus, on_study)
+        write_database(rows, tmp)
+        os.replace(tmp, db_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
+    return LoadResult(report, db_path, counts)
+
+
+def write_database(rows: Rows, path: Path) -> None:
+    """Create the tables and views in a new SQLite file and insert ``rows``."""
+    engine = sqlite_engine(path)
+    try:
+        SQLModel.metadata.create_all(engine)
+        with engine.begin() as conn:
+            for table in SQLModel.metadata.sorted_tables:
+                if rows.get(table):
+                    conn.execute(table.insert(), rows[table])
+            conn.connection.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
+    finally:
+        engine.dispose()
+
+
+def _provenance(record: curated.Provenance) -> dict[str, Any]:
+    return {"source_id": record.source_id, "locator": record.locator, "cites": record.cites,
+            "quote": record.quote}
+
+
+def _fields(record: Any, *names: str) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in names}
+
+
+class _Ids:
+    """Sequential integer ids per table, so that ids depend only on file order."""
+
+    def __init__(self) -> None:
+        self._next: dict[str, int] = {}
+
+    def __call__(self, table: str) -> int:
+        self._next[table] = self._next.get(table, 0) + 1
+        return self._next[table]
+
+
+def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> Rows:
+    """Translate the validated corpus into rows, table by table, in a fixed order."""
+    rows: Rows = {table: [] for table in SQLModel.metadata.sorted_tables}
+
+    def add(model: type[SQLModel], **values: Any) -> None:
+        rows[model.__table__].append(values)  # type: ignore[attr-defined]
+
+    for s in corpus.sources:
+        add(models.Source, **_fields(s, "id", "kind", "citation", "year", "doi", "pmid", "url", "notes"))
+    for e in corpus.endpoints:
+        add(models.Endpoint, **_fields(e, "code", "label", "definition"))
+    for d in corpus.drugs:
+        add(models.Drug, id=d.id, name=d.name, drug_class=d.drug_class,
+            synonyms="; ".join(d.synonyms) or None)
+    for t in corpus.ae_terms:
+        add(models.AeTerm, **_fields(t, "term", "label", "group"))
+    for r in corpus.releases:
+        add(models.Release, **_fields(r, "version", "date", "studies", "results", "comparisons",
+                                      "adverse_events", "notes"))
+
+    ids = _Ids()
+    for entry in sorted(corpus.studies, key=lambda e: e.study.id):
+        study = entry.study
+        if on_study:
+            on_study(study.id)
+        add(models.Study, **_fields(study, "id", "acronym", "title", "kind", "phase", "setting", "line",
+                                    "design", "registry_id", "sponsor", "period_start", "period_end",
+                                    "status", "summary", "role_in_review", "notes"),
+            countries="; ".join(study.countries) or None)
+        for position, source_id in enumerate(study.references):
+            add(models.StudySource, study_id=study.id, source_id=source_id, position=position)
+        key_ids: dict[str, dict[str, int]] = {}
+        for section, model, names in (
+            ("analyses", models.Analysis, ("key", "label", "data_cutoff", "median_follow_up_months", "notes")),
+            ("populations", models.Population, ("key", "label", "n", "definition", "enrolled", "notes")),
+            ("arms", models.Arm, ("key", "label", "role", "regimen", "n_randomized", "n_treated", "notes")),
+            ("subgroups", models.Subgroup, ("key", "category", "level", "n", "notes")),
+        ):
+            key_ids[section] = {}
+            for record in getattr(study, section):
+                row_id = ids(model.__tablename__)
+                key_ids[section][record.key] = row_id
+                add(model, id=row_id, study_id=study.id, **_fields(record, *names), **_provenance(record))
+        arm_ids = key_ids["arms"]
+        for arm in study.arms:
+            for position, drug in enumerate(arm.drugs):
+                add(models.Intervention, arm_id=arm_ids[arm.key], drug_id=drug, position=position)
+
+        def links(record: Any) -> dict[str, int | None]:
+            """Resolve a record's analysis / population / subgroup keys to row ids."""
+            out: dict[str, int | None] = {}
+            for attr, section in (("analysis", "analyses"), ("population", "populations"),
+                                  ("subgroup", "subgroups")):
+                if hasattr(record, attr):
+                    key = getattr(record, attr)
+                    out[f"{attr}_id"] = key_ids[section][key] if key is not None else None
+            return out
+
+        for e in study.endpoints:
+            add(models.StudyEndpoint, id=ids("study_endpoint"), study_id=study.id,
+                **_fields(e, "endpoint", "role", "assessor", "definition", "notes"), **_provenance(e))
+        for r in study.results:
+            add(models.ArmResult, id=ids("arm_result"), study_id=study.id, arm_id=arm_ids[r.arm],
+                **links(r), **_fields(r, "endpoint", "category", "statistic", "value", "unit", "ci_low",
+                                      "ci_high", "ci_level", "timepoint_months", "n", "denominator",
+                                      "not_reached", "not_estimable", "notes"), **_provenance(r))
+        for c in study.comparisons:
+            add(models.Comparison, id=ids("comparison"), study_id=study.id,
+                experimental_arm_id=arm_ids[c.experimental], control_arm_id=arm_ids[c.control],
+                **links(c), **_fields(c, "endpoint", "measure", "estimate", "ci_low", "ci_high",
+                                      "ci_level", "p_value", "p_operator", "method", "notes"),
+                **_provenance(c))
+        for a in study.adverse_events:
+            add(models.AdverseEvent, id=ids("adverse_event"), study_id=study.id, arm_id=arm_ids[a.arm],
+                **links(a), **_fields(a, "term", "category", "grade", "n", "pct", "n_at_risk", "notes"),
+                **_provenance(a))
+        for ch in study.characteristics:
+            add(models.Characteristic, id=ids("characteristic"), study_id=study.id,
+                arm_id=arm_ids[ch.arm] if ch.arm else None, **links(ch),
+                **_fields(ch, "name", "category", "statistic", "value", "value_text", "unit", "n",
+                          "denominator", "notes"), **_provenance(ch))
+    return rows

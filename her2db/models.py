@@ -1,0 +1,251 @@
+"""The normalized tables of the database (SQLModel).
+
+The curated YAML (see ``curated.py``) is the source of truth; these tables are what a load
+builds from it. Integer ids are assigned by the loader in file order, so the same sources
+always give the same database. Every row that holds a number carries its provenance:
+``source_id`` (where the curator read it), ``locator`` (where in that source), optionally
+``cites`` (the primary publication the source cites) and a verbatim ``quote``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Source(SQLModel, table=True):
+    """A publication or registry record that numbers are read from or cited to."""
+
+    id: str = Field(primary_key=True)
+    kind: str
+    citation: str
+    year: int | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    url: str | None = None
+    notes: str | None = None
+
+
+class Endpoint(SQLModel, table=True):
+    """Endpoint vocabulary (``db/vocabulary/endpoints.yaml``)."""
+
+    code: str = Field(primary_key=True)
+    label: str
+    definition: str
+
+
+class Drug(SQLModel, table=True):
+    """Drug vocabulary (``db/vocabulary/drugs.yaml``); synonyms are ``; ``-separated."""
+
+    id: str = Field(primary_key=True)
+    name: str
+    drug_class: str
+    synonyms: str | None = None
+
+
+class AeTerm(SQLModel, table=True):
+    """Adverse-event term vocabulary (``db/vocabulary/ae_terms.yaml``), lower case."""
+
+    __tablename__ = "ae_term"
+    term: str = Field(primary_key=True)
+    label: str
+    group: str | None = None
+
+
+class Study(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    acronym: str
+    title: str
+    kind: str
+    phase: str | None = None
+    setting: str
+    line: str | None = None
+    design: str | None = None
+    registry_id: str | None = None
+    sponsor: str | None = None
+    countries: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    status: str | None = None
+    summary: str | None = None
+    role_in_review: str | None = None
+    notes: str | None = None
+
+
+class StudySource(SQLModel, table=True):
+    """The publications that describe a study (its reference list)."""
+
+    __tablename__ = "study_source"
+    study_id: str = Field(foreign_key="study.id", primary_key=True)
+    source_id: str = Field(foreign_key="source.id", primary_key=True)
+    position: int
+
+
+class Provenance(SQLModel):
+    """Columns shared by every curated row: where its content was read."""
+
+    source_id: str = Field(foreign_key="source.id", index=True)
+    locator: str
+    cites: str | None = Field(default=None, foreign_key="source.id")
+    quote: str | None = None
+
+
+class Analysis(Provenance, table=True):
+    __table_args__ = (UniqueConstraint("study_id", "key"),)
+    id: int = Field(primary_key=True)
+    study_id: str = Field(foreign_key="study.id", index=True)
+    key: str
+    label: str
+    data_cutoff: str | None = None
+    median_follow_up_months: float | None = None
+    notes: str | None = None
+
+
+class Population(Provenance, table=True):
+    __table_args__ = (UniqueConstraint("study_id", "key"),)
+    id: int = Field(primary_key=True)
+    study_id: str = Field(foreign_key="study.id", index=True)
+    key: str
+    label: str
+    n: int | None = None
+    definition: str | None = None
+    enrolled: bool = False
+    notes: str | None = None
+
+
+class Arm(Provenance, table=True):
+    __table_args__ = (UniqueConstraint("study_id", "key"),)
+    id: int = Field(primary_key=True)
+    study_id: str = Field(foreign_key="study.id", index=True)
+    key: str
+    label: str
+    role: str
+    regimen: str | None = None
+    n_randomized: int | None = None
+    n_treated: int | None = None
+    notes: str | None = None
+
+
+class Intervention(SQLModel, table=True):
+    arm_id: int = Field(foreign_key="arm.id", primary_key=True)
+    drug_id: str = Field(foreign_key="drug.id", primary_key=True, index=True)
+    position: int
+
+
+class Subgroup(Provenance, table=True):
+    __table_args__ = (UniqueConstraint("study_id", "key"),)
+    id: int = Field(primary_key=True)
+    study_id: str = Field(foreign_key="study.id", index=True)
+    key: str
+    category: str
+    level: str
+    n: int | None = None
+    notes: str | None = None
+
+
+class StudyEndpoint(Provenance, table=True):
+    __tablename__ = "study_endpoint"
+    id: int = Field(primary_key=True)
+    study_id: str = Field(foreign_key="study.id", index=True)
+    endpoint: str = Field(foreign_key="endpoint.code")
+    role: str
+    assessor: str | None = None
+    definition: str | None = None
+    notes: str | None = None
+
+
+class ArmResult(Provenance, table=True):
+    """One value for one arm or cohort: a median, a rate, a share, a count."""
+
+    __tablename__ = "arm_result"
+    __table_args__ = (Index("ix_arm_result_study_endpoint", "study_id", "endpoint"),)
+    id: int = Field(primary_key=True)
+    study_id: str = Field(foreign_key="study.id")
+    arm_id: int = Field(foreign_key="arm.id", index=True)
+    analysis_id: int | None = Field(default=None, foreign_key="analysis.id")
+    population_id: int | None = Field(default=None, foreign_key="population.id")
+    subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
+    endpoint: str = Field(foreign_key="endpoint.code")
+    category: str | None = None
+    statistic: str
+    value: float | None = None
+    unit: str | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_level: float | None = None
+    timepoint_months: float | None = None
+    n: int | None = None
+    denominator: int | None = None
+    not_reached: bool = False
+    not_estimable: bool = False
+    notes: str | None = None
+
+
+class Comparison(Provenance, table=True):
+    """An effect between two arms (HR, OR, RR, difference), overall or in a subgroup."""
+
+    __table_args__ = (Index("ix_comparison_study_endpoint", "study_id", "endpoint"),)
+    id: int = Field(primary_key=True)
+    study_id: str = Field(foreign_key="study.id")
+    analysis_id: int | None = Field(default=None, foreign_key="analysis.id")
+    population_id: int | None = Field(default=None, foreign_key="population.id")
+    subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
+    endpoint: str = Field(foreign_key="endpoint.code")
+    measure: str
+    experimental_arm_id: int = Field(foreign_key="arm.id")
+    control_arm_id: int = Field(foreign_key="arm.id")
+    estimate: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_level: float | None = None
+    p_value: float | None = None
+    p_operator: str | None = None
+    method: str | None = None
+    notes: str | None = None
+
+
+class AdverseEvent(Provenance, table=True):
+    __tablename__ = "adverse_event"
+    __table_args__ = (Index("ix_adverse_event_study_term", "study_id", "term"),)
+    id: int = Field(primary_key=True)
+    study_id: str = Field(foreign_key="study.id")
+    arm_id: int = Field(foreign_key="arm.id", index=True)
+    population_id: int | None = Field(default=None, foreign_key="population.id")
+    term: str = Field(foreign_key="ae_term.term")
+    category: str
+    grade: str
+    n: int | None = None
+    pct: float | None = None
+    n_at_risk: int | None = None
+    notes: str | None = None
+
+
+class Characteristic(Provenance, table=True):
+    """A baseline or cohort descriptor (median age, share with de novo disease, ...)."""
+
+    id: int = Field(primary_key=True)
+    study_id: str = Field(foreign_key="study.id", index=True)
+    population_id: int | None = Field(default=None, foreign_key="population.id")
+    arm_id: int | None = Field(default=None, foreign_key="arm.id")
+    subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
+    name: str
+    category: str | None = None
+    statistic: str
+    value: float | None = None
+    value_text: str | None = None
+    unit: str | None = None
+    n: int | None = None
+    denominator: int | None = None
+    notes: str | None = None
+
+
+class Release(SQLModel, table=True):
+    """A published data release (``YYYY.MM``), read from ``db/releases.yaml``."""
+
+    version: str = Field(primary_key=True)
+    date: str
+    studies: int
+    results: int
+    comparisons: int
+    adverse_events: int
+    notes: str | None = None

@@ -1,0 +1,404 @@
+"""Read the curated corpus in ``db/`` and report every problem in it, not only the first.
+
+Two passes: ``read_corpus`` parses each file and checks its shape against the models of
+``curated.py``; ``check`` then checks meaning across files (references, duplicate keys, CIs,
+percentages, denominators). Errors stop a load; warnings are listed for the curator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import curated
+from .files import Document, PathKey, YamlFileError, read_document
+
+Severity = Literal["error", "warning"]
+M = TypeVar("M", bound=BaseModel)
+
+SOURCES_FILE = "sources.yaml"
+ENDPOINTS_FILE = "vocabulary/endpoints.yaml"
+DRUGS_FILE = "vocabulary/drugs.yaml"
+AE_TERMS_FILE = "vocabulary/ae_terms.yaml"
+RELEASES_FILE = "releases.yaml"
+EXCEPTIONS_FILE = "coverage-exceptions.yaml"
+STUDIES_DIR = "studies"
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Severity
+    file: str
+    line: int | None
+    path: str
+    message: str
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        text = f"{where}: {self.severity}: "
+        if self.path:
+            text += f"{self.path}: "
+        text += self.message
+        if self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+
+@dataclass
+class StudyDoc:
+    document: Document
+    study: curated.StudyFile
+
+
+@dataclass
+class Corpus:
+    """Everything in ``db/`` that parsed; files that did not are absent (and reported)."""
+
+    root: Path
+    sources: list[curated.Source] = field(default_factory=list)
+    endpoints: list[curated.EndpointTerm] = field(default_factory=list)
+    drugs: list[curated.DrugTerm] = field(default_factory=list)
+    ae_terms: list[curated.AeTermEntry] = field(default_factory=list)
+    studies: list[StudyDoc] = field(default_factory=list)
+    releases: list[curated.ReleaseEntry] = field(default_factory=list)
+    exceptions: list[curated.ExceptionEntry] = field(default_factory=list)
+    documents: dict[str, Document] = field(default_factory=dict)
+
+    def study_files(self) -> list[Path]:
+        return sorted((self.root / STUDIES_DIR).glob("*.yaml"))
+
+
+@dataclass
+class Report:
+    corpus: Corpus
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def record_path(prefix: str, loc: Iterable[PathKey]) -> str:
+    """``destiny-breast09 › results[12] › ci_high`` from ("results", 12, "ci_high")."""
+    parts = [prefix] if prefix else []
+    for key in loc:
+        if isinstance(key, int) and parts:
+            parts[-1] += f"[{key}]"
+        else:
+            parts.append(str(key))
+    return " › ".join(parts)
+
+
+_EXPECTED_BY_TYPE = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping of fields",
+    "model_type": "a mapping of fields",
+    "model_attributes_type": "a mapping of fields",
+    "missing": "the field to be present",
+}
+
+
+def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) -> list[Problem]:
+    """Turn pydantic's errors into one readable problem per place in the file."""
+    problems: list[Problem] = []
+    seen: set[tuple[PathKey, ...]] = set()
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if loc in seen:
+            continue
+        seen.add(loc)
+        kind = err["type"]
+        given = err.get("input")
+        if kind == "missing":
+            message = f"required field '{loc[-1]}' is missing"
+            expected = None
+        elif kind == "extra_forbidden":
+            message = f"unknown field '{loc[-1]}'"
+            expected = "only the fields of the format (see schema/study.schema.json)"
+        else:
+            shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+            message = f"{err['msg'].lower()}, got {shown}"
+            expected = _EXPECTED_BY_TYPE.get(kind)
+        problems.append(
+            Problem("error", rel, doc.line(loc), record_path(prefix, loc), message, expected)
+        )
+    return problems
+
+
+def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus: Corpus,
+           prefix: str = "", required: bool = True) -> M | None:
+    path = root / rel
+    if not path.exists():
+        if required:
+            problems.append(Problem("error", rel, None, "", "file is missing"))
+        return None
+    try:
+        doc = read_document(path)
+    except YamlFileError as exc:
+        problems.append(Problem("error", rel, exc.line, prefix, exc.message))
+        return None
+    corpus.documents[rel] = doc
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(_shape_problems(doc, exc, prefix or Path(rel).stem, rel))
+        return None
+
+
+def read_corpus(root: Path) -> tuple[Corpus, list[Problem]]:
+    """Parse every file of the corpus under ``root``; shape problems are returned, not raised."""
+    corpus = Corpus(root=root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(Problem("error", str(root), None, "", "sources folder does not exist"))
+        return corpus, problems
+    if (parsed := _parse(root, SOURCES_FILE, curated.SourcesFile, problems, corpus)) is not None:
+        corpus.sources = parsed.sources
+    if (parsed := _parse(root, ENDPOINTS_FILE, curated.EndpointsFile, problems, corpus)) is not None:
+        corpus.endpoints = parsed.endpoints
+    if (parsed := _parse(root, DRUGS_FILE, curated.DrugsFile, problems, corpus)) is not None:
+        corpus.drugs = parsed.drugs
+    if (parsed := _parse(root, AE_TERMS_FILE, curated.AeTermsFile, problems, corpus)) is not None:
+        corpus.ae_terms = parsed.terms
+    if (parsed := _parse(root, RELEASES_FILE, curated.ReleasesFile, problems, corpus, required=False)):
+        corpus.releases = parsed.releases
+    if (parsed := _parse(root, EXCEPTIONS_FILE, curated.CoverageExceptionsFile, problems, corpus,
+                         required=False)):
+        corpus.exceptions = parsed.exceptions
+    for path in corpus.study_files():
+        rel = f"{STUDIES_DIR}/{path.name}"
+        study = _parse(root, rel, curated.StudyFile, problems, corpus, prefix=path.stem)
+        if study is not None:
+            corpus.studies.append(StudyDoc(corpus.documents[rel], study))
+    return corpus, problems
+
+
+def validate(root: Path) -> Report:
+    """Read and check the corpus under ``root``."""
+    corpus, problems = read_corpus(root)
+    problems.extend(check(corpus))
+    return Report(corpus, problems)
+
+
+# --- checks of meaning -------------------------------------------------------------------
+
+
+class _Reporter:
+    """Collects problems for one file, resolving record paths to lines."""
+
+    def __init__(self, rel: str, doc: Document | None, prefix: str) -> None:
+        self.rel, self.doc, self.prefix = rel, doc, prefix
+        self.problems: list[Problem] = []
+
+    def __call__(self, severity: Severity, loc: tuple[PathKey, ...], message: str,
+                 expected: str | None = None) -> None:
+        line = self.doc.line(loc) if self.doc else None
+        self.problems.append(
+            Problem(severity, self.rel, line, record_path(self.prefix, loc), message, expected)
+        )
+
+
+def _duplicates(values: Iterable[str]) -> set[str]:
+    return {value for value, count in Counter(values).items() if count > 1}
+
+
+def _check_unique(report: _Reporter, items: list[Any], attr: str, section: str, what: str) -> None:
+    dupes = _duplicates(getattr(item, attr) for item in items)
+    for i, item in enumerate(items):
+        if getattr(item, attr) in dupes:
+            report("error", (section, i, attr), f"duplicate {what} '{getattr(item, attr)}'",
+                   f"each {what} once")
+
+
+def check(corpus: Corpus) -> list[Problem]:
+    """Cross-file checks: identities, references, numbers."""
+    problems: list[Problem] = []
+    for rel, section, attr, what, items in (
+        (SOURCES_FILE, "sources", "id", "source id", corpus.sources),
+        (ENDPOINTS_FILE, "endpoints", "code", "endpoint code", corpus.endpoints),
+        (DRUGS_FILE, "drugs", "id", "drug id", corpus.drugs),
+        (AE_TERMS_FILE, "terms", "term", "adverse-event term", corpus.ae_terms),
+        (RELEASES_FILE, "releases", "version", "release version", corpus.releases),
+    ):
+        report = _Reporter(rel, corpus.documents.get(rel), Path(rel).stem)
+        _check_unique(report, items, attr, section, what)
+        problems.extend(report.problems)
+
+    seen_ids: dict[str, str] = {}
+    for entry in corpus.studies:
+        rel = str(entry.document.path.relative_to(corpus.root))
+        report = _Reporter(rel, entry.document, entry.study.id)
+        study = entry.study
+        stem = entry.document.path.stem
+        if study.id != stem:
+            report("error", ("id",), f"study id '{study.id}' does not match the file name '{stem}.yaml'",
+                   f"id: {stem}, or the file renamed to {study.id}.yaml")
+        if study.id in seen_ids:
+            report("error", ("id",), f"duplicate study id '{study.id}', also in {seen_ids[study.id]}",
+                   "each study id in one file")
+        seen_ids.setdefault(study.id, rel)
+        _check_study(corpus, study, report)
+        problems.extend(report.problems)
+    return problems
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 0
+    return len(text.split(".")[1].rstrip("0"))
+
+
+def _pct_agrees(pct: float, n: int, denominator: int) -> bool:
+    """Does ``pct`` equal n/denominator once rounded as it was reported?"""
+    if denominator == 0:
+        return False
+    tolerance = 0.5 * 10 ** -_decimals(pct) + 1e-9
+    return math.isclose(pct, 100 * n / denominator, abs_tol=tolerance)
+
+
+def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) -> None:
+    source_ids = {s.id for s in corpus.sources}
+    endpoint_codes = {e.code for e in corpus.endpoints}
+    drug_ids = {d.id for d in corpus.drugs}
+    terms = {t.term for t in corpus.ae_terms}
+    keys: dict[str, set[str]] = {}
+    for section, what in (("analyses", "analysis key"), ("populations", "population key"),
+                          ("arms", "arm key"), ("subgroups", "subgroup key")):
+        items = getattr(study, section)
+        _check_unique(report, items, "key", section, what)
+        keys[section] = {item.key for item in items}
+
+    def ref(loc: tuple[PathKey, ...], value: str | None, known: set[str], what: str,
+            where: str) -> None:
+        if value is not None and value not in known:
+            shown = ", ".join(sorted(known)) if known and len(known) <= 12 else where
+            report("error", loc, f"unknown {what} '{value}'", f"one of: {shown}" if known else where)
+
+    for i, source_id in enumerate(study.references):
+        ref(("references", i), source_id, source_ids, "source", f"an id in {SOURCES_FILE}")
+    for section, record_index, record in _records(study):
+        loc = (section, record_index)
+        ref(loc + ("source_id",), record.source_id, source_ids, "source", f"an id in {SOURCES_FILE}")
+        ref(loc + ("cites",), record.cites, source_ids, "source", f"an id in {SOURCES_FILE}")
+        for attr, section_keys, what in (("arm", "arms", "arm"), ("analysis", "analyses", "analysis"),
+                                         ("population", "populations", "population"),
+                                         ("subgroup", "subgroups", "subgroup"),
+                                         ("experimental", "arms", "arm"), ("control", "arms", "arm")):
+            if hasattr(record, attr):
+                ref(loc + (attr,), getattr(record, attr), keys[section_keys], what,
+                    f"a key under {section_keys}:")
+        if hasattr(record, "endpoint"):
+            ref(loc + ("endpoint",), record.endpoint, endpoint_codes, "endpoint",
+                f"a code in {ENDPOINTS_FILE}")
+    for i, arm in enumerate(study.arms):
+        for j, drug in enumerate(arm.drugs):
+            ref(("arms", i, "drugs", j), drug, drug_ids, "drug", f"an id in {DRUGS_FILE}")
+        if arm.n_randomized is not None and arm.n_treated is not None and arm.n_treated > arm.n_randomized:
+            report("warning", ("arms", i, "n_treated"),
+                   f"n_treated {arm.n_treated} is larger than n_randomized {arm.n_randomized}")
+    for i, ae in enumerate(study.adverse_events):
+        ref(("adverse_events", i, "term"), ae.term, terms, "adverse-event term", f"a term in {AE_TERMS_FILE}")
+        _check_share(report, ("adverse_events", i), ae.pct, ae.n, ae.n_at_risk, "pct", "n_at_risk")
+    for i, result in enumerate(study.results):
+        loc = ("results", i)
+        if result.value is None and not (result.not_reached or result.not_estimable):
+            report("error", loc + ("value",), "no value and neither not_reached nor not_estimable",
+                   "a value, or not_reached: true / not_estimable: true")
+        _check_interval(report, loc, result.value, result.ci_low, result.ci_high, "value")
+        pct = result.value if result.unit == curated.PERCENT_UNIT else None
+        _check_share(report, loc, pct, result.n, result.denominator, "value", "denominator")
+    for i, item in enumerate(study.characteristics):
+        pct = item.value if item.unit == curated.PERCENT_UNIT else None
+        _check_share(report, ("characteristics", i), pct, item.n, item.denominator, "value", "denominator")
+    for i, comp in enumerate(study.comparisons):
+        _check_comparison(report, ("comparisons", i), comp)
+
+
+def _records(study: curated.StudyFile) -> Iterator[tuple[str, int, curated.Provenance]]:
+    for section in ("analyses", "populations", "arms", "subgroups", "endpoints", "results",
+                    "comparisons", "adverse_events", "characteristics"):
+        for i, record in enumerate(getattr(study, section)):
+            yield section, i, record
+
+
+def _check_interval(report: _Reporter, loc: tuple[PathKey, ...], value: float | None,
+                    low: float | None, high: float | None, value_name: str) -> None:
+    if (low is None) != (high is None):
+        report("error", loc + ("ci_low" if low is None else "ci_high",), "only one CI bound given",
+               "both ci_low and ci_high, or neither")
+        return
+    if low is None or high is None:
+        return
+    if low > high:
+        report("error", loc + ("ci_low",), f"ci_low {low:g} is above ci_high {high:g}", "ci_low ≤ ci_high")
+    elif value is not None and not low <= value <= high:
+        report("error", loc + ("ci_high" if value > high else "ci_low",),
+               f"CI {low:g}–{high:g} does not contain the {value_name} {value:g}",
+               f"ci_low ≤ {value_name} ≤ ci_high")
+
+
+def _check_share(report: _Reporter, loc: tuple[PathKey, ...], pct: float | None, n: int | None,
+                 denominator: int | None, pct_name: str, denominator_name: str) -> None:
+    if pct is not None and not 0 <= pct <= 100:
+        report("error", loc + (pct_name,), f"percent {pct:g} is outside 0–100",
+               "a percentage between 0 and 100 (stored as 70.1, not 0.701)")
+    if n is not None and denominator is not None:
+        if n > denominator:
+            report("error", loc + ("n",), f"n {n} is larger than its {denominator_name} {denominator}",
+                   f"n ≤ {denominator_name}")
+        elif pct is not None and 0 <= pct <= 100 and not _pct_agrees(pct, n, denominator):
+            report("warning", loc + (pct_name,),
+                   f"{pct:g}% disagrees with n/{denominator_name} = {n}/{denominator} = "
+                   f"{100 * n / denominator:.2f}% beyond rounding")
+
+
+def _check_comparison(report: _Reporter, loc: tuple[PathKey, ...], comp: curated.Comparison) -> None:
+    if comp.experimental == comp.control:
+        report("error", loc + ("control",), "experimental and control are the same arm",
+               "two different arms")
+    if comp.measure in curated.RATIO_MEASURES:
+        for attr in ("estimate", "ci_low", "ci_high"):
+            value = getattr(comp, attr)
+            if value is not None and value <= 0:
+                report("error", loc + (attr,), f"{comp.measure} {attr} {value:g} is not positive",
+                       "a ratio above 0")
+    _check_interval(report, loc, comp.estimate, comp.ci_low, comp.ci_high, "estimate")
+    if comp.p_value is not None:
+        if not 0 <= comp.p_value <= 1:
+            report("error", loc + ("p_value",), f"p-value {comp.p_value:g} is outside 0–1", "0 ≤ p ≤ 1")
+            return
+        if comp.p_operator is None:
+            report("error", loc + ("p_operator",), "p_value without p_operator", "'<' or '='")
+    if comp.p_value is None or comp.ci_low is None or comp.ci_high is None:
+        return
+    if comp.ci_level not in (None, 95):
+        return
+    null = 1.0 if comp.measure in curated.RATIO_MEASURES else 0.0
+    excludes_null = comp.ci_high < null or comp.ci_low > null
+    significant = comp.p_value < 0.05 or (comp.p_operator in ("<", "<=") and comp.p_value <= 0.05)
+    if excludes_null and not significant and comp.p_operator in ("=", ">"):
+        report("warning", loc + ("p_value",),
+               f"p {comp.p_operator} {comp.p_value:g} is not significant, yet the 95% CI "
+               f"{comp.ci_low:g}–{comp.ci_high:g} excludes {null:g}")
+    elif not excludes_null and significant and comp.ci_low != null and comp.ci_high != null:
+        report("warning", loc + ("p_value",),
+               f"p {comp.p_operator} {comp.p_value:g} is significant, yet the 95% CI "
+               f"{comp.ci_low:g}–{comp.ci_high:g} contains {null:g}")

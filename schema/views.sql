@@ -1,0 +1,148 @@
+-- Public SQL views of her2db: the stable contract for analysts.
+-- Names and listed columns never change; new columns may be added at the end.
+-- Created by every `her2db load`; documented column by column on the site.
+
+DROP VIEW IF EXISTS v_studies;
+CREATE VIEW v_studies AS
+SELECT
+    s.id AS study_id,
+    s.acronym,
+    s.title,
+    s.kind,
+    s.phase,
+    s.setting,
+    s.line,
+    s.registry_id,
+    (SELECT p.n FROM population p WHERE p.study_id = s.id AND p.enrolled ORDER BY p.id LIMIT 1)
+        AS n_enrolled,
+    s.sponsor,
+    s.countries,
+    s.period_start,
+    s.period_end,
+    s.status
+FROM study s;
+
+DROP VIEW IF EXISTS v_arm_results;
+CREATE VIEW v_arm_results AS
+SELECT
+    r.study_id,
+    an.label AS analysis,
+    p.label AS population,
+    sg.level AS subgroup,
+    a.label AS arm,
+    r.endpoint,
+    r.category,
+    r.statistic,
+    r.value,
+    r.unit,
+    r.ci_low,
+    r.ci_high,
+    r.timepoint_months,
+    r.n,
+    r.denominator,
+    r.source_id,
+    r.locator,
+    r.not_reached,
+    r.not_estimable,
+    r.cites,
+    r.notes,
+    r.id AS result_id,
+    a.key AS arm_key,
+    sg.category AS subgroup_category
+FROM arm_result r
+JOIN arm a ON a.id = r.arm_id
+LEFT JOIN analysis an ON an.id = r.analysis_id
+LEFT JOIN population p ON p.id = r.population_id
+LEFT JOIN subgroup sg ON sg.id = r.subgroup_id;
+
+DROP VIEW IF EXISTS v_comparisons;
+CREATE VIEW v_comparisons AS
+SELECT
+    c.study_id,
+    an.label AS analysis,
+    p.label AS population,
+    sg.level AS subgroup,
+    c.endpoint,
+    c.measure,
+    e.label AS experimental_arm,
+    k.label AS control_arm,
+    c.estimate,
+    c.ci_low,
+    c.ci_high,
+    c.p_value,
+    c.p_operator,
+    c.source_id,
+    c.locator,
+    c.ci_level,
+    c.method,
+    c.cites,
+    c.notes,
+    c.id AS comparison_id,
+    sg.category AS subgroup_category,
+    sg.n AS subgroup_n
+FROM comparison c
+JOIN arm e ON e.id = c.experimental_arm_id
+JOIN arm k ON k.id = c.control_arm_id
+LEFT JOIN analysis an ON an.id = c.analysis_id
+LEFT JOIN population p ON p.id = c.population_id
+LEFT JOIN subgroup sg ON sg.id = c.subgroup_id;
+
+DROP VIEW IF EXISTS v_adverse_events;
+CREATE VIEW v_adverse_events AS
+SELECT
+    ae.study_id,
+    p.label AS population,
+    a.label AS arm,
+    ae.n_at_risk,
+    ae.term,
+    ae.category,
+    ae.grade,
+    ae.n,
+    ae.pct,
+    ae.source_id,
+    ae.locator,
+    ae.cites,
+    ae.notes,
+    ae.id AS adverse_event_id,
+    a.key AS arm_key
+FROM adverse_event ae
+JOIN arm a ON a.id = ae.arm_id
+LEFT JOIN population p ON p.id = ae.population_id;
+
+DROP VIEW IF EXISTS v_characteristics;
+CREATE VIEW v_characteristics AS
+SELECT
+    ch.study_id,
+    p.label AS population,
+    a.label AS arm,
+    ch.name AS characteristic,
+    ch.category,
+    ch.statistic,
+    ch.value,
+    ch.unit,
+    ch.n,
+    ch.source_id,
+    ch.locator,
+    ch.value_text,
+    ch.denominator,
+    sg.level AS subgroup,
+    ch.cites,
+    ch.notes,
+    ch.id AS characteristic_id
+FROM characteristic ch
+LEFT JOIN population p ON p.id = ch.population_id
+LEFT JOIN arm a ON a.id = ch.arm_id
+LEFT JOIN subgroup sg ON sg.id = ch.subgroup_id;
+
+DROP VIEW IF EXISTS v_sources;
+CREATE VIEW v_sources AS
+SELECT
+    src.id AS source_id,
+    src.kind,
+    src.citation,
+    src.year,
+    src.doi,
+    src.pmid,
+    src.url,
+    src.notes
+FROM source src;

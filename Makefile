@@ -1,0 +1,44 @@
+# Quick start: `make site` builds everything from a fresh clone; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HER2DB := $(VENV)/bin/her2db
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install db site serve test test-deps schema bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+db: install
+	$(HER2DB) load
+
+site: db
+	$(HER2DB) site build
+
+serve: db
+	$(HER2DB) site serve
+
+schema: install
+	$(HER2DB) schema
+
+# Debian's chromium for the browser tests (never a browser download).
+test-deps: install
+	@command -v chromium >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+
+test: test-deps
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf public site/studies db/her2db.sqlite .pytest_cache

@@ -1,0 +1,302 @@
+"""The ``her2db`` command line: one click group, each command a thin call into the package.
+
+Exit codes: 0 ok, 1 data errors (the curated sources or the database are wrong), 2 usage
+errors (click's own, and bad arguments).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from tabulate import tabulate
+
+from . import __version__, queries
+from . import schema as schema_module
+from .db import DEFAULT_DB, DEFAULT_SOURCES, DatabaseMissing, connect_readonly
+from .load import LoadError, load as load_database
+from .validate import Problem, STUDIES_DIR, validate as validate_sources
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def sources_option(func: F) -> F:
+    return click.option(
+        "--sources", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_SOURCES,
+        show_default=True, help="Folder of the curated YAML files.",
+    )(func)
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB,
+        show_default=True, help="SQLite database file.",
+    )(func)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format", "fmt", type=click.Choice(queries.FORMATS), default="table", show_default=True,
+        help="Output format.",
+    )(func)
+
+
+def _echo_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        click.secho(str(problem), fg=colour, err=True)
+
+
+def _open_db(db_path: Path) -> Any:
+    try:
+        return connect_readonly(db_path)
+    except DatabaseMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="her2db")
+def cli() -> None:
+    """her2db: the evidence database for HER2-positive metastatic breast cancer.
+
+    Curated YAML in db/ is validated and loaded into db/her2db.sqlite; analysts query the
+    public views (v_studies, v_arm_results, v_comparisons, v_adverse_events,
+    v_characteristics, v_sources).
+
+    \b
+    Example:
+        her2db load && her2db query "select * from v_comparisons where endpoint = 'PFS'"
+    """
+
+
+@cli.command()
+@sources_option
+@db_option
+@click.option("--quiet", "-q", is_flag=True, help="Do not list warnings.")
+def load(sources: Path, db_path: Path, quiet: bool) -> None:
+    """Validate the curated sources and rebuild the database from them.
+
+    The database is written to a temporary file and renamed over the old one only when the
+    load succeeds: a failed load leaves the previous database untouched.
+
+    \b
+    Example:
+        her2db load --sources db --db db/her2db.sqlite
+    """
+    total = len(list((sources / STUDIES_DIR).glob("*.yaml")))
+    with click.progressbar(length=total, label="Loading studies", file=sys.stderr,
+                           hidden=not sys.stderr.isatty()) as bar:
+        try:
+            result = load_database(sources, db_path, on_study=lambda _study: bar.update(1))
+        except LoadError as exc:
+            _echo_problems(exc.report.problems)
+            raise click.ClickException(f"{exc}; {db_path} was not changed") from exc
+    if not quiet:
+        _echo_problems(result.report.warnings)
+    counts = result.counts
+    click.echo(
+        f"Loaded {counts['study']} studies, {counts['arm_result']} arm results, "
+        f"{counts['comparison']} comparisons, {counts['adverse_event']} adverse events, "
+        f"{counts['characteristic']} characteristics, {counts['source']} sources into {db_path}"
+        f" ({len(result.report.warnings)} warnings)"
+    )
+
+
+@cli.command()
+@sources_option
+@click.option("--errors-only", is_flag=True, help="Do not list warnings.")
+def validate(sources: Path, errors_only: bool) -> None:
+    """Check the curated sources and report every error and warning.
+
+    Each problem names the file, the line where known, the record path
+    (e.g. destiny-breast09 › results[12] › ci_high), what is wrong and what was expected.
+    Exits 1 when there are errors.
+
+    \b
+    Example:
+        her2db validate --sources db
+    """
+    report = validate_sources(sources)
+    _echo_problems(report.errors if errors_only else report.problems)
+    summary = f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+    if report.errors:
+        raise click.ClickException(summary)
+    click.echo(f"OK: {len(report.corpus.studies)} studies, {summary}")
+
+
+@cli.command()
+@click.argument("sql")
+@db_option
+@format_option
+@click.option("--max-rows", type=click.IntRange(min=1), default=queries.DEFAULT_MAX_ROWS,
+              show_default=True, help="Row cap; a note says when rows were cut.")
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=queries.DEFAULT_TIME_LIMIT,
+              show_default=True, help="Seconds before the query is stopped.")
+def query(sql: str, db_path: Path, fmt: str, max_rows: int, time_limit: float) -> None:
+    """Run one read-only SQL query against the database.
+
+    \b
+    Examples:
+        her2db query "select study_id, endpoint, subgroup, estimate, ci_low, ci_high from v_comparisons"
+        her2db query "select * from v_adverse_events where term = 'neutropenia'" --format csv
+    """
+    conn = _open_db(db_path)
+    try:
+        result = queries.run_query(conn, sql, max_rows=max_rows, time_limit=time_limit)
+    except queries.QueryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        conn.close()
+    if result.columns:
+        click.echo(queries.render(result, fmt))
+    if result.truncated:
+        click.secho(f"(output cut at {max_rows} rows; use --max-rows to see more)", fg="yellow",
+                    err=True)
+
+
+@cli.command()
+@db_option
+@format_option
+def studies(db_path: Path, fmt: str) -> None:
+    """List the studies in the database.
+
+    \b
+    Example:
+        her2db studies --format markdown
+    """
+    conn = _open_db(db_path)
+    try:
+        click.echo(queries.render(queries.studies(conn), fmt))
+    finally:
+        conn.close()
+
+
+@cli.command()
+@click.argument("study_id")
+@db_option
+def show(study_id: str, db_path: Path) -> None:
+    """Show one study: design, arms, results, comparisons, adverse events.
+
+    \b
+    Example:
+        her2db show destiny-breast09
+    """
+    conn = _open_db(db_path)
+    try:
+        study = queries.study(conn, study_id)
+        if study is None:
+            known = ", ".join(queries.study_ids(conn))
+            raise click.BadParameter(f"no study '{study_id}' (known: {known})", param_hint="STUDY_ID")
+        sections = queries.study_sections(conn, study_id)
+    finally:
+        conn.close()
+    click.secho(f"{study['acronym']}: {study['title']}", bold=True)
+    fields = [(name.replace("_", " "), study[name]) for name in (
+        "kind", "phase", "setting", "line", "design", "registry_id", "sponsor", "countries",
+        "period_start", "period_end", "status", "summary", "notes") if study[name]]
+    click.echo(tabulate(fields, tablefmt="plain", maxcolwidths=[None, 90]))
+    for title, result in sections:
+        click.echo()
+        click.secho(title, bold=True)
+        click.echo(queries.render(result, "table"))
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Only report artefacts that differ from the models.")
+def schema(check: bool) -> None:
+    """Regenerate schema/schema.sql, schema/study.schema.json and schema/er.md from the models.
+
+    \b
+    Example:
+        her2db schema --check
+    """
+    if check:
+        stale = schema_module.stale_artefacts()
+        if stale:
+            raise click.ClickException(f"out of date with the models: {', '.join(stale)}; run `her2db schema`")
+        click.echo("schema artefacts are up to date")
+        return
+    for path in schema_module.write_artefacts():
+        click.echo(f"wrote {path}")
+
+
+@cli.group()
+def site() -> None:
+    """Build, preview and deploy the reference site (MkDocs Material, versioned with mike)."""
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config", type=click.Path(path_type=Path, dir_okay=False), default=Path("mkdocs.yml"),
+        show_default=True, help="MkDocs configuration file.",
+    )(func)
+
+
+@site.command("build")
+@sources_option
+@db_option
+@config_option
+def site_build(sources: Path, db_path: Path, config: Path) -> None:
+    """Reload the database if its sources changed, generate the study pages, build public/.
+
+    \b
+    Example:
+        her2db site build
+    """
+    from . import site as site_module
+
+    try:
+        built = site_module.build(db_path, sources, config)
+    except (site_module.SiteError, LoadError) as exc:
+        if isinstance(exc, LoadError):
+            _echo_problems(exc.report.problems)
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Built {built.pages} pages into {built.out_dir}")
+
+
+@site.command("serve")
+@sources_option
+@db_option
+@config_option
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> None:
+    """Preview the site locally, rebuilding on changes.
+
+    \b
+    Example:
+        her2db site serve --dev-addr 127.0.0.1:8001
+    """
+    from . import site as site_module
+
+    try:
+        site_module.serve(db_path, sources, config, dev_addr)
+    except site_module.SiteError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@site.command("deploy")
+@click.argument("version")
+@click.option("--alias", default=None, help="Alias to point at this version, e.g. latest.")
+@sources_option
+@db_option
+@config_option
+def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, config: Path) -> None:
+    """Deploy VERSION (a data release, YYYY.MM) with mike to the local gh-pages branch.
+
+    The release is recorded in db/releases.yaml and in the database. Nothing is pushed:
+    publishing the branch is your choice (git push origin gh-pages).
+
+    \b
+    Example:
+        her2db site deploy 2026.11 --alias latest
+    """
+    from . import site as site_module
+
+    try:
+        release = site_module.deploy(version, db_path, sources, alias=alias, config=config)
+    except site_module.SiteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Deployed {release.version} to the local gh-pages branch")

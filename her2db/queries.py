@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import sqlite3
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from tabulate import tabulate
@@ -33,11 +35,17 @@ class QueryResult:
     truncated: bool = False
 
 
+def _deny_attach(action: int, *_args: object) -> int:
+    """SQLite authorizer: ATTACH would open (and create) another file, so it is refused."""
+    return sqlite3.SQLITE_DENY if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH) else sqlite3.SQLITE_OK
+
+
 def run_query(conn: sqlite3.Connection, sql: str, params: dict[str, Any] | tuple[Any, ...] = (),
               max_rows: int = DEFAULT_MAX_ROWS, time_limit: float = DEFAULT_TIME_LIMIT) -> QueryResult:
     """Run one SQL statement; stop it after ``time_limit`` seconds; keep ``max_rows`` rows."""
     deadline = time.monotonic() + time_limit
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    conn.set_authorizer(_deny_attach)
     try:
         cursor = conn.execute(sql, params)
         columns = [d[0] for d in cursor.description] if cursor.description else []
@@ -46,6 +54,8 @@ def run_query(conn: sqlite3.Connection, sql: str, params: dict[str, Any] | tuple
         text = str(exc)
         if text == "interrupted":
             raise QueryError(f"query stopped after the time limit of {time_limit:g} s") from exc
+        if "not authorized" in text:
+            raise QueryError("ATTACH and DETACH are not allowed: query the database as it is") from exc
         if "readonly" in text or "read-only" in text:
             raise QueryError("the database is opened read-only: only SELECT queries are allowed") from exc
         raise QueryError(text) from exc
@@ -53,12 +63,21 @@ def run_query(conn: sqlite3.Connection, sql: str, params: dict[str, Any] | tuple
         raise QueryError(str(exc)) from exc
     finally:
         conn.set_progress_handler(None, 0)
+        conn.set_authorizer(None)
     truncated = len(rows) > max_rows
     return QueryResult(columns, rows[:max_rows], truncated)
 
 
+def plain_number(value: Any) -> Any:
+    """Floats as written (0.00001, not 1e-05; 49, not 49.0); other values unchanged."""
+    if isinstance(value, float) and math.isfinite(value):
+        text = format(Decimal(repr(value)), "f")
+        return text[:-2] if text.endswith(".0") else text
+    return value
+
+
 def render(result: QueryResult, fmt: str) -> str:
-    """The result as text in one of ``FORMATS``."""
+    """The result as text in one of ``FORMATS``; JSON keeps numbers as numbers."""
     if fmt == "json":
         return json.dumps([dict(zip(result.columns, row)) for row in result.rows], indent=2,
                           ensure_ascii=False)
@@ -66,10 +85,11 @@ def render(result: QueryResult, fmt: str) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(result.columns)
-        writer.writerows(result.rows)
+        writer.writerows([plain_number(v) for v in row] for row in result.rows)
         return buffer.getvalue().rstrip("\n")
     tablefmt = "github" if fmt == "markdown" else "simple"
-    return tabulate(result.rows, headers=result.columns, tablefmt=tablefmt, missingval="",
+    rows = [[plain_number(v) for v in row] for row in result.rows]
+    return tabulate(rows, headers=result.columns, tablefmt=tablefmt, missingval="",
                     disable_numparse=True)
 
 
@@ -103,7 +123,7 @@ FROM v_arm_results WHERE study_id = :study_id ORDER BY result_id
 
 COMPARISONS_SQL = """
 SELECT endpoint, subgroup, measure, experimental_arm, control_arm, estimate, ci_low, ci_high,
-       CASE WHEN p_value IS NULL THEN NULL ELSE p_operator || ' ' || p_value END AS p, locator
+       p_operator AS p_op, p_value, locator
 FROM v_comparisons WHERE study_id = :study_id ORDER BY comparison_id
 """
 

@@ -159,7 +159,50 @@ def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus
         return model.model_validate(doc.data)
     except ValidationError as exc:
         problems.extend(_shape_problems(doc, exc, prefix or Path(rel).stem, rel))
+        if model is curated.StudyFile and isinstance(doc.data, dict):
+            return _salvage_study(doc.data)  # type: ignore[return-value]
         return None
+
+
+SECTIONS = {
+    name: info.annotation.__args__[0]  # type: ignore[union-attr]
+    for name, info in curated.StudyFile.model_fields.items()
+    if getattr(info.annotation, "__origin__", None) is list
+    and isinstance(info.annotation.__args__[0], type)  # type: ignore[union-attr]
+    and issubclass(info.annotation.__args__[0], BaseModel)  # type: ignore[union-attr]
+}
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """Stands in for a record that failed the shape check; its key, if any, stays known so
+    that references to it are not reported a second time."""
+
+    key: Any
+
+
+def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:
+    """The valid parts of a study file whose shape has errors, so that its other records
+    are still checked. Invalid records become ``Unchecked`` (indices stay true to the file);
+    invalid scalar fields become ``None``; shape problems were already reported."""
+    fields: dict[str, Any] = {}
+    for name, info in curated.StudyFile.model_fields.items():
+        raw = data.get(name)
+        if name in SECTIONS:
+            items = []
+            for item in raw if isinstance(raw, list) else []:
+                try:
+                    items.append(SECTIONS[name].model_validate(item))
+                except ValidationError:
+                    items.append(Unchecked(item.get("key") if isinstance(item, dict) else None))
+            fields[name] = items
+            continue
+        try:
+            fields[name] = curated.StudyFile.__pydantic_validator__.validate_assignment(
+                curated.StudyFile.model_construct(), name, raw).__dict__[name]
+        except (ValidationError, TypeError):
+            fields[name] = [] if name == "references" else None
+    return curated.StudyFile.model_construct(**fields)
 
 
 def read_corpus(root: Path) -> tuple[Corpus, list[Problem]]:
@@ -194,6 +237,7 @@ def validate(root: Path) -> Report:
     """Read and check the corpus under ``root``."""
     corpus, problems = read_corpus(root)
     problems.extend(check(corpus))
+    problems.sort(key=lambda p: (p.file, p.line or 0))
     return Report(corpus, problems)
 
 
@@ -220,8 +264,8 @@ def _duplicates(values: Iterable[str]) -> set[str]:
 
 
 def _check_unique(report: _Reporter, items: list[Any], attr: str, section: str, what: str) -> None:
-    dupes = _duplicates(getattr(item, attr) for item in items)
-    for i, item in enumerate(items):
+    dupes = _duplicates(getattr(item, attr) for item in items if not isinstance(item, Unchecked))
+    for i, item in _valid(items):
         if getattr(item, attr) in dupes:
             report("error", (section, i, attr), f"duplicate {what} '{getattr(item, attr)}'",
                    f"each {what} once")
@@ -244,16 +288,17 @@ def check(corpus: Corpus) -> list[Problem]:
     seen_ids: dict[str, str] = {}
     for entry in corpus.studies:
         rel = str(entry.document.path.relative_to(corpus.root))
-        report = _Reporter(rel, entry.document, entry.study.id)
         study = entry.study
         stem = entry.document.path.stem
-        if study.id != stem:
-            report("error", ("id",), f"study id '{study.id}' does not match the file name '{stem}.yaml'",
-                   f"id: {stem}, or the file renamed to {study.id}.yaml")
-        if study.id in seen_ids:
-            report("error", ("id",), f"duplicate study id '{study.id}', also in {seen_ids[study.id]}",
-                   "each study id in one file")
-        seen_ids.setdefault(study.id, rel)
+        report = _Reporter(rel, entry.document, study.id or stem)
+        if study.id is not None:
+            if study.id != stem:
+                report("error", ("id",), f"study id '{study.id}' does not match the file name '{stem}.yaml'",
+                       f"id: {stem}, or the file renamed to {study.id}.yaml")
+            if study.id in seen_ids:
+                report("error", ("id",), f"duplicate study id '{study.id}', also in {seen_ids[study.id]}",
+                       "each study id in one file")
+            seen_ids.setdefault(study.id, rel)
         _check_study(corpus, study, report)
         problems.extend(report.problems)
     return problems
@@ -284,7 +329,7 @@ def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) ->
                           ("arms", "arm key"), ("subgroups", "subgroup key")):
         items = getattr(study, section)
         _check_unique(report, items, "key", section, what)
-        keys[section] = {item.key for item in items}
+        keys[section] = {item.key for item in items if isinstance(item.key, str)}
 
     def ref(loc: tuple[PathKey, ...], value: str | None, known: set[str], what: str,
             where: str) -> None:
@@ -308,16 +353,16 @@ def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) ->
         if hasattr(record, "endpoint"):
             ref(loc + ("endpoint",), record.endpoint, endpoint_codes, "endpoint",
                 f"a code in {ENDPOINTS_FILE}")
-    for i, arm in enumerate(study.arms):
+    for i, arm in _valid(study.arms):
         for j, drug in enumerate(arm.drugs):
             ref(("arms", i, "drugs", j), drug, drug_ids, "drug", f"an id in {DRUGS_FILE}")
         if arm.n_randomized is not None and arm.n_treated is not None and arm.n_treated > arm.n_randomized:
             report("warning", ("arms", i, "n_treated"),
                    f"n_treated {arm.n_treated} is larger than n_randomized {arm.n_randomized}")
-    for i, ae in enumerate(study.adverse_events):
+    for i, ae in _valid(study.adverse_events):
         ref(("adverse_events", i, "term"), ae.term, terms, "adverse-event term", f"a term in {AE_TERMS_FILE}")
         _check_share(report, ("adverse_events", i), ae.pct, ae.n, ae.n_at_risk, "pct", "n_at_risk")
-    for i, result in enumerate(study.results):
+    for i, result in _valid(study.results):
         loc = ("results", i)
         if result.value is None and not (result.not_reached or result.not_estimable):
             report("error", loc + ("value",), "no value and neither not_reached nor not_estimable",
@@ -325,17 +370,22 @@ def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) ->
         _check_interval(report, loc, result.value, result.ci_low, result.ci_high, "value")
         pct = result.value if result.unit == curated.PERCENT_UNIT else None
         _check_share(report, loc, pct, result.n, result.denominator, "value", "denominator")
-    for i, item in enumerate(study.characteristics):
+    for i, item in _valid(study.characteristics):
         pct = item.value if item.unit == curated.PERCENT_UNIT else None
         _check_share(report, ("characteristics", i), pct, item.n, item.denominator, "value", "denominator")
-    for i, comp in enumerate(study.comparisons):
+    for i, comp in _valid(study.comparisons):
         _check_comparison(report, ("comparisons", i), comp)
+
+
+def _valid(items: list[Any]) -> Iterator[tuple[int, Any]]:
+    """Enumerate the records that passed the shape check."""
+    return ((i, item) for i, item in enumerate(items) if not isinstance(item, Unchecked))
 
 
 def _records(study: curated.StudyFile) -> Iterator[tuple[str, int, curated.Provenance]]:
     for section in ("analyses", "populations", "arms", "subgroups", "endpoints", "results",
                     "comparisons", "adverse_events", "characteristics"):
-        for i, record in enumerate(getattr(study, section)):
+        for i, record in _valid(getattr(study, section)):
             yield section, i, record
 
 

@@ -1,0 +1,104 @@
+"""The CLI as a user meets it: output, formats, exit codes, and a database it cannot change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from her2db.cli import cli
+
+
+def _query(runner: CliRunner, db: Path, sql: str, *extra: str):
+    return runner.invoke(cli, ["query", sql, "--db", str(db), *extra])
+
+
+def test_load_summarises_what_it_loaded(corpus: Path, tmp_path: Path, runner: CliRunner) -> None:
+    db = tmp_path / "out" / "her2db.sqlite"
+    result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "Loaded 1 studies, 3 arm results, 2 comparisons, 2 adverse events" in result.output
+    assert db.exists()
+
+
+def test_query_table_csv_json_markdown(mini_db: Path, runner: CliRunner) -> None:
+    sql = "select arm, term, grade, n, pct from v_adverse_events order by adverse_event_id"
+    table = _query(runner, mini_db, sql)
+    assert table.exit_code == 0
+    assert table.output.splitlines()[0].split() == ["arm", "term", "grade", "n", "pct"]
+    assert "T-DXd + pertuzumab  nausea  any      271  71.1" in table.output
+    csv_out = _query(runner, mini_db, sql, "--format", "csv").output.splitlines()
+    assert csv_out == ["arm,term,grade,n,pct", "T-DXd + pertuzumab,nausea,any,271,71.1", "THP,nausea,>=3,1,0.3"]
+    data = json.loads(_query(runner, mini_db, sql, "--format", "json").output)
+    assert data[1] == {"arm": "THP", "term": "nausea", "grade": ">=3", "n": 1, "pct": 0.3}
+    markdown = _query(runner, mini_db, sql, "--format", "markdown").output
+    assert markdown.splitlines()[1].startswith("|--")
+
+
+def test_write_statements_fail_and_leave_the_file_unchanged(mini_db: Path, runner: CliRunner) -> None:
+    before = mini_db.read_bytes()
+    for sql in ("delete from study", "drop table arm", "insert into endpoint values ('X', 'x', 'x')",
+                "attach database 'other.sqlite' as other"):
+        result = _query(runner, mini_db, sql)
+        assert result.exit_code == 1, sql
+        assert "Error:" in result.output
+    assert not Path("other.sqlite").exists()
+    assert "read-only" in _query(runner, mini_db, "delete from study").output
+    assert mini_db.read_bytes() == before
+
+
+def test_row_cap_says_when_rows_were_cut(mini_db: Path, runner: CliRunner) -> None:
+    result = _query(runner, mini_db, "select term from ae_term order by term", "--max-rows", "3",
+                    "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == ["term", "alanine aminotransferase increased", "alopecia", "anemia"]
+    assert "output cut at 3 rows" in result.stderr
+
+
+def test_time_limit_stops_a_runaway_query(mini_db: Path, runner: CliRunner) -> None:
+    endless = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+    result = _query(runner, mini_db, endless, "--time-limit", "0.3")
+    assert result.exit_code == 1
+    assert "time limit of 0.3 s" in result.output
+
+
+def test_query_syntax_error_is_reported(mini_db: Path, runner: CliRunner) -> None:
+    result = _query(runner, mini_db, "selec 1")
+    assert result.exit_code == 1
+    assert 'near "selec": syntax error' in result.output
+
+
+def test_query_without_database(tmp_path: Path, runner: CliRunner) -> None:
+    result = _query(runner, tmp_path / "none.sqlite", "select 1")
+    assert result.exit_code == 1
+    assert "run `her2db load` first" in result.output
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_studies_and_show(mini_db: Path, runner: CliRunner) -> None:
+    listing = runner.invoke(cli, ["studies", "--db", str(mini_db)])
+    assert listing.exit_code == 0
+    assert "mini-trial" in listing.output and "770" in listing.output
+    shown = runner.invoke(cli, ["show", "mini-trial", "--db", str(mini_db)])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("MINI: A small randomized trial used by the tests")
+    for section in ("Arms", "Results by arm", "Comparisons", "Adverse events"):
+        assert f"\n{section}\n" in shown.output
+    assert "trastuzumab deruxtecan + pertuzumab" in shown.output
+    assert "  <       0.00001  " in shown.output
+
+
+def test_show_unknown_study_is_a_usage_error(mini_db: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["show", "nope", "--db", str(mini_db)])
+    assert result.exit_code == 2
+    assert "no study 'nope' (known: mini-trial)" in result.output
+
+
+def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
+    commands = [["load"], ["validate"], ["query"], ["studies"], ["show"], ["schema"],
+                ["site", "build"], ["site", "serve"], ["site", "deploy"]]
+    for command in commands:
+        result = runner.invoke(cli, [*command, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.output, command

@@ -1,0 +1,45 @@
+"""The committed schema artefacts match what the models generate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from her2db import schema
+from her2db.cli import cli
+
+
+def test_committed_artefacts_are_up_to_date() -> None:
+    assert schema.stale_artefacts() == [], "run `her2db schema` and commit schema/"
+
+
+def test_drift_is_detected(tmp_path: Path) -> None:
+    schema.write_artefacts(tmp_path)
+    assert schema.stale_artefacts(tmp_path) == []
+    ddl = tmp_path / "schema.sql"
+    ddl.write_text(ddl.read_text().replace("CREATE TABLE arm_result", "CREATE TABLE arm_results"))
+    assert schema.stale_artefacts(tmp_path) == ["schema.sql"]
+
+
+def test_schema_check_command(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["schema", "--check"])
+    assert result.exit_code == 0
+    assert "up to date" in result.output
+
+
+def test_json_schema_describes_a_study_file() -> None:
+    doc = json.loads(schema.study_json_schema())
+    assert {"id", "acronym", "title", "kind", "setting"} <= set(doc["required"])
+    result = doc["$defs"]["ArmResult"]
+    assert {"source_id", "locator", "endpoint", "arm", "statistic"} <= set(result["required"])
+    assert result["additionalProperties"] is False
+
+
+def test_ddl_has_provenance_on_numeric_tables() -> None:
+    ddl = schema.ddl()
+    for table in ("arm_result", "comparison", "adverse_event", "characteristic"):
+        block = ddl.split(f"CREATE TABLE {table} (")[1].split(");")[0]
+        assert "source_id VARCHAR NOT NULL" in block and "locator VARCHAR NOT NULL" in block
+        assert "FOREIGN KEY(source_id) REFERENCES source (id)" in block

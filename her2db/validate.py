@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import curated
+from . import coverage, curated
 from .files import Document, PathKey, YamlFileError, read_document
 
 Severity = Literal["error", "warning"]
@@ -237,8 +237,30 @@ def validate(root: Path) -> Report:
     """Read and check the corpus under ``root``."""
     corpus, problems = read_corpus(root)
     problems.extend(check(corpus))
+    problems.extend(coverage_problems(corpus))
     problems.sort(key=lambda p: (p.file, p.line or 0))
     return Report(corpus, problems)
+
+
+def coverage_problems(corpus: Corpus) -> list[Problem]:
+    """Warnings for numbers of the review that no record holds and no exception explains."""
+    found = coverage.review_text(corpus.root, corpus.sources)
+    if found is None:
+        return []
+    text, path = found
+    report = coverage.check_coverage(text, [s.study for s in corpus.studies], corpus.exceptions)
+    problems = [Problem("warning", path.name, o.line, "", f"number {o.token} of the review is held by no "
+                        f"record: …{o.context.strip()}…",
+                        f"a record holding it, or an entry in {EXCEPTIONS_FILE}")
+                for o in report.uncovered]
+    exceptions_doc = corpus.documents.get(EXCEPTIONS_FILE)
+    for entry in report.unused_exceptions:
+        index = corpus.exceptions.index(entry)
+        line = exceptions_doc.line(("exceptions", index)) if exceptions_doc else None
+        problems.append(Problem("warning", EXCEPTIONS_FILE, line, f"coverage-exceptions › exceptions[{index}]",
+                                f"exception for {entry.number!r} matches no number of the review",
+                                "only exceptions that are needed"))
+    return problems
 
 
 # --- checks of meaning -------------------------------------------------------------------

@@ -83,8 +83,12 @@ def _excepted(occurrence: Occurrence, text: str, entry: curated.ExceptionEntry) 
         return False
     if entry.context is None:
         return True
-    window = text[max(0, occurrence.start - CONTEXT_WINDOW):occurrence.end + CONTEXT_WINDOW]
-    return entry.context in window
+    # the context must contain this very occurrence, not merely stand near it
+    low = max(0, occurrence.start - len(entry.context))
+    for match in re.finditer(re.escape(entry.context), text[low:occurrence.end + len(entry.context)]):
+        if low + match.start() <= occurrence.start and low + match.end() >= occurrence.end:
+            return True
+    return False
 
 
 @dataclass

@@ -34,11 +34,19 @@ class YamlFileError(Exception):
 
 @dataclass
 class Document:
-    """A parsed YAML file: the round-trip tree (for lines and rewriting) and plain data."""
+    """A parsed YAML file: plain data, and (parsed only when asked for, since the round-trip
+    parser is many times slower than the C one) the tree with lines and comments."""
 
     path: Path
-    tree: Any
+    text: str
     data: Any
+    _tree: Any = None
+
+    @property
+    def tree(self) -> Any:
+        if self._tree is None:
+            self._tree = _yaml().load(self.text)
+        return self._tree
 
     def line(self, path: tuple[PathKey, ...]) -> int | None:
         """1-based line of the deepest part of ``path`` that exists in the file."""
@@ -60,7 +68,7 @@ def read_document(path: Path) -> Document:
     except UnicodeDecodeError as exc:
         raise YamlFileError(path, f"not UTF-8 text ({exc.reason})") from exc
     try:
-        tree = _yaml().load(text)
+        data = YAML(typ="safe").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -68,11 +76,11 @@ def read_document(path: Path) -> Document:
         raise YamlFileError(path, f"malformed YAML: {problem}", line) from exc
     except YAMLError as exc:
         raise YamlFileError(path, f"malformed YAML: {exc}") from exc
-    if tree is None:
+    if data is None:
         raise YamlFileError(path, "the file is empty (expected a YAML mapping)")
-    if not isinstance(tree, CommentedMap):
-        raise YamlFileError(path, f"expected a YAML mapping at the top, found {type(tree).__name__}", 1)
-    return Document(path=path, tree=tree, data=to_plain(tree))
+    if not isinstance(data, dict):
+        raise YamlFileError(path, f"expected a YAML mapping at the top, found {type(data).__name__}", 1)
+    return Document(path=path, text=text, data=to_plain(data))
 
 
 def to_plain(node: Any) -> Any:

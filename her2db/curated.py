@@ -140,7 +140,7 @@ class Comparison(Provenance):
     measure: Measure
     experimental: StrictStr = Field(description="Arm key")
     control: StrictStr = Field(description="Arm key")
-    estimate: Number
+    estimate: Number | None = Field(None, description="Empty only when the source reports just the p-value")
     ci_low: Number | None = None
     ci_high: Number | None = None
     ci_level: Number | None = 95

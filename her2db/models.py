@@ -194,7 +194,7 @@ class Comparison(Provenance, table=True):
     measure: str
     experimental_arm_id: int = Field(foreign_key="arm.id")
     control_arm_id: int = Field(foreign_key="arm.id")
-    estimate: float
+    estimate: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
     ci_level: float | None = None

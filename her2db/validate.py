@@ -443,6 +443,9 @@ def _check_share(report: _Reporter, loc: tuple[PathKey, ...], pct: float | None,
 
 
 def _check_comparison(report: _Reporter, loc: tuple[PathKey, ...], comp: curated.Comparison) -> None:
+    if comp.estimate is None and comp.p_value is None:
+        report("error", loc + ("estimate",), "neither an estimate nor a p-value",
+               "an estimate, or a p_value when the source reports only that")
     if comp.experimental == comp.control:
         report("error", loc + ("control",), "experimental and control are the same arm",
                "two different arms")

@@ -312,7 +312,7 @@ CREATE TABLE comparison (
 	measure VARCHAR NOT NULL, 
 	experimental_arm_id INTEGER NOT NULL, 
 	control_arm_id INTEGER NOT NULL, 
-	estimate FLOAT NOT NULL, 
+	estimate FLOAT, 
 	ci_low FLOAT, 
 	ci_high FLOAT, 
 	ci_level FLOAT, 

@@ -131,7 +131,7 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
             expected = None
         elif kind == "extra_forbidden":
             message = f"unknown field '{loc[-1]}'"
-            expected = "only the fields of the format (see schema/study.schema.json)"
+            expected = "only the fields of the format (README, schema/study.schema.json)"
         else:
             shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
             message = f"{err['msg'].lower()}, got {shown}"

@@ -1,0 +1,11 @@
+-- Attrition and progression to the next line, with each study's own endpoint definition.
+SELECT v.*, r.quote, s.acronym, s.kind,
+       (SELECT group_concat(definition, ' / ') FROM study_endpoint se
+        WHERE se.study_id = v.study_id AND se.endpoint = v.endpoint
+          AND se.definition IS NOT NULL) AS definition,
+       (SELECT p.definition FROM population p WHERE p.id = r.population_id) AS population_definition
+FROM v_arm_results v
+JOIN arm_result r ON r.id = v.result_id
+JOIN study s ON s.id = v.study_id
+WHERE v.endpoint IN ('ATTRITION', 'NEXT_LINE')
+ORDER BY v.endpoint, s.acronym, v.result_id

@@ -1,0 +1,4 @@
+-- Data releases, newest first (YYYY.MM sorts as text).
+SELECT version, date, studies, results, comparisons, adverse_events, notes
+FROM release
+ORDER BY version DESC

@@ -1,0 +1,2 @@
+SELECT key, category, level, n, notes, source_id, locator, cites, quote
+FROM subgroup WHERE study_id = :study_id ORDER BY id

@@ -146,3 +146,18 @@ SELECT
     src.url,
     src.notes
 FROM source src;
+
+DROP VIEW IF EXISTS v_study_endpoints;
+CREATE VIEW v_study_endpoints AS
+SELECT
+    se.study_id,
+    se.endpoint,
+    e.label AS endpoint_label,
+    se.role,
+    se.assessor,
+    se.definition,
+    se.source_id,
+    se.locator,
+    se.notes
+FROM study_endpoint se
+JOIN endpoint e ON e.code = se.endpoint;

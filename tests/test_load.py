@@ -20,6 +20,7 @@ VIEW_COLUMNS = {
     "v_characteristics": "study_id population arm characteristic category statistic value unit n "
                          "source_id locator",
     "v_sources": "source_id kind citation year doi pmid url",
+    "v_study_endpoints": "study_id endpoint endpoint_label role assessor definition source_id locator",
 }
 
 

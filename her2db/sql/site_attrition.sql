@@ -1,5 +1,5 @@
 -- Attrition and progression to the next line, with each study's own endpoint definition.
-SELECT v.*, r.quote, s.acronym, s.kind,
+SELECT v.*, r.quote, s.acronym, s.kind, e.label AS endpoint_label,
        (SELECT group_concat(definition, ' / ') FROM study_endpoint se
         WHERE se.study_id = v.study_id AND se.endpoint = v.endpoint
           AND se.definition IS NOT NULL) AS definition,
@@ -7,5 +7,6 @@ SELECT v.*, r.quote, s.acronym, s.kind,
 FROM v_arm_results v
 JOIN arm_result r ON r.id = v.result_id
 JOIN study s ON s.id = v.study_id
+JOIN endpoint e ON e.code = v.endpoint
 WHERE v.endpoint IN ('ATTRITION', 'NEXT_LINE')
 ORDER BY v.endpoint, s.acronym, v.result_id

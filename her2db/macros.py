@@ -1,0 +1,82 @@
+"""The mkdocs-macros module of the site: ``define_env`` only, no hooks.
+
+Each macro is one or two named queries (``her2db.sitequeries``) rendered by one template
+(``her2db/templates``), so hand-written pages hold prose and macro calls but never a number.
+Loaded by path (``module_name: her2db/macros``), hence the absolute imports. The database is
+the one ``her2db site build`` names in ``HER2DB_SITE_DB``, else ``db/her2db.sqlite`` beside
+mkdocs.yml.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from her2db import site
+from her2db import sitequeries as q
+from her2db.db import DEFAULT_DB, connect_readonly
+
+
+def define_env(env: Any) -> None:
+    conn = connect_readonly(Path(os.environ.get(site.DB_ENV) or Path(env.project_dir) / DEFAULT_DB))
+    docs_dir = Path(env.conf["docs_dir"])
+
+    def show(template: str, **context: Any) -> str:
+        # links in templates are relative to the page being rendered
+        root = "../" * env.page.file.src_uri.count("/")
+        return site.render(template, root=root, **context)
+
+    def view_doc(view: str) -> str:
+        """A view's columns as they are in the database, each with the description in the
+        page's front matter (``columns: {view: {column: text}}``); a column without one, or
+        a described column that does not exist, fails the build."""
+        described = env.page.meta.get("columns", {}).get(view, {})
+        columns = q.view_columns(conn, view)
+        names = [c["name"] for c in columns]
+        missing = [n for n in names if n not in described]
+        extra = [n for n in described if n not in names]
+        if not columns or missing or extra:
+            raise ValueError(f"{view}: undocumented columns {missing}, unknown documented columns "
+                             f"{extra} (edit the front matter of {env.page.file.src_uri})")
+        return show("view_columns.md", view=view, columns=columns, described=described)
+
+    def views_list() -> str:
+        """Links to the documented views; a public view missing from the page fails the build."""
+        views = q.public_views(conn)
+        undocumented = sorted(set(views) - set(env.page.meta.get("columns", {})))
+        if undocumented:
+            raise ValueError(f"public views not documented in {env.page.file.src_uri}: {undocumented}")
+        return show("views_list.md", views=views)
+
+    def downloads_table() -> str:
+        counts = {view: len(q.view_rows(conn, view)[1]) for view in q.public_views(conn)}
+        return show("downloads.md", files=site.download_files(docs_dir), counts=counts)
+
+    macros = {
+        "key_numbers": lambda: show("home_numbers.md", totals=q.totals(conn), kinds=q.counts_by_kind(conn)),
+        "latest_release": lambda: show("release_latest.md", releases=q.releases(conn)),
+        "how_to_cite": lambda: show("cite.md", releases=q.releases(conn), sources=q.sources(conn)),
+        "key_comparisons": lambda: show("key_comparisons.md", hrs=q.first_line_pfs_hrs(conn)),
+        "studies_table": lambda: show("studies_index.md", studies=q.studies_index(conn)),
+        "first_line_table": lambda: show("first_line.md", rows=q.first_line(conn)),
+        "first_line_forest": lambda: show("first_line_forest.md", hrs=q.first_line_pfs_hrs(conn),
+                                          figure=f"{site.FIGURES_DIR}/{site.FIRST_LINE_FOREST}"),
+        "attrition_table": lambda: show("attrition.md", rows=q.attrition(conn)),
+        "attrition_reasons_table": lambda: show("attrition_reasons.md", rows=q.attrition_reasons(conn)),
+        "safety_tables": lambda: show("safety.md", **q.safety(conn)),
+        "drug_list": lambda: show("drugs.md", drugs=q.drugs(conn)),
+        "endpoint_glossary": lambda: show("glossary_endpoints.md", endpoints=q.endpoints(conn)),
+        "drug_abbreviations": lambda: show("glossary_drugs.md", drugs=q.drugs(conn)),
+        "provenance_table": lambda: show("provenance.md", rows=q.provenance_coverage(conn),
+                                         totals=q.totals(conn)),
+        "count": lambda name: site.num(q.totals(conn)[name]),
+        "releases_table": lambda: show("releases.md", releases=q.releases(conn)),
+        "sources_list": lambda: show("sources.md", sources=q.sources(conn)),
+        "views_list": views_list,
+        "view_doc": view_doc,
+        "example_query": lambda name: show("example_query.md", example=q.example(conn, name)),
+        "downloads_table": downloads_table,
+    }
+    for name, function in macros.items():
+        env.macro(function, name)

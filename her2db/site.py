@@ -89,15 +89,21 @@ def _finalize(value: Any) -> Any:
     return escape(value)
 
 
-def num(value: Any) -> str:
-    """A stored number as the curator entered it: 0.00001 not 1e-05, 49 not 49.0."""
+def num(value: Any, decimals: int = 0) -> str:
+    """A stored number as the curator entered it (0.00001 not 1e-05, 49 not 49.0), with at
+    least ``decimals`` decimals."""
     if value is None:
         return "—"
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, int) and not decimals):
         return str(value)
-    if isinstance(value, int):
-        return str(value)
+    if decimals:
+        return np.format_float_positional(float(value), trim="k", min_digits=decimals)
     return np.format_float_positional(float(value), trim="-")
+
+
+def _decimals(row: dict[str, Any]) -> int:
+    """Ratios (HR, OR, RR) are printed with two decimals by convention: 0.30, not 0.3."""
+    return 2 if row.get("measure") in curated.RATIO_MEASURES else 0
 
 
 def ci(row: dict[str, Any]) -> str:
@@ -106,7 +112,15 @@ def ci(row: dict[str, Any]) -> str:
         return ""
     level = row.get("ci_level")
     prefix = f"{num(level)}% CI " if level is not None and level != 95 else ""
-    return f"{prefix}{num(row.get('ci_low'))}–{num(row.get('ci_high'))}"
+    digits = _decimals(row)
+    return f"{prefix}{num(row.get('ci_low'), digits)}–{num(row.get('ci_high'), digits)}"
+
+
+def effect(row: dict[str, Any], measure: bool = True) -> str:
+    """A comparison's estimate with its CI: "HR 0.56 (0.44–0.71)"."""
+    interval = ci(row)
+    text = f"{num(row['estimate'], _decimals(row))} ({interval or 'CI not reported'})"
+    return f"{row['measure']} {text}" if measure else text
 
 
 def p_value(row: dict[str, Any]) -> str:
@@ -238,7 +252,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_finalize,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
-    env.filters.update(num=num, ci=ci, p_value=p_value, amount=amount, result_value=result_value,
+    env.filters.update(num=num, ci=ci, effect=effect, p_value=p_value, amount=amount, result_value=result_value,
                        statistic=statistic, grade=grade, ae_value=ae_value, provenance=provenance,
                        abbreviation=abbreviation, endpoint_name=endpoint_name,
                        ae_category=ae_category, registry_url=registry_url, href=href,
@@ -311,10 +325,8 @@ def _fresh_dir(path: Path) -> Path:
 def forest_rows(comparisons: list[dict[str, Any]], label_key: str) -> list[ForestRow]:
     rows = []
     for c in comparisons:
-        interval = ci(c)
-        text = f"{num(c['estimate'])} ({interval})" if interval else f"{num(c['estimate'])} (CI not reported)"
         rows.append(ForestRow(label=c[label_key] or "All patients", estimate=c["estimate"],
-                              ci_low=c["ci_low"], ci_high=c["ci_high"], text=text,
+                              ci_low=c["ci_low"], ci_high=c["ci_high"], text=effect(c, measure=False),
                               emphasis=c.get("subgroup") is None and label_key == "subgroup"))
     return rows
 

@@ -1,0 +1,417 @@
+"""The reference site, built for real: `mkdocs build --strict` of the real data into tmp_path,
+then checked the way a reader would notice problems (missing pages, dead links, wrong numbers
+in the plots, markup or scripts smuggled in through curated text)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from her2db import site
+from her2db.plots import ForestRow, forest_svg
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = (site.STUDIES_DIR, site.FIGURES_DIR, site.DOWNLOADS_DIR)
+
+
+def copy_project(dest: Path) -> Path:
+    """The files a site build needs (configuration, hand-written pages, package, curated
+    data), copied to ``dest`` so builds never touch the working tree; returns mkdocs.yml."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(ROOT / "site", dest / "site", ignore=lambda d, names: [
+        n for n in names if Path(d) == ROOT / "site" and n in GENERATED])
+    shutil.copytree(ROOT / "her2db", dest / "her2db", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "schema", dest / "schema")
+    shutil.copytree(ROOT / "db", dest / "db", ignore=shutil.ignore_patterns("*.sqlite*", ".*"))
+    return dest / "mkdocs.yml"
+
+
+@dataclass
+class Page:
+    """What the tests read from one built HTML page."""
+
+    ids: set[str] = field(default_factory=set)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (tag or link[rel], url)
+    tables: list[list[list[str]]] = field(default_factory=list)  # rows of cells, colspans repeated
+    head_rows: list[int] = field(default_factory=list)  # header rows of each table
+    scripts: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)  # title attributes of numbers
+    text: str = ""
+
+
+class _Parser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.page = Page()
+        self._text: list[str] = []
+        self._cell: list[str] | None = None
+        self._span = 1
+        self._in_head = False
+        self._script: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.page.ids.add(a["id"] or "")
+        for attr in ("href", "src"):
+            if a.get(attr) is not None:
+                kind = f"link[{a.get('rel')}]" if tag == "link" else tag
+                self.page.links.append((kind, a[attr] or ""))
+        if tag == "table":
+            self.page.tables.append([])
+            self.page.head_rows.append(0)
+        elif tag == "tr" and self.page.tables:
+            self.page.tables[-1].append([])
+            self.page.head_rows[-1] += self._in_head
+        elif tag == "thead":
+            self._in_head = True
+        elif tag in ("td", "th"):
+            self._cell = []
+            self._span = int(a.get("colspan") or 1)
+        elif tag == "script":
+            self._script = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+        if "her2db-n" in (a.get("class") or "").split():
+            self.page.titles.append(a.get("title") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.page.tables and self.page.tables[-1]:
+            self.page.tables[-1][-1].extend([" ".join("".join(self._cell).split())] * self._span)
+            self._cell = None
+        elif tag == "thead":
+            self._in_head = False
+        elif tag == "script" and self._script is not None:
+            self.page.scripts.append("".join(self._script))
+            self._script = None
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._script.append(data)
+            return
+        self._text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self.page.text = " ".join("".join(self._text).split())
+
+
+def parse(path: Path) -> Page:
+    parser = _Parser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser.page
+
+
+@dataclass
+class Built:
+    project: Path
+    db: Path
+    result: site.SiteBuild
+
+    @property
+    def public(self) -> Path:
+        return self.result.out_dir
+
+    def page(self, url_path: str) -> Page:
+        return parse(self.public / url_path / "index.html")
+
+    def query(self, sql: str, *params: object) -> list[sqlite3.Row]:
+        conn = sqlite3.connect(self.db)
+        conn.row_factory = sqlite3.Row
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+
+def build_copy(dest: Path, edit: dict[str, str] | None = None) -> Built:
+    """Copy the project to ``dest``, add or replace curated files, and build the site."""
+    config = copy_project(dest)
+    for rel, text in (edit or {}).items():
+        (dest / "db" / rel).write_text(text, encoding="utf-8")
+    db = dest / "db" / "her2db.sqlite"
+    return Built(dest, db, site.build(db, dest / "db", config))
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The real data, built once for the whole session."""
+    return build_copy(tmp_path_factory.mktemp("site"))
+
+
+def html_pages(public: Path) -> list[Path]:
+    return [p for p in public.rglob("*.html") if "assets" not in p.relative_to(public).parts]
+
+
+# --- the real data -----------------------------------------------------------------------
+
+
+def test_every_study_has_a_page(built: Built) -> None:
+    studies = built.query("SELECT id, acronym, title FROM study ORDER BY id")
+    assert len(studies) >= 19
+    index = built.page("studies")
+    linked = {url for tag, url in index.links if tag == "a"}
+    for study in studies:
+        page = built.page(f"studies/{study['id']}")
+        assert study["acronym"] in page.text and study["title"] in page.text, study["id"]
+        assert f"{study['id']}/" in linked, f"studies index does not link {study['id']}"
+    assert built.result.studies == len(studies)
+
+
+def test_study_pages_are_real_markdown_with_front_matter(built: Built) -> None:
+    text = (built.project / "site" / "studies" / "her2climb-05.md").read_text(encoding="utf-8")
+    front = text.split("---\n")[1]
+    assert 'title: "HER2CLIMB-05"' in front
+    assert "tucatinib" in front.split("tags:")[0], "the description names the drugs"
+    tags = re.findall(r'^  - "(.*)"$', front, re.M)
+    assert {"tucatinib", "metastatic", "randomized trial"} <= set(tags)
+
+
+def test_every_internal_link_resolves(built: Built) -> None:
+    pages = {p: parse(p) for p in html_pages(built.public)}
+    ids = {p: page.ids for p, page in pages.items()}
+    broken = []
+    for path, page in pages.items():
+        base = "/" + path.relative_to(built.public).as_posix()
+        for tag, url in page.links:
+            parts = urlsplit(url)
+            if parts.scheme or url.startswith("//"):
+                # only links may point elsewhere: nothing is loaded from another host
+                assert tag in ("a", "link[canonical]") and parts.scheme in ("http", "https", "mailto"), \
+                    (path, tag, url)
+                continue
+            target_url = urljoin(base, parts.path) if parts.path else base
+            target = built.public / unquote(target_url).lstrip("/")
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append((base, url))
+            elif parts.fragment and target.suffix == ".html":
+                if parts.fragment not in ids.get(target, parse(target).ids):
+                    broken.append((base, url))
+    assert not broken, broken[:20]
+
+
+def test_forest_plots_carry_the_database_values(built: Built) -> None:
+    hrs = built.query("""SELECT study_id, estimate, ci_low, ci_high FROM v_comparisons
+                         WHERE measure = 'HR' AND subgroup IS NOT NULL""")
+    assert hrs, "the real data has subgroup hazard ratios"
+    svg_text = {p.name: p.read_text(encoding="utf-8")
+                for p in (built.public / "studies" / "img").glob("*.svg")}
+    for hr in hrs:
+        expected = site.effect({**dict(hr), "measure": "HR"}, measure=False)
+        mine = [t for name, t in svg_text.items() if name.startswith(f"{hr['study_id']}-")]
+        assert any(f">{expected}<" in t for t in mine), (hr["study_id"], expected)
+        # ... and the same numbers stand beside the figure as text
+        page = built.page(f"studies/{hr['study_id']}")
+        assert expected in page.text
+        assert any(tag == "img" and url.endswith(".svg") and f"/img/{hr['study_id']}-" in url
+                   for tag, url in page.links)
+    first_line = (built.public / site.FIGURES_DIR / site.FIRST_LINE_FOREST).read_text(encoding="utf-8")
+    for name in ("DESTINY-Breast09", "PATINA", "HER2CLIMB-05"):
+        row = built.query("""SELECT c.* FROM v_comparisons c JOIN study s ON s.id = c.study_id
+                             WHERE s.acronym = ? AND c.endpoint = 'PFS' AND c.measure = 'HR'
+                             AND c.subgroup IS NULL""", name)[0]
+        assert f">{name}" in first_line
+        assert f">{site.effect(dict(row), measure=False)}<" in first_line
+
+
+def test_destiny_breast09_table_1_is_reproduced(built: Built) -> None:
+    rows = built.query("""SELECT ae.term, t.label, ae.arm, ae.grade, ae.n, ae.pct
+                          FROM v_adverse_events ae JOIN ae_term t ON t.term = ae.term
+                          WHERE ae.study_id = 'destiny-breast09' AND ae.locator = 'Table 1'""")
+    assert len(rows) >= 60
+    page = built.page("studies/destiny-breast09")
+    table = next(t for t in page.tables if t and t[0] and t[0][0] == "Event"
+                 and any(r and r[0] == "Nausea" for r in t))
+    columns = list(zip(table[0][1:], table[1]))  # (arm, grade) under the arm's colspan
+    arms = list(dict.fromkeys(table[0][1:]))
+    cells = {(r[0], *col): value for r in table[2:] for col, value in zip(columns, r[1:])}
+    for row in rows:
+        arm = next(a for a in arms if a.startswith(row["arm"]))
+        grade = site.grade(row["grade"])
+        assert cells[(row["label"], arm, grade)] == site.ae_value(dict(row)), (row["label"], arm, grade)
+    assert any("n = 381" in a for a in arms) and any("n = 382" in a for a in arms)
+
+
+def test_every_number_shows_its_source(built: Built) -> None:
+    page = built.page("studies/destiny-breast09")
+    assert page.titles and all(t.startswith("Source: ") for t in page.titles)
+    results = built.query("SELECT locator FROM v_arm_results WHERE study_id = 'destiny-breast09'")
+    for r in results:
+        assert any(f", {r['locator']}" in t for t in page.titles), r["locator"]
+    for path in ("", "studies", "comparisons/first-line", "comparisons/safety", "comparisons/attrition"):
+        assert all(t.startswith("Source: ") for t in built.page(path).titles)
+
+
+def test_comparison_pages_show_the_trials_side_by_side(built: Built) -> None:
+    page = built.page("comparisons/first-line")
+    table = page.tables[0]
+    trials = [row[0] for row in table[1:]]
+    assert {"DESTINY-Breast09", "PATINA", "HER2CLIMB-05"} <= set(trials)
+    attrition = built.page("comparisons/attrition")
+    definitions = built.query("""SELECT DISTINCT se.definition FROM study_endpoint se
+                                 JOIN arm_result r ON r.study_id = se.study_id AND r.endpoint = se.endpoint
+                                 WHERE se.endpoint = 'ATTRITION' AND se.definition IS NOT NULL""")
+    assert definitions
+    for d in definitions:
+        assert " ".join(d["definition"].split()) in attrition.text
+
+
+def test_search_index_finds_drugs_acronyms_and_endpoints(built: Built) -> None:
+    index = json.loads((built.public / "search" / "search_index.json").read_text(encoding="utf-8"))
+    def pages_with(word: str) -> set[str]:
+        return {d["location"].split("#")[0] for d in index["docs"] if word.lower() in d["text"].lower()
+                or word.lower() in d["title"].lower()}
+    assert {"studies/her2climb/", "studies/her2climb-05/"} <= pages_with("tucatinib")
+    assert "studies/patina/" in pages_with("PATINA")
+    assert "studies/her2climb/" in pages_with("CNS-PFS")
+
+
+def test_downloads_hold_every_view(built: Built) -> None:
+    folder = built.public / site.DOWNLOADS_DIR
+    assert (folder / "her2db-dev.sqlite").stat().st_size > 0
+    views = [r["name"] for r in built.query("SELECT name FROM sqlite_master WHERE type = 'view'")]
+    for view in views:
+        with (folder / f"her2db-dev-{view}.csv").open(encoding="utf-8") as handle:
+            csv_rows = list(csv.reader(handle))
+        json_rows = json.loads((folder / f"her2db-dev-{view}.json").read_text(encoding="utf-8"))
+        n = built.query(f"SELECT count(*) AS n FROM {view}")[0]["n"]
+        assert len(csv_rows) - 1 == len(json_rows) == n, view
+    listed = {url for _, url in built.page("downloads").links}
+    assert {f"her2db-dev-{v}.csv" for v in views} <= {u.rsplit("/", 1)[-1] for u in listed}
+
+
+def test_no_page_loads_anything_from_another_host(built: Built) -> None:
+    for path in html_pages(built.public):
+        html = path.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in html and "unpkg.com" not in html and "cdn." not in html, path
+
+
+def test_hand_written_pages_type_no_numbers() -> None:
+    """Numbers come from the database through macros. Prose may still name things with
+    digits (HER2, receptor 2, Table 1); what must not appear is a value: a decimal, a
+    percentage or a count."""
+    number = re.compile(r"(?<![\w/.-])(?:\d+[.,]\d+|\d+\s?%|\d{2,})(?![\w/])")
+    for page in (ROOT / "site").rglob("*.md"):
+        if page.parent.name in GENERATED:
+            continue
+        # macro calls and code (vocabulary such as grade `>=3`) are not prose
+        body = re.sub(r"\{\{.*?\}\}|`[^`]*`", "", page.read_text(encoding="utf-8"))
+        assert not number.findall(body), (page.name, number.findall(body))
+
+
+def test_forest_plot_svg_is_deterministic(tmp_path: Path) -> None:
+    rows = [ForestRow("All patients", 0.56, 0.44, 0.71, "0.56 (0.44–0.71)", True),
+            ForestRow("brain metastases $x$ <b>", 0.3, 0.12, 0.68, "0.30 (0.12–0.68)")]
+    first = forest_svg(rows, tmp_path / "a.svg", "PFS").read_bytes()
+    assert forest_svg(rows, tmp_path / "b.svg", "PFS").read_bytes() == first
+    text = first.decode()
+    assert ">0.30 (0.12–0.68)<" in text and "brain metastases $x$ &lt;b&gt;" in text
+    assert "<dc:date>" not in text
+
+
+def test_deploy_checks_version_and_repository(tmp_path: Path) -> None:
+    with pytest.raises(site.SiteError, match="YYYY.MM"):
+        site.deploy("2026.13", tmp_path / "x.sqlite", tmp_path, config=ROOT / "mkdocs.yml")
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
+    with pytest.raises(site.SiteError, match="not inside a git repository"):
+        site.deploy("2026.02", tmp_path / "x.sqlite", tmp_path, config=tmp_path / "mkdocs.yml")
+
+
+def test_build_reloads_only_when_sources_changed(tmp_path: Path) -> None:
+    sources = tmp_path / "db"
+    shutil.copytree(ROOT / "db", sources, ignore=shutil.ignore_patterns("*.sqlite*", ".*"))
+    db = sources / "her2db.sqlite"
+    assert site.ensure_database(db, sources)
+    assert not site.ensure_database(db, sources)
+    study = next((sources / "studies").glob("*.yaml"))
+    later = db.stat().st_mtime + 1
+    os.utime(study, (later, later))
+    assert site.ensure_database(db, sources)
+
+
+# --- curated text cannot become markup ----------------------------------------------------
+
+EVIL = "<script>alert(1)</script> | *bold* {{ x }} {% if 1 %}"
+EVIL_STUDY = f"""\
+id: evil-trial
+acronym: "EVIL|*TRIAL* {{{{ x }}}}"
+title: "{EVIL} title"
+kind: randomized trial
+phase: "3"
+setting: metastatic
+line: first line
+notes: "{EVIL} notes"
+references: [huober-review]
+arms:
+  - {{key: a, label: "arm {EVIL}", role: experimental, drugs: [tucatinib], n_randomized: 10,
+     source_id: huober-review, locator: "{EVIL}"}}
+  - {{key: b, label: control arm, role: control, drugs: [placebo], n_randomized: 11,
+     source_id: huober-review, locator: text}}
+endpoints:
+  - {{endpoint: PFS, role: primary, definition: "{EVIL}", source_id: huober-review, locator: text}}
+results:
+  - {{endpoint: PFS, arm: a, statistic: median, value: 12.5, unit: months, source_id: huober-review,
+     locator: "{EVIL}", quote: "{EVIL}", notes: "{EVIL}"}}
+comparisons:
+  - {{endpoint: PFS, measure: HR, experimental: a, control: b, estimate: 0.5, ci_low: 0.3, ci_high: 0.8,
+     source_id: huober-review, locator: text, notes: "{EVIL}"}}
+adverse_events:
+  - {{arm: a, term: nausea, category: teae, grade: any, n: 3, pct: 30.0, n_at_risk: 10,
+     source_id: huober-review, locator: "{EVIL}", notes: "{EVIL}"}}
+"""
+
+
+@pytest.fixture(scope="session")
+def evil(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_copy(tmp_path_factory.mktemp("evil"), {"studies/evil-trial.yaml": EVIL_STUDY})
+
+
+def test_curated_markup_renders_as_text(evil: Built) -> None:
+    html = (evil.public / "studies" / "evil-trial" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "alert(1)" not in "".join(parse(
+        evil.public / "studies" / "evil-trial" / "index.html").scripts)
+    page = evil.page("studies/evil-trial")
+    assert f"{EVIL} title" in page.text and f"{EVIL} notes" in page.text
+    assert "<em>bold</em>" not in html and "<strong>bold" not in html
+    for table, head in zip(page.tables, page.head_rows):
+        widths = {len(row) for row in table[:1] + table[head:]}
+        assert len(widths) == 1, f"a table row has a different number of cells: {table}"
+    arms = next(t for t in page.tables if t[0][0] == "Arm")
+    assert arms[1][0] == f"arm {EVIL}"
+    # the macro-rendered index keeps the acronym as text, with its table intact
+    index = evil.page("studies")
+    row = next(r for r in index.tables[0] if r[0].startswith("EVIL"))
+    assert row[0] == "EVIL|*TRIAL* {{ x }}" and len(row) == len(index.tables[0][0])
+    assert "<script>alert" not in (evil.public / "studies" / "index.html").read_text(encoding="utf-8")
+
+
+def test_curated_markup_runs_no_script_in_a_browser(evil: Built) -> None:
+    from test_browser import browser_page, serve
+
+    with serve(evil.public) as base, browser_page() as (page, problems):
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path in ("studies/evil-trial/", "studies/", "comparisons/first-line/"):
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            if path == "studies/evil-trial/":
+                assert page.locator("article h1").first.inner_text().startswith("EVIL|*TRIAL* {{ x }}")
+                assert "<script>alert(1)</script>" in page.locator("article").inner_text()
+        assert not dialogs, dialogs
+        assert not [p for p in problems if "versions.json" not in p], problems

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from her2db import site
 from her2db import sitequeries as q
 from her2db.db import DEFAULT_DB, connect_readonly
@@ -39,7 +41,9 @@ def define_env(env: Any) -> None:
         if not columns or missing or extra:
             raise ValueError(f"{view}: undocumented columns {missing}, unknown documented columns "
                              f"{extra} (edit the front matter of {env.page.file.src_uri})")
-        return show("view_columns.md", view=view, columns=columns, described=described)
+        # the descriptions are this page's own Markdown, not curated data
+        return show("view_columns.md", view=view, columns=columns,
+                    described={name: Markup(text) for name, text in described.items()})
 
     def views_list() -> str:
         """Links to the documented views; a public view missing from the page fails the build."""

@@ -369,7 +369,7 @@ def download_files(docs_dir: Path) -> list[dict[str, Any]]:
     for path in sorted((docs_dir / DOWNLOADS_DIR).glob("her2db-*")):
         if match := _DOWNLOAD_RE.match(path.name):
             out.append({"name": path.name, "size": path.stat().st_size, **match.groupdict()})
-    return out
+    return sorted(out, key=lambda f: f["view"] is not None)  # the database first
 
 
 def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, label: str) -> None:

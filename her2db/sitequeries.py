@@ -81,9 +81,9 @@ def study_ids(conn: sqlite3.Connection) -> list[str]:
 
 
 def studies_index(conn: sqlite3.Connection) -> list[Row]:
-    """Every study with its headline: the first whole-population comparison of a primary
-    endpoint, else of any endpoint, else the per-arm values of the first primary-endpoint
-    statistic. The endpoint is always named beside the number."""
+    """Every study with its headline: the first whole-population comparison (primary
+    endpoints first), else the per-arm values of the first whole-population statistic
+    (primary endpoints first). The endpoint is always named beside the number."""
     comparisons = group(rows(conn, "site_headline_comparisons"), lambda r: r["study_id"])
     results = group(rows(conn, "site_headline_results"), lambda r: r["study_id"])
     out = []

@@ -1,11 +1,11 @@
--- Whole-population results of primary endpoints: the headline of studies without a comparison.
-SELECT r.study_id, r.endpoint, e.label AS endpoint_label, r.arm, r.statistic, r.value, r.unit, r.ci_low, r.ci_high,
-       r.timepoint_months, r.n, r.denominator, r.not_reached, r.not_estimable,
-       r.source_id, r.locator, r.cites, ar.quote
+-- Whole-population results, primary endpoints first: the headline of studies without a comparison.
+SELECT r.study_id, r.endpoint, e.label AS endpoint_label, r.arm, r.statistic, r.value, r.unit,
+       r.ci_low, r.ci_high, r.timepoint_months, r.n, r.denominator, r.not_reached,
+       r.not_estimable, r.source_id, r.locator, r.cites, ar.quote,
+       EXISTS (SELECT 1 FROM study_endpoint se WHERE se.study_id = r.study_id
+               AND se.endpoint = r.endpoint AND se.role = 'primary') AS is_primary
 FROM v_arm_results r
 JOIN arm_result ar ON ar.id = r.result_id
 JOIN endpoint e ON e.code = r.endpoint
-JOIN study_endpoint se ON se.study_id = r.study_id AND se.endpoint = r.endpoint AND se.role = 'primary'
 WHERE r.subgroup IS NULL AND r.category IS NULL
-GROUP BY r.result_id
-ORDER BY r.study_id, r.result_id
+ORDER BY r.study_id, is_primary DESC, r.result_id

@@ -282,6 +282,17 @@ def test_search_index_finds_drugs_acronyms_and_endpoints(built: Built) -> None:
     assert "studies/her2climb/" in pages_with("CNS-PFS")
 
 
+def test_glossary_explains_every_abbreviation_of_the_vocabularies(built: Built) -> None:
+    table = built.page("glossary").tables
+    explained = {part.strip() for t in table for row in t[1:] for part in re.split(r",|\(", row[0])}
+    endpoints = {site.abbreviation(r["code"]) for r in built.query("SELECT code FROM endpoint")} - {""}
+    synonyms = {s for r in built.query("SELECT synonyms FROM drug WHERE synonyms IS NOT NULL")
+                for s in r["synonyms"].split("; ")}
+    # what the templates themselves print: effect measures, flags, AE categories, assessors
+    own = {"HR", "OR", "RR", "CI", "NR", "NE", "TEAE", "BICR", "ITT", "n", "p", "CSV", "JSON", "DOI", "PMID"}
+    assert endpoints | synonyms | own <= explained, sorted((endpoints | synonyms | own) - explained)
+
+
 def test_downloads_hold_every_view(built: Built) -> None:
     folder = built.public / site.DOWNLOADS_DIR
     assert (folder / "her2db-dev.sqlite").stat().st_size > 0

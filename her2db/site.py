@@ -505,11 +505,18 @@ def record_release(version: str, db_path: Path, sources: Path, date: str) -> cur
 
 
 def _check_git(cfg: Config) -> None:
-    result = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=cfg.path.parent,
-                            capture_output=True, text=True, check=False)
-    if result.returncode != 0 or result.stdout.strip() != "true":
+    """mike commits each version to a branch and names the source commit in its message."""
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=cfg.path.parent, capture_output=True, text=True,
+                              check=False)
+
+    inside = git("rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
         raise SiteError(f"{cfg.path.parent} is not inside a git repository: mike deploys each "
                         "version as a commit on a branch (run `git init` and commit first)")
+    if git("rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+        raise SiteError(f"the git repository of {cfg.path.parent} has no commit yet: commit the "
+                        "project first (mike names the source commit of each deploy)")
 
 
 def deploy(version: str, db_path: Path, sources: Path, alias: str | None = None,

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -342,6 +343,27 @@ def test_deploy_checks_version_and_repository(tmp_path: Path) -> None:
     (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
     with pytest.raises(site.SiteError, match="not inside a git repository"):
         site.deploy("2026.02", tmp_path / "x.sqlite", tmp_path, config=tmp_path / "mkdocs.yml")
+
+
+def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> None:
+    config = copy_project(tmp_path)
+    releases = tmp_path / "db" / "releases.yaml"
+    releases.write_text("# kept\nreleases: []\n", encoding="utf-8")
+    for args in (["init", "-q"], ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit",
+                                  "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True)
+    with pytest.raises(site.SiteError, match="mike deploy failed"):
+        site.deploy("2026.02", tmp_path / "db" / "her2db.sqlite", tmp_path / "db", config=config,
+                    branch="not..a..branch")
+    assert releases.read_text(encoding="utf-8") == "# kept\nreleases: []\n"
+
+
+def test_strict_build_fails_with_mkdocs_output(tmp_path: Path) -> None:
+    config = copy_project(tmp_path)
+    (tmp_path / "site" / "broken.md").write_text(
+        "---\nrender_macros: true\n---\n# Broken\n\n{{ no_such_macro() }}\n", encoding="utf-8")
+    with pytest.raises(site.SiteError, match="no_such_macro"):
+        site.build(tmp_path / "db" / "her2db.sqlite", tmp_path / "db", config)
 
 
 def test_build_reloads_only_when_sources_changed(tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ class SiteError(Exception):
 
 @dataclass
 class SiteBuild:
+    """What a build produced: the site folder, its number of pages (of which study pages)."""
+
     out_dir: Path
     pages: int
     studies: int
@@ -228,11 +230,9 @@ def external(url: str | None) -> Markup | None:
 
 
 def filesize(size: int) -> str:
-    for unit in ("bytes", "kB", "MB"):
-        if size < 1000 or unit == "MB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    raise AssertionError("unreachable")
+    if size < 1000:
+        return f"{size} bytes"
+    return f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:.1f} MB"
 
 
 def registry_url(registry_id: str | None) -> str | None:
@@ -252,11 +252,12 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_finalize,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
-    env.filters.update(num=num, ci=ci, effect=effect, p_value=p_value, amount=amount, result_value=result_value,
-                       statistic=statistic, grade=grade, ae_value=ae_value, provenance=provenance,
-                       abbreviation=abbreviation, endpoint_name=endpoint_name,
-                       ae_category=ae_category, registry_url=registry_url, href=href,
-                       external=external, filesize=filesize, front_matter=front_matter)
+    env.filters.update(num=num, ci=ci, effect=effect, p_value=p_value, amount=amount,
+                       result_value=result_value, statistic=statistic, grade=grade,
+                       ae_value=ae_value, provenance=provenance, abbreviation=abbreviation,
+                       endpoint_name=endpoint_name, ae_category=ae_category,
+                       registry_url=registry_url, href=href, external=external,
+                       filesize=filesize, front_matter=front_matter)
     return env
 
 
@@ -322,13 +323,13 @@ def _fresh_dir(path: Path) -> Path:
     return path
 
 
-def forest_rows(comparisons: list[dict[str, Any]], label_key: str) -> list[ForestRow]:
-    rows = []
-    for c in comparisons:
-        rows.append(ForestRow(label=c[label_key] or "All patients", estimate=c["estimate"],
-                              ci_low=c["ci_low"], ci_high=c["ci_high"], text=effect(c, measure=False),
-                              emphasis=c.get("subgroup") is None and label_key == "subgroup"))
-    return rows
+def forest_rows(comparisons: list[dict[str, Any]], label_key: str,
+                emphasize_whole: bool = True) -> list[ForestRow]:
+    """Plot rows of comparisons; the whole-population row stands out among subgroups."""
+    return [ForestRow(label=c[label_key] or "Whole population", estimate=c["estimate"],
+                      ci_low=c["ci_low"], ci_high=c["ci_high"], text=effect(c, measure=False),
+                      emphasis=emphasize_whole and c["subgroup"] is None)
+            for c in comparisons]
 
 
 def write_study_pages(conn: sqlite3.Connection, docs_dir: Path) -> int:
@@ -352,7 +353,7 @@ def write_figures(conn: sqlite3.Connection, docs_dir: Path) -> None:
     for hr in hrs:
         hr["forest_label"] = f"{hr['acronym']} ({hr['analysis']})" if hr["analysis"] else hr["acronym"]
     if hrs:
-        forest_svg(forest_rows(hrs, "forest_label"), out / FIRST_LINE_FOREST,
+        forest_svg(forest_rows(hrs, "forest_label", emphasize_whole=False), out / FIRST_LINE_FOREST,
                    "PFS, whole population: first-line and maintenance trials")
 
 
@@ -409,13 +410,13 @@ def _env(db_path: Path) -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], cfg: Config, db_path: Path, what: str) -> str:
+def _run(command: list[str], cfg: Config, db_path: Path, what: str) -> None:
+    """Run mkdocs or mike quietly; on failure their whole output goes into the SiteError."""
     result = subprocess.run(command, cwd=cfg.path.parent, env=_env(db_path), capture_output=True,
                             text=True, check=False)
-    output = (result.stdout + result.stderr).strip()
     if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip()
         raise SiteError(f"{what} failed (exit {result.returncode}):\n{output}")
-    return output
 
 
 def _mkdocs(args: list[str], cfg: Config) -> list[str]:

@@ -166,14 +166,15 @@ def grade(value: str) -> str:
 
 
 def ae_value(row: dict[str, Any] | None) -> str:
-    """An adverse-event cell the way tables print it: n (%), or whichever is known."""
+    """An adverse-event cell the way safety tables print it: n (%), or whichever is known;
+    percentages with one decimal at least, as those tables do (1.0, not 1)."""
     if row is None:
         return "—"
     if row.get("n") is not None and row.get("pct") is not None:
-        return f"{num(row['n'])} ({num(row['pct'])})"
+        return f"{num(row['n'])} ({num(row['pct'], 1)})"
     if row.get("pct") is not None:
-        return f"{num(row['pct'])}%"
-    return f"n = {num(row.get('n'))}"
+        return f"{num(row['pct'], 1)}%"
+    return num(row.get("n"))
 
 
 def provenance(row: dict[str, Any]) -> str:

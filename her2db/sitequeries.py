@@ -167,10 +167,6 @@ class StudyPage:
     def forests(self) -> list[ForestGroup]:
         return [f for block in self.efficacy + self.patterns for f in block.forests]
 
-    @property
-    def endpoint_codes(self) -> list[str]:
-        return [block.code for block in self.efficacy + self.patterns]
-
 
 def study_page(conn: sqlite3.Connection, study_id: str) -> StudyPage | None:
     study = one(conn, "site_study", study_id=study_id)

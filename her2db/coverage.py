@@ -118,6 +118,11 @@ def review_text(sources_dir: Path, sources: list[curated.Source]) -> tuple[str, 
     for source in sources:
         if source.kind == "review" and source.text:
             path = (sources_dir / source.text).resolve()
-            if path.exists():
-                return path.read_text(encoding="utf-8"), path
+            # the text lives in the shared folder beside the checkout; look up the tree for it
+            # when the checkout sits elsewhere (a fresh clone in another folder)
+            candidates = [path] + [parent / "shared" / "sources" / path.name
+                                   for parent in sources_dir.resolve().parents]
+            for candidate in candidates:
+                if candidate.exists():
+                    return candidate.read_text(encoding="utf-8"), candidate
     return None

@@ -23,12 +23,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from mkdocs.utils import yaml_load
@@ -98,9 +98,12 @@ def num(value: Any, decimals: int = 0) -> str:
         return "—"
     if isinstance(value, bool) or (isinstance(value, int) and not decimals):
         return str(value)
+    # repr gives the shortest text that reads back as the same float, i.e. what was entered
+    text = format(Decimal(repr(float(value))).normalize(), "f")
     if decimals:
-        return np.format_float_positional(float(value), trim="k", min_digits=decimals)
-    return np.format_float_positional(float(value), trim="-")
+        whole, _, fraction = text.partition(".")
+        text = f"{whole}.{fraction.ljust(decimals, '0')}"
+    return text
 
 
 def _decimals(row: dict[str, Any]) -> int:

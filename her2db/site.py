@@ -23,7 +23,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from . import curated, sitequeries
+from .queries import plain_number
 from .db import connect_readonly
 from .files import dump_tree, read_document, write_atomic
 from .load import LoadError, load
@@ -98,8 +98,7 @@ def num(value: Any, decimals: int = 0) -> str:
         return "—"
     if isinstance(value, bool) or (isinstance(value, int) and not decimals):
         return str(value)
-    # repr gives the shortest text that reads back as the same float, i.e. what was entered
-    text = format(Decimal(repr(float(value))).normalize(), "f")
+    text = str(plain_number(float(value)))
     if decimals:
         whole, _, fraction = text.partition(".")
         text = f"{whole}.{fraction.ljust(decimals, '0')}"

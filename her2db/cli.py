@@ -223,6 +223,14 @@ def schema(check: bool) -> None:
         click.echo(f"wrote {path}")
 
 
+def _site_module() -> Any:
+    """The site code, imported only by the site commands: it pulls in MkDocs and matplotlib,
+    which would double the start-up time of every other command."""
+    from . import site as site_module
+
+    return site_module
+
+
 @cli.group()
 def site() -> None:
     """Build, preview and deploy the reference site (MkDocs Material, versioned with mike)."""
@@ -246,8 +254,7 @@ def site_build(sources: Path, db_path: Path, config: Path) -> None:
     Example:
         her2db site build
     """
-    from . import site as site_module
-
+    site_module = _site_module()
     try:
         built = site_module.build(db_path, sources, config)
     except (site_module.SiteError, LoadError) as exc:
@@ -269,8 +276,7 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
     Example:
         her2db site serve --dev-addr 127.0.0.1:8001
     """
-    from . import site as site_module
-
+    site_module = _site_module()
     try:
         site_module.serve(db_path, sources, config, dev_addr)
     except site_module.SiteError as exc:
@@ -293,8 +299,7 @@ def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, c
     Example:
         her2db site deploy 2026.11 --alias latest
     """
-    from . import site as site_module
-
+    site_module = _site_module()
     try:
         release = site_module.deploy(version, db_path, sources, alias=alias, config=config)
     except site_module.SiteError as exc:

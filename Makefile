@@ -19,17 +19,23 @@ install: $(STAMP)
 db: install
 	$(HER2DB) load
 
-site: db
+# The Query page's SQLite in WebAssembly (sql.js), pinned in package-lock.json; shipped in the site.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+site: db $(NODE_STAMP)
 	$(HER2DB) site build
 
-serve: db
+serve: db $(NODE_STAMP)
 	$(HER2DB) site serve
 
 schema: install
 	$(HER2DB) schema
 
 # Debian's chromium for the browser tests (never a browser download).
-test-deps: install
+test-deps: install $(NODE_STAMP)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }

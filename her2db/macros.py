@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from her2db import site
+from her2db import querypage, site
 from her2db import sitequeries as q
 from her2db.db import DEFAULT_DB, connect_readonly
 
@@ -81,6 +81,8 @@ def define_env(env: Any) -> None:
         "view_doc": view_doc,
         "example_query": lambda name: show("example_query.md", example=q.example(conn, name)),
         "downloads_table": downloads_table,
+        "query_page": lambda: show("query.md", **querypage.context(
+            conn, docs_dir, base="../" * env.page.url.count("/"))),
     }
     for name, function in macros.items():
         env.macro(function, name)

@@ -34,7 +34,7 @@ from mkdocs.utils import yaml_load
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from . import curated, sitequeries
+from . import assets, curated, sitequeries
 from .queries import plain_number
 from .db import connect_readonly
 from .files import dump_tree, read_document, write_atomic
@@ -397,6 +397,7 @@ def generate(db_path: Path, cfg: Config, label: str) -> int:
         studies = write_study_pages(conn, cfg.docs_dir)
         write_figures(conn, cfg.docs_dir)
         write_downloads(conn, db_path, cfg.docs_dir, label)
+    assets.write_assets(cfg.path.parent, cfg.docs_dir)
     return studies
 
 

@@ -69,6 +69,8 @@
     });
   }
 
+  window.her2dbSortable = setUp; // for tables made later, such as the Query page's results
+
   function setUpAll() {
     document.querySelectorAll("article table").forEach(setUp);
   }

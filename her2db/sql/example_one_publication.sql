@@ -1,5 +1,6 @@
--- Every number from one primary publication (Tolaney 2025, DESTINY-Breast09): read from it,
--- or cited for it by the source it was read from. Change the id to ask about another one.
+-- Every number from one primary publication, Tolaney 2025 (DESTINY-Breast09).
+-- A number is from it when read from it, or cited for it by the source it was read from.
+-- Change the id below to ask about another publication.
 WITH publication(id) AS (VALUES ('tolaney-2025'))
 SELECT 'v_arm_results' AS view, result_id AS row_id, study_id, endpoint AS what, arm AS arms,
        statistic AS kind, value, unit, source_id, cites, locator

@@ -1,0 +1,301 @@
+"""The Query page in a real headless Chromium (Debian's): the built site served from
+127.0.0.1, SQL typed and run the way a reader would, answers compared with `her2db query` on
+the same database file. Times and the page weight are measured and written to
+test-artifacts/, never asserted."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from click.testing import CliRunner
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from her2db import querypage, site
+from her2db.cli import cli
+from test_browser import ARGS, ARTIFACTS, CHROMIUM, serve
+from test_site import Built, built  # noqa: F401 - the session's one real site build
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+SETTLE_MS = 30_000  # the endless query needs the 5 s limit, plus loading on a busy machine
+NORMAL = "SELECT study_id, acronym FROM v_studies ORDER BY study_id"
+VERSIONS = "/versions.json"  # the version selector's list: only a mike deploy has one
+ENDLESS = "with recursive r(x) as (select 1 union all select x+1 from r) select count(*) from r"
+
+
+@pytest.fixture(scope="module")
+def base(built: Built) -> Iterator[str]:  # noqa: F811 - the fixture imported above
+    with serve(built.public) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Reader:
+    """One browser context on the site, with every request and every error it saw."""
+
+    def __init__(self, context: BrowserContext, base: str) -> None:
+        self.context = context
+        self.base = base
+        self.requests: list[str] = []
+        self.problems: list[str] = []
+        self.page = context.new_page()
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.problems.append(f"script error {e}"))
+        self.page.on("console", lambda m: self.problems.append(f"console {m.text} {m.location.get('url')}")
+                     if m.type == "error" and not m.location.get("url", "").endswith(VERSIONS) else None)
+        self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status} {r.url}")
+                     if r.status >= 400 and not r.url.endswith(VERSIONS) else None)
+
+    def open(self, fragment: str = "") -> Page:
+        self.page.goto(self.base + "query/" + fragment)
+        self.page.wait_for_selector("#query-sql")
+        return self.page
+
+    def settle(self) -> None:
+        """Wait until the page has finished the query it is running."""
+        self.page.wait_for_function("() => !document.getElementById('query-run').disabled "
+                                    "&& document.getElementById('query-status').textContent !== ''",
+                                    timeout=SETTLE_MS)
+
+    def run(self, sql: str) -> None:
+        self.page.fill("#query-sql", sql)
+        self.page.click("#query-run")
+        self.settle()
+
+    def table(self) -> list[list[str]]:
+        """The result table as the reader sees it: the header row, then the rows."""
+        return self.page.evaluate("""() => {
+            const table = document.querySelector('#query-result table');
+            if (!table) return [];
+            return Array.from(table.rows).map(r => Array.from(r.cells).map(c => c.textContent));
+        }""")
+
+    def error(self) -> str:
+        return self.page.inner_text("#query-error")
+
+
+@pytest.fixture
+def reader(browser: Browser, base: str) -> Iterator[Reader]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        yield Reader(context, base)
+    finally:
+        context.close()
+
+
+def cli_rows(db: Path, sql: str) -> list[list[str]]:
+    """What `her2db query --format csv` answers on the same database: header, then rows."""
+    result = CliRunner().invoke(cli, ["query", "--db", str(db), "--format", "csv", "--", sql])
+    assert result.exit_code == 0, result.output
+    return [row for row in csv.reader(io.StringIO(result.stdout))]
+
+
+def record(name: str, data: dict[str, object]) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+def test_each_example_returns_the_same_rows_as_the_cli(built: Built, reader: Reader) -> None:  # noqa: F811
+    page = reader.open()
+    timings = {}
+    for example in querypage.examples():
+        started = time.monotonic()
+        page.click(f"[data-example='{example.name}']")
+        reader.settle()
+        timings[example.name] = round(time.monotonic() - started, 3)
+        expected = cli_rows(built.db, example.sql)
+        assert len(expected) > 1, f"{example.name} returns no rows on the real data"
+        assert reader.error() == ""
+        assert reader.table() == expected, example.name
+        assert page.input_value("#query-sql") == example.sql
+        rows = len(expected) - 1
+        assert page.inner_text("#query-result caption") == (f"{rows} rows" if rows != 1 else "1 row")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "query-page-result.png"), full_page=True)
+    record("query-page-timing.json", {
+        "seconds_to_first_result (engine and database loaded, first example run)":
+            timings[querypage.EXAMPLES[0]],
+        "seconds_per_example": timings})
+    assert reader.problems == []
+
+
+def test_csv_download_matches_the_cli(built: Built, reader: Reader) -> None:  # noqa: F811
+    page = reader.open()
+    example = querypage.examples()[0]
+    page.click(f"[data-example='{example.name}']")
+    reader.settle()
+    with page.expect_download() as download:
+        page.click("#query-csv")
+    assert download.value.suggested_filename == "her2db-dev-query.csv"
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert list(csv.reader(io.StringIO(text))) == cli_rows(built.db, example.sql)
+
+
+def test_result_table_sorts_on_click(reader: Reader) -> None:
+    reader.open()
+    reader.run("SELECT study_id, n_enrolled FROM v_studies WHERE n_enrolled IS NOT NULL ORDER BY study_id")
+    printed = [float(row[1]) for row in reader.table()[1:]]
+    assert printed != sorted(printed)  # ordered by study, so clicking must change the order
+    reader.page.click("#query-result th:nth-child(2)")
+    assert [float(row[1]) for row in reader.table()[1:]] == sorted(printed)
+    assert reader.page.get_attribute("#query-result th:nth-child(2)", "aria-sort") == "ascending"
+
+
+def test_row_cap_says_rows_were_cut(reader: Reader) -> None:
+    reader.open()
+    reader.run("with recursive r(x) as (select 1 union all select x+1 from r where x < 5000) select x from r")
+    assert len(reader.table()) == 1 + querypage.DEFAULT_MAX_ROWS
+    assert "row cap" in reader.page.inner_text("#query-result caption")
+
+
+def test_permalink_reproduces_its_query(built: Built, reader: Reader) -> None:  # noqa: F811
+    sql = "SELECT study_id, arm, pct\nFROM v_adverse_events\nWHERE term = 'neutropenia' AND grade = '>=3'\nORDER BY 1, 2"
+    page = reader.open("#sql=" + quote(sql, safe=""))
+    reader.settle()
+    assert page.input_value("#query-sql") == sql
+    assert reader.table() == cli_rows(built.db, sql)
+    # running a query puts it in the address and in the "Link to this query" anchor
+    reader.run(NORMAL)
+    link = page.evaluate("() => location.href")
+    assert link == page.evaluate("() => document.getElementById('query-link').href")
+    other = reader.context.new_page()
+    other.goto(link)
+    other.wait_for_function("() => document.querySelector('#query-result table')", timeout=SETTLE_MS)
+    assert other.input_value("#query-sql") == NORMAL
+    assert other.locator("#query-result tbody tr").count() == len(cli_rows(built.db, NORMAL)) - 1
+
+
+# --- bad queries -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sql", "message", "where"), [
+    ("DELETE FROM study", "Only SELECT queries", "line 1, column 1"),
+    ("-- tidy up\nDROP VIEW v_studies", "Only SELECT queries", "line 2, column 1"),
+    ("WITH x(a) AS (SELECT 'new') INSERT INTO source (id) SELECT a FROM x RETURNING id",
+     "read-only", None),
+    ("SELECT 1;\n  SELECT 2", "Only one statement at a time", "line 2, column 3"),
+    ("SELECT study_id\nFROM v_studies\nWHERE AND study_id = 'x'", 'near "AND": syntax error', "line 3, column 7"),
+    ("SELECT nonsense FROM v_studies", "no such column: nonsense", "line 1, column 8"),
+    (ENDLESS, "stopped after the time limit of 5 seconds", None),
+], ids=["write", "drop", "write-returning", "two-statements", "syntax", "unknown-column", "endless"])
+def test_bad_query_gives_a_clear_message_and_the_page_stays_usable(
+        built: Built, reader: Reader, sql: str, message: str, where: str | None) -> None:  # noqa: F811
+    reader.open()
+    reader.run(sql)
+    error = reader.error()
+    assert message in error
+    if where:
+        assert f"At {where}:" in error
+    assert reader.table() == []
+    assert reader.page.is_disabled("#query-csv")
+    # the page still answers, and the database is as it was
+    reader.run("SELECT count(*) AS sources FROM source")
+    assert reader.error() == ""
+    assert reader.table() == cli_rows(built.db, "SELECT count(*) AS sources FROM source")
+    assert reader.problems == []
+
+
+# --- the page itself ---------------------------------------------------------------------
+
+
+def _is_local(url: str) -> bool:
+    return url.startswith(("blob:", "data:")) or urlsplit(url).hostname == "127.0.0.1"
+
+
+def test_no_request_leaves_the_site_and_the_engine_loads_only_here(built: Built, reader: Reader) -> None:  # noqa: F811
+    page = reader.page
+    page.goto(reader.base)
+    page.wait_for_load_state("networkidle")
+    assert not [u for u in reader.requests if u.endswith((".wasm", ".sqlite", "query.js"))]
+    # the nav link (Material's instant navigation swaps the content without a reload)
+    page.locator("nav.md-nav--primary a[href='query/']").first.click()
+    page.wait_for_selector("#query-sql")
+    page.click(f"[data-example='{querypage.EXAMPLES[1]}']")
+    reader.settle()
+    assert reader.table()[1:], "no rows after instant navigation"
+    foreign = [u for u in reader.requests if not _is_local(u)]
+    assert foreign == []
+    weights = {}
+    for url in reader.requests:
+        name = urlsplit(url).path.rsplit("/", 1)[-1]
+        if name.endswith((".wasm", ".sqlite")) or name == "sql-wasm.js":
+            weights[name] = (built.public / urlsplit(url).path.lstrip("/")).stat().st_size
+    assert set(weights) == {"sql-wasm.wasm", "sql-wasm.js", "her2db-dev.sqlite"}
+    record("query-page-weight.json", {"bytes": weights, "total_bytes": sum(weights.values())})
+    # the page states what it loads
+    stated = page.inner_text(".her2db-query-weight")
+    assert site.filesize(weights["her2db-dev.sqlite"]) in stated
+    assert site.filesize(weights["sql-wasm.wasm"] + weights["sql-wasm.js"]) in stated
+
+
+def test_works_offline_once_loaded(reader: Reader) -> None:
+    reader.open()
+    reader.run(NORMAL)
+    reader.context.set_offline(True)
+    reader.run(ENDLESS)  # stops the worker; a new one starts from the bytes already loaded
+    assert "time limit" in reader.error()
+    reader.run(NORMAL)
+    assert reader.error() == ""
+    assert len(reader.table()) > 1
+
+
+def test_keyboard_runs_indents_and_leaves_the_editor(reader: Reader) -> None:
+    page = reader.open()
+    page.fill("#query-sql", "")
+    page.focus("#query-sql")
+    page.keyboard.type("SELECT 1 AS one")
+    page.keyboard.press("Tab")
+    assert page.input_value("#query-sql") == "SELECT 1 AS one  "
+    page.keyboard.press("Control+Enter")
+    reader.settle()
+    assert reader.table() == [["one"], ["1"]]
+    page.focus("#query-sql")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "query-run"
+    # schema names insert at the cursor
+    page.fill("#query-sql", "SELECT * FROM ")
+    page.click("summary:text-is('v_sources')")
+    page.click("#her2db-query [data-insert='v_sources']")
+    assert page.input_value("#query-sql") == "SELECT * FROM v_sources"
+
+
+def test_schema_panel_lists_every_public_view_with_descriptions(built: Built, reader: Reader) -> None:  # noqa: F811
+    page = reader.open()
+    views = [r["name"] for r in built.query(
+        "SELECT name FROM sqlite_master WHERE type = 'view' AND name LIKE 'v\\_%' ESCAPE '\\' ORDER BY name")]
+    assert page.locator(".her2db-query-schema summary").all_inner_texts() == views
+    page.click("summary:text-is('v_comparisons')")
+    item = page.locator(".her2db-query-schema li", has=page.locator("[data-insert='estimate']")).first
+    assert "The effect estimate as printed." in item.inner_text()
+
+
+def test_axe_finds_no_serious_violations(reader: Reader) -> None:
+    """The page's own content (editor, results, errors, schema, examples); the theme around it
+    is the same on every page and checked with them."""
+    reader.open()
+    for sql in (NORMAL, "SELECT 1;SELECT 2"):  # a result, then an error
+        reader.run(sql)  # leaves the focus on the Run button, as a reader's click does
+        violations = Axe().run(reader.page, context="#her2db-query").response["violations"]
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert serious == [], json.dumps(serious, indent=1)[:3000]

@@ -365,10 +365,13 @@
         tr.insertCell().textContent = display(value);
       });
     });
+    var scroll = document.createElement("div"); // Material's wrappers: wide tables scroll
+    scroll.className = "md-typeset__scrollwrap";
     var wrapper = document.createElement("div");
-    wrapper.className = "md-typeset__table her2db-query-table";
+    wrapper.className = "md-typeset__table";
     wrapper.appendChild(table);
-    resultBox.appendChild(wrapper);
+    scroll.appendChild(wrapper);
+    resultBox.appendChild(scroll);
     if (window.her2dbSortable) {
       window.her2dbSortable(table); // the site's own sortable tables (tablesort.js)
     }

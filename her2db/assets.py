@@ -38,7 +38,8 @@ def write_assets(project_dir: Path, docs_dir: Path) -> Path:
     out = docs_dir / VENDOR_DIR
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    (out / ".gitignore").write_text("# copied from node_modules by `her2db site build`\n*\n", encoding="utf-8")
+    (out / ".gitignore").write_text("# copied from node_modules by `her2db site build`\n*\n",
+                                    encoding="utf-8")
     for name in SQLJS_FILES:
         shutil.copyfile(source / name, out / Path(name).name)
     return out

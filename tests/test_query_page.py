@@ -17,11 +17,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from click.testing import CliRunner
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from test_browser import ARGS, ARTIFACTS, CHROMIUM, serve
+from test_site import Built, built  # noqa: F401 - the session's one real site build
 
 from her2db import querypage, site
 from her2db.cli import cli
-from test_browser import ARGS, ARTIFACTS, CHROMIUM, serve
-from test_site import Built, built  # noqa: F401 - the session's one real site build
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
@@ -171,7 +171,8 @@ def test_row_cap_says_rows_were_cut(reader: Reader) -> None:
 
 
 def test_permalink_reproduces_its_query(built: Built, reader: Reader) -> None:  # noqa: F811
-    sql = "SELECT study_id, arm, pct\nFROM v_adverse_events\nWHERE term = 'neutropenia' AND grade = '>=3'\nORDER BY 1, 2"
+    sql = ("SELECT study_id, arm, pct\nFROM v_adverse_events\n"
+           "WHERE term = 'neutropenia' AND grade = '>=3'\nORDER BY 1, 2")
     page = reader.open("#sql=" + quote(sql, safe=""))
     reader.settle()
     assert page.input_value("#query-sql") == sql
@@ -196,7 +197,8 @@ def test_permalink_reproduces_its_query(built: Built, reader: Reader) -> None:  
     ("WITH x(a) AS (SELECT 'new') INSERT INTO source (id) SELECT a FROM x RETURNING id",
      "read-only", None),
     ("SELECT 1;\n  SELECT 2", "Only one statement at a time", "line 2, column 3"),
-    ("SELECT study_id\nFROM v_studies\nWHERE AND study_id = 'x'", 'near "AND": syntax error', "line 3, column 7"),
+    ("SELECT study_id\nFROM v_studies\nWHERE AND study_id = 'x'", 'near "AND": syntax error',
+     "line 3, column 7"),
     ("SELECT nonsense FROM v_studies", "no such column: nonsense", "line 1, column 8"),
     (ENDLESS, "stopped after the time limit of 5 seconds", None),
 ], ids=["write", "drop", "write-returning", "two-statements", "syntax", "unknown-column", "endless"])

@@ -1,0 +1,36 @@
+"""The browser assets the site ships from npm packages (sql.js for the Query page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_site import copy_project
+
+from her2db import assets
+from her2db.cli import cli
+
+pytestmark = pytest.mark.skipif(not (assets.PACKAGE_ROOT / assets.SQLJS_PACKAGE).is_dir(),
+                                reason="node_modules is not installed (run `npm ci`)")
+
+
+def test_sql_js_is_copied_into_the_docs_folder_and_ignored_by_git(tmp_path: Path) -> None:
+    out = assets.write_assets(tmp_path, tmp_path / "site")
+    source = assets.PACKAGE_ROOT / assets.SQLJS_PACKAGE
+    for name in assets.SQLJS_FILES:
+        assert (out / Path(name).name).read_bytes() == (source / name).read_bytes()
+    assert (out / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def test_site_build_without_node_modules_says_how_to_install(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    config = copy_project(tmp_path / "project")
+    monkeypatch.setattr(assets, "PACKAGE_ROOT", tmp_path / "elsewhere")
+    result = CliRunner().invoke(cli, ["site", "build", "--config", str(config),
+                                      "--sources", str(tmp_path / "project" / "db"),
+                                      "--db", str(tmp_path / "project" / "db" / "her2db.sqlite")])
+    assert result.exit_code == 1
+    assert "sql.js" in result.output and "npm ci" in result.output and "make site" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "project" / "public").exists()

@@ -209,6 +209,7 @@
         worker.onmessage = function (event) {
           if (event.data.type === "ready") {
             worker.onmessage = onWorkerMessage;
+            worker.onerror = onWorkerCrash;
             resolve();
           } else {
             reject(new Error("SQLite did not start: " + event.data.message));
@@ -247,6 +248,17 @@
       current.resolve(message);
     } else {
       current.reject(message);
+    }
+  }
+
+  function onWorkerCrash(event) {
+    var current = pending;
+    pending = null;
+    stopWorker(); // the next query starts a fresh one
+    if (current) {
+      clearTimeout(current.timer);
+      current.reject({ message: "SQLite stopped unexpectedly (" + (event.message || "worker error") +
+        "); run the query again." });
     }
   }
 
@@ -386,6 +398,9 @@
   }
 
   function run() {
+    if (pending || runButton.disabled) {
+      return Promise.resolve(); // one query at a time; the running one ends or times out first
+    }
     var sql = editor.value;
     linkAnchor.href = permalink(sql);
     history.replaceState(history.state, "", permalink(sql));
@@ -450,6 +465,9 @@
   });
   root.querySelectorAll("[data-example]").forEach(function (button) {
     button.addEventListener("click", function () {
+      if (runButton.disabled) {
+        return;
+      }
       editor.value = config.examples[button.getAttribute("data-example")];
       run();
     });

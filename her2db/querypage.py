@@ -30,6 +30,9 @@ TIME_LIMIT = 5.0  # seconds; shorter than `her2db query`'s: a reader waits in fr
 # The four questions of the README and the data-model page, in the order the page lists them.
 EXAMPLES = ("first_line_pfs", "neutropenia", "attrition_definitions", "one_publication")
 _CODE = re.compile(r"`([^`]*)`")
+# On the data-model page, a view's section opens with its one-line description:
+# "## v_studies { #v_studies }", a blank line, "One row per study."
+_VIEW_LINE = re.compile(r"^## (v_\w+)\b[^\n]*\n\s*\n([^\n{#][^\n]*)$", re.MULTILINE)
 
 
 class QueryPageError(Exception):
@@ -46,6 +49,7 @@ class Column:
 @dataclass
 class View:
     name: str
+    description: Markup
     columns: list[Column]
 
 
@@ -74,12 +78,18 @@ def _markdown_code(text: str) -> Markup:
 
 
 def views(conn: sqlite3.Connection, docs_dir: Path) -> list[View]:
-    """The public views and their columns, described as on the data-model page."""
-    _, meta = get_data((docs_dir / DATA_MODEL_PAGE).read_text(encoding="utf-8"))
+    """The public views and their columns, described as on the data-model page (the
+    columns in its front matter, each view in the first line of its section)."""
+    body, meta = get_data((docs_dir / DATA_MODEL_PAGE).read_text(encoding="utf-8"))
     described: dict[str, dict[str, str]] = meta.get("columns", {})
-    return [View(view, [Column(c["name"], c["type"] or "",
-                               _markdown_code(described.get(view, {}).get(c["name"], "")))
-                        for c in sitequeries.view_columns(conn, view)])
+    lines = dict(_VIEW_LINE.findall(body))
+
+    def columns(view: str) -> list[Column]:
+        texts = described.get(view, {})
+        return [Column(c["name"], c["type"] or "", _markdown_code(texts.get(c["name"], "")))
+                for c in sitequeries.view_columns(conn, view)]
+
+    return [View(view, _markdown_code(lines.get(view, "")), columns(view))
             for view in sitequeries.public_views(conn)]
 
 

@@ -294,6 +294,7 @@ def test_schema_panel_lists_every_public_view_with_descriptions(built: Built, re
         "SELECT name FROM sqlite_master WHERE type = 'view' AND name LIKE 'v\\_%' ESCAPE '\\' ORDER BY name")]
     assert page.locator(".her2db-query-schema summary").all_inner_texts() == views
     page.click("summary:text-is('v_comparisons')")
+    assert "An effect between two arms" in page.inner_text("details[open]")
     item = page.locator(".her2db-query-schema li", has=page.locator("[data-insert='estimate']")).first
     assert "The effect estimate as printed." in item.inner_text()
 

@@ -122,7 +122,8 @@ def diff_connections(old: sqlite3.Connection, new: sqlite3.Connection) -> list[C
         identity = tuple(c for c in IDENTITY.get(table, tuple(sample)) if c in sample)
         before, after = _keyed(old_rows, identity), _keyed(new_rows, identity)
 
-        def make(kind: ChangeKind, row: dict[str, Any], table: str = table) -> Change:
+        def make(kind: ChangeKind, row: dict[str, Any], table: str = table,
+                 identity: tuple[str, ...] = identity) -> Change:
             ident = {c: row.get(c) for c in identity}
             values = {k: v for k, v in row.items() if k not in ident and v is not None}
             return Change(kind, table, row.get("study_id", row.get("id") if table == "study" else None),
@@ -250,7 +251,8 @@ def render(changes: list[Change], fmt: str, old: str = "OLD", new: str = "NEW") 
             for change in items:
                 label = change.label()
                 if kind == "changed":
-                    detail = "; ".join(f"{k}: {_value(o)} → {_value(n)}" for k, (o, n) in change.changes.items())
+                    detail = "; ".join(f"{k}: {_value(o)} → {_value(n)}"
+                                       for k, (o, n) in change.changes.items())
                 else:
                     detail = ", ".join(f"{k} {_value(v)}" for k, v in change.values.items()
                                        if k not in ("quote", "notes", "definition", "citation"))

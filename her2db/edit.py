@@ -177,7 +177,7 @@ def coerce(spec: FieldSpec, text: str) -> Any:
     return text
 
 
-def build_record(kind: str, given: dict[str, str | list[str]]) -> dict[str, Any]:
+def build_record(kind: str, given: dict[str, Any]) -> dict[str, Any]:
     """Typed values in model field order from the texts given on the command line or a CSV.
     Raises ``EditError`` naming the field for a value of the wrong type."""
     record: dict[str, Any] = {}

@@ -527,6 +527,8 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
     path = sources / rel
     if dry_run:
         return EditResult(path, description, warnings, None)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an interrupted edit; we hold the lock
+        stale.unlink()
     write_atomic(path, new_text, before_replace=_kill_before_rename)
     return EditResult(path, description, warnings, reload(sources, db_path))
 

@@ -626,8 +626,12 @@ def test_interrupted_write_leaves_the_file_and_database_intact(corpus: Path, min
     assert path.read_bytes() == before and mini_db.read_bytes() == db_before
     assert sorted(p.name for p in (corpus / "studies").glob("*.yaml")) == ["mini-trial.yaml"]
     leftovers = [p.name for p in (corpus / "studies").iterdir() if p.name != "mini-trial.yaml"]
-    assert all(name.startswith(".") and name.endswith(".tmp") for name in leftovers)
+    assert leftovers and all(name.startswith(".") and name.endswith(".tmp") for name in leftovers)
     assert load(corpus, mini_db).counts["adverse_event"] == 2
+    again = _cli_process(corpus, mini_db, *_ae_args("nausea"))
+    again.communicate()
+    assert again.returncode == 0
+    assert [p.name for p in (corpus / "studies").iterdir()] == ["mini-trial.yaml"]
 
 
 def test_two_concurrent_adds_both_land(corpus: Path, mini_db: Path) -> None:

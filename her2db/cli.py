@@ -341,20 +341,27 @@ def _prompt_missing(kind: str, study_id: str | None, sources: Path, given: dict[
     vocabulary and the study), or fail with the list of missing flags."""
     from . import edit
 
-    missing = [s for s in edit.field_specs(kind) if s.required and not given.get(s.name)]
-    if not missing:
-        return
+    specs = edit.field_specs(kind)
+    missing = [s for s in specs if s.required and not given.get(s.name)]
     if interactive is None:
-        interactive = sys.stdin.isatty()
+        interactive = sys.stdin.isatty() and bool(missing)
     if not interactive:
-        raise click.UsageError("missing required field(s): " + ", ".join(s.flag for s in missing))
-    for spec in missing:
+        if missing:
+            raise click.UsageError("missing required field(s): " + ", ".join(s.flag for s in missing))
+        return
+    # the study's analyses, populations and subgroups are offered too ("-": none)
+    links = [s for s in specs if not s.required and s.name in edit.REFERENCE_FIELDS and not given.get(s.name)]
+    for spec in missing + links:
         try:
             choices = edit.choices_for(sources, study_id, spec)
         except edit.EditError as exc:
             raise _edit_failed(exc) from exc
-        kind_type = click.Choice(choices) if choices else click.STRING
-        given[spec.name] = click.prompt(spec.name.replace("_", " "), type=kind_type)
+        label = spec.name.replace("_", " ")
+        if spec.required:
+            given[spec.name] = click.prompt(label, type=click.Choice(choices) if choices else click.STRING)
+        elif choices:
+            answer = click.prompt(label, type=click.Choice([*choices, "-"]), default="-")
+            given[spec.name] = None if answer == "-" else answer
 
 
 class _AddGroup(click.Group):

@@ -527,12 +527,13 @@ def test_interactive_prompts_offer_the_study_arms(corpus: Path, mini_db: Path, r
             str(mini_db),
             "--interactive",
         ],
-        input="ghost\nctl\nteae\nany\nhuober-review\nTable 9 (test)\n",
+        input="ghost\nctl\nteae\nany\nhuober-review\nTable 9 (test)\nsafety\n",
     )
     assert result.exit_code == 0, result.output
     assert "arm (exp, ctl):" in result.output
     assert "Error: 'ghost' is not one of 'exp', 'ctl'." in result.output
     assert "grade (any, >=3, 3-4, >=4, 5, <=2):" in result.output
+    assert "population (itt, safety, -) [-]:" in result.output
     added = read_document(_study(corpus)).data["adverse_events"][-1]
     assert added == {
         "arm": "ctl",
@@ -540,6 +541,7 @@ def test_interactive_prompts_offer_the_study_arms(corpus: Path, mini_db: Path, r
         "category": "teae",
         "grade": "any",
         "n": 3,
+        "population": "safety",
         "source_id": "huober-review",
         "locator": "Table 9 (test)",
     }

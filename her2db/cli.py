@@ -478,11 +478,12 @@ def new_study(study_id: str, acronym: str | None, title: str | None, kind: str |
 @click.argument("study_id", metavar="STUDY")
 @click.argument("record_path")
 @click.argument("field")
-@click.argument("value")
+@click.argument("value", required=False)
+@click.option("--unset", is_flag=True, help="Remove the field from the record instead.")
 @sources_option
 @db_option
-def set_command(study_id: str, record_path: str, field: str, value: str, sources: Path,
-                db_path: Path) -> None:
+def set_command(study_id: str, record_path: str, field: str, value: str | None, unset: bool,
+                sources: Path, db_path: Path) -> None:
     """Correct one field of one record; only that line of the file changes.
 
     RECORD_PATH is section[index] (results[3]), section[key] (arms[thp]), section[field=value,...]
@@ -492,9 +493,12 @@ def set_command(study_id: str, record_path: str, field: str, value: str, sources
     Examples:
         her2db set destiny-breast09 results[3] value 40.7
         her2db set destiny-breast09 arms[thp] n_treated 382
+        her2db set destiny-breast09 results[3] notes --unset
     """
     from . import edit
 
+    if (value is None) != unset:
+        raise click.UsageError("give either VALUE or --unset")
     try:
         result = edit.set_field(sources, study_id, record_path, field, value, db_path)
     except edit.EditError as exc:

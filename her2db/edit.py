@@ -283,15 +283,16 @@ def _item_span(root: CommentedMap, section: str, index: int, lines: list[str]) -
     return start, _trim(lines, start, stop)
 
 
-def _flow_fields(text: str) -> Iterator[tuple[str, int, int]]:
-    """(key, value start, value end) of each field of the flow mapping ``{...}`` in ``text``."""
+def _flow_fields(text: str) -> Iterator[tuple[str, int, int, int]]:
+    """(key, key start, value start, value end) of each field of the flow mapping ``{...}``
+    in ``text``."""
     i = text.index("{") + 1
     while True:
         while i < len(text) and text[i] in " \t\r\n,":
             i += 1
         if i >= len(text) or text[i] == "}":
             return
-        colon = text.index(":", i)
+        key_start, colon = i, text.index(":", i)
         key = text[i:colon].strip().strip("\"'")
         j = colon + 1
         while text[j] in " \t\r\n":
@@ -310,7 +311,7 @@ def _flow_fields(text: str) -> Iterator[tuple[str, int, int]]:
                 j += 1
             while text[j - 1] in " \t\r\n":
                 j -= 1
-        yield key, start, j
+        yield key, key_start, start, j
         i = j
 
 
@@ -424,7 +425,8 @@ def add_text(doc: Document, section: str, records: list[dict[str, Any]], order: 
 
 
 def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
-    """The text of ``doc`` with one field of one record replaced (or added at its end)."""
+    """The text of ``doc`` with one field of one record replaced (or added at its end), or
+    removed when ``value`` is None."""
     lines = doc.text.splitlines(keepends=True)
     root = doc.tree
     if target.section is None:
@@ -434,8 +436,15 @@ def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
         start, end = _item_span(root, target.section, target.index or 0, lines)
     if isinstance(node, CommentedMap) and node.fa.flow_style():
         text = "".join(lines[start:end])
-        spans = {key: (a, b) for key, a, b in _flow_fields(text)}
-        if field in spans:
+        fields = list(_flow_fields(text))
+        spans = {key: (a, b) for key, _, a, b in fields}
+        if value is None:
+            i = [f[0] for f in fields].index(field)
+            if i:  # from the end of the previous value: drops ", field: value"
+                text = text[:fields[i - 1][3]] + text[fields[i][3]:]
+            else:
+                text = text[:fields[0][1]] + (text[fields[1][1]:] if len(fields) > 1 else "}")
+        elif field in spans:
             a, b = spans[field]
             text = text[:a] + scalar(value, True) + text[b:]
         else:
@@ -443,6 +452,13 @@ def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
             text = text[:close] + f", {field}: {scalar(value, True)}" + text[close:]
         return "".join(lines[:start]) + text + "".join(lines[end:])
     spans = _key_spans(node, end, lines)
+    if value is None:
+        a, b = spans[field]
+        prefix = lines[a][: node.lc.key(field)[1]]
+        rest = lines[b:]
+        if prefix.strip() and rest:  # the first field carried the item's dash: the next one takes it
+            rest = [prefix + rest[0].lstrip()] + rest[1:]
+        return "".join(lines[:a] + rest)
     if field in spans:
         a, b = spans[field]
         prefix = lines[a][: node.lc.key(field)[1]]
@@ -592,9 +608,10 @@ def new_study(sources: Path, record: dict[str, Any], db_path: Path | None) -> Ed
         return commit(sources, rel, text, db_path, f"new study {study_id}")
 
 
-def set_field(sources: Path, study_id: str, path: str, field: str, text: str,
+def set_field(sources: Path, study_id: str, path: str, field: str, text: str | None,
               db_path: Path | None) -> EditResult:
-    """Correct one field of one record (``path`` as ``resolve`` reads it)."""
+    """Correct one field of one record (``path`` as ``resolve`` reads it); ``text`` None
+    removes the field."""
     with corpus_lock(sources):
         rel = study_rel(sources, study_id)
         doc = read_document(sources / rel)
@@ -602,13 +619,20 @@ def set_field(sources: Path, study_id: str, path: str, field: str, text: str,
         spec = spec_of(target.section, field)
         if target.section is None and field in STUDY_SECTIONS.values():
             raise EditError(f"'{field}' is a section; use add/remove for its records", usage=True)
-        try:
-            value = coerce(spec, text)
-        except ValueError as exc:
-            raise EditError(f"{target.describe(study_id, field)}: {exc}", usage=True) from exc
         expected = json.loads(json.dumps(doc.data))
         record = expected if target.section is None else expected[target.section][target.index]
-        record[field] = value
+        if text is None:
+            if field not in record:
+                raise EditError(f"{target.describe(study_id, field)} is not set; nothing to unset",
+                                usage=True)
+            value = None
+            del record[field]
+        else:
+            try:
+                value = coerce(spec, text)
+            except ValueError as exc:
+                raise EditError(f"{target.describe(study_id, field)}: {exc}", usage=True) from exc
+            record[field] = value
         new_text = set_text(doc, target, field, value)
         _check_same(doc, new_text, expected)
         return commit(sources, rel, new_text, db_path, f"set {target.describe(study_id, field)}",

@@ -288,6 +288,32 @@ def test_set_changes_one_line_flow_block_and_study_level(
     assert read_document(path).data["comparisons"][1]["method"] == "stratified Cox"
 
 
+def test_unset_removes_one_field(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    path = _study(corpus)
+    for record_path, field, gone in (
+        ("results[0]", "analysis", "arm: exp, analysis: interim, population"),
+        ("comparisons[0]", "cites", ", cites: tolaney-2025}"),
+        ("arms[ctl]", "n_treated", "n_treated: 382"),
+        (".", "line", "line: first line"),
+    ):
+        before = path.read_text()
+        assert gone in before
+        result = runner.invoke(
+            cli, ["set", STUDY, record_path, field, "--unset", "--sources", str(corpus), "--db", str(mini_db)]
+        )
+        assert result.exit_code == 0, (record_path, result.output)
+        after = path.read_text()
+        assert gone not in after
+        assert len([d for d in difflib.ndiff(before.splitlines(), after.splitlines()) if d[:1] == "-"]) == 1
+    data = read_document(path).data
+    assert "analysis" not in data["results"][0] and data["results"][0]["population"] == "itt"
+    assert "cites" not in data["comparisons"][0] and "line" not in data
+    again = runner.invoke(
+        cli, ["set", STUDY, ".", "line", "--unset", "--sources", str(corpus), "--db", str(mini_db)]
+    )
+    assert again.exit_code == 2 and "mini-trial › line is not set; nothing to unset" in again.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -652,3 +678,13 @@ def test_field_flags_follow_the_models() -> None:
     assert [s.name for s in edit.field_specs("ae")][-4:] == ["source_id", "locator", "cites", "quote"]
     assert edit.field_specs("study")[0].name == "id"
     assert "results" not in {s.name for s in edit.field_specs("study")}
+
+
+def test_unset_of_a_first_field_keeps_the_item_dash(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("arms:\n  - notes: n\n    key: a\n  - {notes: n, key: b}\nresults: []\n")
+    doc = read_document(path)
+    text = edit.set_text(doc, edit.Target("arms", 0), "notes", None)
+    assert text == "arms:\n  - key: a\n  - {notes: n, key: b}\nresults: []\n"
+    text = edit.set_text(doc, edit.Target("arms", 1), "notes", None)
+    assert text == "arms:\n  - notes: n\n    key: a\n  - {key: b}\nresults: []\n"

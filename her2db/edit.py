@@ -164,8 +164,6 @@ def coerce(spec: FieldSpec, text: str) -> Any:
         return [part.strip() for part in re.split(r"[;,]", text) if part.strip()]
     if "float" in spec.types:
         if not _NUMBER.match(text):
-            if "str" in spec.types:
-                return text
             raise ValueError(f"'{text}' is not a number")
         if "str" in spec.types and repr(float(text)) != text and not text.isdigit():
             return text  # the printed form, as the numbers contract keeps it

@@ -498,7 +498,8 @@ def corpus_lock(sources: Path) -> Iterator[None]:
     """One edit at a time on a corpus: read, validate, write and reload under an exclusive
     lock, so that two concurrent ``add`` commands both land instead of one overwriting the
     other's record."""
-    sources.mkdir(parents=True, exist_ok=True)
+    if not sources.is_dir():
+        raise EditError(f"sources folder {sources} does not exist", usage=True)
     with open(sources / LOCK_FILE, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

@@ -500,6 +500,13 @@ def test_bad_edits_change_nothing(
     }
 
 
+def test_missing_sources_folder_is_not_created(tmp_path: Path, runner: CliRunner) -> None:
+    folder = tmp_path / "nowhere"
+    result = runner.invoke(cli, ["set", STUDY, "results[0]", "value", "1", "--sources", str(folder)])
+    assert result.exit_code == 2 and f"sources folder {folder} does not exist" in result.output
+    assert not folder.exists()
+
+
 def test_remove_asks_lists_and_keeps_the_rest(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
     path = _study(corpus)
     before = path.read_text()

@@ -323,6 +323,9 @@ def _edit_failed(exc: Exception) -> click.ClickException:
 def _report_edit(result: Any) -> None:
     for problem in result.warnings:
         click.secho(str(problem), fg="yellow", err=True)
+    if not result.written:
+        click.echo(f"{result.description}: valid; dry run, nothing written")
+        return
     click.echo(f"{result.description}: written to {result.path}")
     if result.reloaded:
         click.echo(result.reloaded)

@@ -523,6 +523,7 @@ class EditResult:
     description: str
     warnings: list[Problem]
     reloaded: str | None  # summary of the reload, or why it did not happen
+    written: bool = True
 
 
 def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, description: str,
@@ -541,7 +542,7 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
                 and any(not f or p.path == f or p.path.startswith(f + " ›") for f in focus)]
     path = sources / rel
     if dry_run:
-        return EditResult(path, description, warnings, None)
+        return EditResult(path, description, warnings, None, written=False)
     for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an interrupted edit; we hold the lock
         stale.unlink()
     write_atomic(path, new_text, before_replace=_kill_before_rename)

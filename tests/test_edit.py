@@ -695,3 +695,51 @@ def test_unset_of_a_first_field_keeps_the_item_dash(tmp_path: Path) -> None:
     assert text == "arms:\n  - key: a\n  - {notes: n, key: b}\nresults: []\n"
     text = edit.set_text(doc, edit.Target("arms", 1), "notes", None)
     assert text == "arms:\n  - notes: n\n    key: a\n  - {key: b}\nresults: []\n"
+
+
+def test_add_study_and_dry_run(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    made = runner.invoke(
+        cli,
+        [
+            "add",
+            "study",
+            "--id",
+            "other-trial",
+            "--acronym",
+            "OTHER",
+            "--title",
+            "Another trial",
+            "--kind",
+            "registry",
+            "--setting",
+            "metastatic",
+            "--countries",
+            "CH",
+            "--countries",
+            "DE",
+            "--sources",
+            str(corpus),
+            "--db",
+            str(mini_db),
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    assert read_document(corpus / "studies" / "other-trial.yaml").data["countries"] == ["CH", "DE"]
+    before = _study(corpus).read_bytes()
+    dry = _add(
+        runner,
+        corpus,
+        mini_db,
+        "subgroup",
+        "--key",
+        "hr-neg",
+        "--category",
+        "hormone receptor status",
+        "--level",
+        "HR-negative",
+        *PROV,
+        "--dry-run",
+    )
+    assert dry.exit_code == 0, dry.output
+    assert "add mini-trial › subgroups[1]: valid; dry run, nothing written" in dry.output
+    assert _study(corpus).read_bytes() == before

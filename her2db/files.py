@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,12 +62,14 @@ def _yaml() -> YAML:
     return yaml
 
 
-def read_document(path: Path) -> Document:
-    """Parse ``path``; raise ``YamlFileError`` with the line for malformed or empty files."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlFileError(path, f"not UTF-8 text ({exc.reason})") from exc
+def read_document(path: Path, text: str | None = None) -> Document:
+    """Parse ``path`` (or ``text``, a candidate content for it); raise ``YamlFileError`` with
+    the line for malformed or empty files."""
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise YamlFileError(path, f"not UTF-8 text ({exc.reason})") from exc
     try:
         data = YAML(typ="safe").load(text)
     except MarkedYAMLError as exc:
@@ -122,13 +125,16 @@ def line_of(tree: Any, path: tuple[PathKey, ...]) -> int | None:
     return line
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+def write_atomic(path: Path, text: str, before_replace: Callable[[], None] | None = None) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
+    ``before_replace`` runs between the two (tests use it to interrupt a write)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -70,9 +70,12 @@ class Corpus:
     releases: list[curated.ReleaseEntry] = field(default_factory=list)
     exceptions: list[curated.ExceptionEntry] = field(default_factory=list)
     documents: dict[str, Document] = field(default_factory=dict)
+    overrides: dict[str, str] = field(default_factory=dict)
+    """Candidate texts by path relative to root, read instead of the files (see ``validate``)."""
 
     def study_files(self) -> list[Path]:
-        return sorted((self.root / STUDIES_DIR).glob("*.yaml"))
+        candidates = {self.root / rel for rel in self.overrides if rel.startswith(f"{STUDIES_DIR}/")}
+        return sorted(set((self.root / STUDIES_DIR).glob("*.yaml")) | candidates)
 
 
 @dataclass
@@ -145,12 +148,12 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
 def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus: Corpus,
            prefix: str = "", required: bool = True) -> M | None:
     path = root / rel
-    if not path.exists():
+    if not path.exists() and rel not in corpus.overrides:
         if required:
             problems.append(Problem("error", rel, None, "", "file is missing"))
         return None
     try:
-        doc = read_document(path)
+        doc = read_document(path, corpus.overrides.get(rel))
     except YamlFileError as exc:
         problems.append(Problem("error", rel, exc.line, prefix, exc.message))
         return None
@@ -205,9 +208,9 @@ def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:
     return curated.StudyFile.model_construct(**fields)
 
 
-def read_corpus(root: Path) -> tuple[Corpus, list[Problem]]:
+def read_corpus(root: Path, overrides: dict[str, str] | None = None) -> tuple[Corpus, list[Problem]]:
     """Parse every file of the corpus under ``root``; shape problems are returned, not raised."""
-    corpus = Corpus(root=root)
+    corpus = Corpus(root=root, overrides=overrides or {})
     problems: list[Problem] = []
     if not root.is_dir():
         problems.append(Problem("error", str(root), None, "", "sources folder does not exist"))
@@ -233,9 +236,14 @@ def read_corpus(root: Path) -> tuple[Corpus, list[Problem]]:
     return corpus, problems
 
 
-def validate(root: Path) -> Report:
-    """Read and check the corpus under ``root``."""
-    corpus, problems = read_corpus(root)
+def validate(root: Path, overrides: dict[str, str] | None = None) -> Report:
+    """Read and check the corpus under ``root``.
+
+    Hook for curator edits: ``overrides`` maps paths relative to ``root`` (``studies/x.yaml``)
+    to candidate texts checked in place of the files, so an edit is validated in the context
+    of the whole corpus before it is written.
+    """
+    corpus, problems = read_corpus(root, overrides)
     problems.extend(check(corpus))
     problems.extend(coverage_problems(corpus))
     problems.sort(key=lambda p: (p.file, p.line or 0))

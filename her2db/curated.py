@@ -149,6 +149,8 @@ class ArmResult(Provenance):
     value_upper: Number | None = Field(None, description='Upper end of a printed range ("61–80%")')
     unit: StrictStr | None = Field(None, description='"months", "%", "patients", ...')
     category: StrictStr | None = Field(None, description="For breakdowns: attrition reason, regimen, ...")
+    breakdown: StrictStr | None = Field(
+        None, description="Name of a set of mutually exclusive parts (their shares add up to at most 100%)")
     analysis: StrictStr | None = None
     population: StrictStr | None = None
     subgroup: StrictStr | None = None

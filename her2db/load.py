@@ -174,7 +174,7 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
                 **_fields(e, "endpoint", "role", "assessor", "definition", "notes"), **_provenance(e))
         for r in study.results:
             add(models.ArmResult, id=ids("arm_result"), study_id=study.id, arm_id=arm_ids[r.arm],
-                **links(r), **_fields(r, "endpoint", "category", "statistic", "value", "qualifier",
+                **links(r), **_fields(r, "endpoint", "category", "breakdown", "statistic", "value", "qualifier",
                                       "value_upper", "unit", "ci_low",
                                       "ci_high", "ci_level", "timepoint_months", "n", "denominator",
                                       "not_reached", "not_estimable", "notes"), **_provenance(r))

@@ -183,6 +183,7 @@ class ArmResult(Provenance, table=True):
     subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
     endpoint: str = Field(foreign_key="endpoint.code")
     category: str | None = None
+    breakdown: str | None = None
     statistic: str
     value: float | None = None
     value_text: str | None = None

@@ -61,7 +61,8 @@ SELECT
     r.ci_level,
     r.basis,
     r.basis_note,
-    r.quote
+    r.quote,
+    r.breakdown
 FROM arm_result r
 JOIN arm a ON a.id = r.arm_id
 LEFT JOIN analysis an ON an.id = r.analysis_id

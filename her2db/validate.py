@@ -234,25 +234,29 @@ def read_corpus(root: Path) -> tuple[Corpus, list[Problem]]:
     return corpus, problems
 
 
-def validate(root: Path) -> Report:
-    """Read and check the corpus under ``root``."""
+def validate(root: Path, review_text: Path | None = None) -> Report:
+    """Read and check the corpus under ``root``; ``review_text`` names the review's text (its
+    file or folder) when it is not in the sources folder."""
     corpus, problems = read_corpus(root)
     problems.extend(check(corpus))
-    problems.extend(coverage_problems(corpus))
+    problems.extend(coverage_problems(corpus, review_text))
     problems.sort(key=lambda p: (p.file, p.line or 0))
     return Report(corpus, problems)
 
 
-def coverage_problems(corpus: Corpus) -> list[Problem]:
-    """Warnings for numbers of the review that no record holds and no exception explains."""
-    found = coverage.review_text(corpus.root, corpus.sources)
+def coverage_problems(corpus: Corpus, named: Path | None = None) -> list[Problem]:
+    """Warnings for numbers of the review that no quoted record holds and no exception explains."""
+    try:
+        found = coverage.review_text(corpus.root, corpus.sources, named)
+    except coverage.ReviewTextError as exc:
+        return [Problem("error", SOURCES_FILE, None, "", str(exc))]
     if found is None:
         return []
     text, path = found
     report = coverage.check_coverage(text, [s.study for s in corpus.studies], corpus.exceptions)
     problems = [Problem("warning", path.name, o.line, "", f"number {o.token} of the review is held by no "
-                        f"record: …{o.context.strip()}…",
-                        f"a record holding it, or an entry in {EXCEPTIONS_FILE}")
+                        f"quoted record: “{o.sentence}”",
+                        f"a record holding it whose quote contains it, or an entry in {EXCEPTIONS_FILE}")
                 for o in report.uncovered]
     exceptions_doc = corpus.documents.get(EXCEPTIONS_FILE)
     for entry in report.unused_exceptions:

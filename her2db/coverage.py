@@ -26,16 +26,17 @@ from pydantic import BaseModel
 
 from . import curated
 
-# A number not glued to a word or a preceding full stop: "HER2", "DESTINY-Breast09" and the
-# citation in "trial.5" are not numbers of the text; "2,074" is one number.
-NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)(?![\w])")
+# A number not glued to a word, a word and hyphen, or a preceding full stop: "HER2",
+# "DESTINY-Breast09", "HER2CLIMB-05" and the citation in "trial.5" are not numbers of the text;
+# "2,074" is one number.
+NUMBER = re.compile(r"(?<![\w.])(?<!\w-)(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)(?![\w])")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"])|\n")
 MAX_SENTENCE = 240
 MAX_REVIEW_BYTES = 20_000_000
 REVIEW_TEXT_ENV = "HER2DB_REVIEW_TEXT"
 # descriptive fields whose numbers a record also holds ("2013–2018" in a population's label)
 TEXT_FIELDS = ("period_start", "period_end", "data_cutoff", "value_text", "label", "definition",
-               "category", "level", "name", "regimen")
+               "category", "level", "name", "regimen", "grade")
 
 
 class ReviewTextError(Exception):
@@ -89,6 +90,8 @@ def _numbers_of(record: BaseModel) -> Iterator[float]:
             yield float(value)
             if name == "timepoint_months":
                 yield float(value) / 12  # "2-year PFS rate" is held as timepoint_months: 24
+        elif name == "grade" and isinstance(value, str):
+            yield from (float(t) for t in re.findall(r"\d+", value))  # ">=3", "3-4"
         elif isinstance(value, str) and name in TEXT_FIELDS:
             yield from (float(t.replace(",", "")) for t in NUMBER.findall(value))
 

@@ -41,9 +41,10 @@ class LoadResult:
     counts: dict[str, int]
 
 
-def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None) -> LoadResult:
+def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,
+         review_text: Path | None = None) -> LoadResult:
     """Validate ``sources`` and (re)build ``db_path`` from them atomically."""
-    report = validate(sources)
+    report = validate(sources, review_text)
     if report.errors:
         raise LoadError(report)
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,8 +11,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, StrictBool, StrictFloat, StrictInt,
-                      StrictStr, WithJsonSchema)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from .numbers import PRINTED_TEXT, SQLITE_MAX_INT, NotANumber, Printed, parse
@@ -92,7 +101,7 @@ class Provenance(Strict):
     locator: StrictStr = Field(min_length=1, description='Where in the source, e.g. "Table 1", "text, PATINA section"')
     cites: StrictStr | None = Field(None, description="Id of the primary publication the source cites for it")
     quote: StrictStr | None = Field(None, description="The sentence or table row, verbatim")
-    basis: Basis = Field("reported", description="reported by the source, derived by arithmetic, or a curator's reading")
+    basis: Basis = Field("reported", description="reported by a source, derived, or a curator's reading")
     basis_note: StrictStr | None = Field(None, description="The formula (derived) or the reading (curator)")
 
 

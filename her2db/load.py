@@ -19,8 +19,8 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from . import curated, models
-from .numbers import Printed
 from .db import VIEWS_SQL, sqlite_engine
+from .numbers import Printed
 from .validate import Corpus, Report, validate
 
 Rows = dict[Table, list[dict[str, Any]]]
@@ -175,9 +175,8 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
                 **_fields(e, "endpoint", "role", "assessor", "definition", "notes"), **_provenance(e))
         for r in study.results:
             add(models.ArmResult, id=ids("arm_result"), study_id=study.id, arm_id=arm_ids[r.arm],
-                **links(r), **_fields(r, "endpoint", "category", "breakdown", "statistic", "value", "qualifier",
-                                      "value_upper", "unit", "ci_low",
-                                      "ci_high", "ci_level", "timepoint_months", "n", "denominator",
+                **links(r), **_fields(r, "endpoint", "category", "breakdown", "statistic", "value",
+                                      "qualifier", "value_upper", "unit", "ci_low", "ci_high", "ci_level", "timepoint_months", "n", "denominator",
                                       "not_reached", "not_estimable", "notes"), **_provenance(r))
         for c in study.comparisons:
             add(models.Comparison, id=ids("comparison"), study_id=study.id,

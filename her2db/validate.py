@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import coverage, curated
 from .files import Document, PathKey, YamlFileError, read_document
-from .numbers import decimals, half_unit, text_of
+from .numbers import half_unit, text_of
 
 Severity = Literal["error", "warning"]
 M = TypeVar("M", bound=BaseModel)
@@ -262,8 +262,8 @@ def coverage_problems(corpus: Corpus, named: Path | None = None) -> list[Problem
     for entry in report.unused_exceptions:
         index = corpus.exceptions.index(entry)
         line = exceptions_doc.line(("exceptions", index)) if exceptions_doc else None
-        problems.append(Problem("warning", EXCEPTIONS_FILE, line, f"coverage-exceptions › exceptions[{index}]",
-                                f"exception for {entry.number!r} matches no number of the review",
+        problems.append(Problem("warning", EXCEPTIONS_FILE, line,
+                                f"coverage-exceptions › exceptions[{index}]", f"exception for {entry.number!r} matches no number of the review",
                                 "only exceptions that are needed"))
     return problems
 
@@ -426,7 +426,7 @@ def _check_printed(report: _Reporter, loc: tuple[PathKey, ...], record: Any) -> 
     value = getattr(record, "value", None)
     value_text = getattr(record, "value_text", None)
     if value_text is not None:
-        said = NUMBER_WORDS.get(value_text.strip().lower())
+        said: float | None = NUMBER_WORDS.get(value_text.strip().lower())
         if said is None:
             try:
                 said = float(value_text)
@@ -505,7 +505,8 @@ def _check_interval(report: _Reporter, loc: tuple[PathKey, ...], value: float | 
     if low is None or high is None:
         return
     if low > high:
-        report("error", loc + ("ci_low",), f"ci_low {text_of(low)} is above ci_high {text_of(high)}", "ci_low ≤ ci_high")
+        report("error", loc + ("ci_low",), f"ci_low {text_of(low)} is above ci_high {text_of(high)}",
+               "ci_low ≤ ci_high")
     elif value is not None and not low <= value <= high:
         report("error", loc + ("ci_high" if value > high else "ci_low",),
                f"CI {text_of(low)}–{text_of(high)} does not contain the {value_name} {text_of(value)}",
@@ -590,7 +591,8 @@ def _check_comparison(report: _Reporter, loc: tuple[PathKey, ...], comp: curated
                    "a CI centred on the estimate; if the source prints it so, say so in notes")
     if comp.p_value is not None:
         if not 0 <= comp.p_value <= 1:
-            report("error", loc + ("p_value",), f"p-value {text_of(comp.p_value)} is outside 0–1", "0 ≤ p ≤ 1")
+            report("error", loc + ("p_value",), f"p-value {text_of(comp.p_value)} is outside 0–1",
+                   "0 ≤ p ≤ 1")
             return
         if comp.p_operator is None:
             report("error", loc + ("p_operator",), "p_value without p_operator", "'<' or '='")

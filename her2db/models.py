@@ -90,7 +90,7 @@ class Provenance(SQLModel):
     locator: str
     cites: str | None = Field(default=None, foreign_key="source.id")
     quote: str | None = None
-    basis: str = "reported"
+    basis: str = Field(default="reported", sa_column_kwargs={"server_default": "reported"})
     basis_note: str | None = None
 
 

@@ -202,7 +202,7 @@ def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:
             fields[name] = curated.StudyFile.__pydantic_validator__.validate_assignment(
                 curated.StudyFile.model_construct(), name, raw).__dict__[name]
         except (ValidationError, TypeError):
-            fields[name] = [] if name == "references" else None
+            fields[name] = info.get_default(call_default_factory=True)
     return curated.StudyFile.model_construct(**fields)
 
 

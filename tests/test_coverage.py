@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REAL_SOURCES, ROOT
 
 from her2db import coverage
 from her2db.cli import cli
 from her2db.curated import ExceptionEntry, StudyFile
 from her2db.validate import read_corpus, validate
-
-from conftest import REAL_SOURCES, ROOT
 
 REVIEW_NAME = "000_37a715a4a7adbb6f.txt"
 

@@ -14,10 +14,11 @@ import math
 import sqlite3
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from tabulate import tabulate
+
+from .numbers import plain
 
 FORMATS = ("table", "csv", "json", "markdown")
 DEFAULT_MAX_ROWS = 1000
@@ -71,8 +72,7 @@ def run_query(conn: sqlite3.Connection, sql: str, params: dict[str, Any] | tuple
 def plain_number(value: Any) -> Any:
     """Floats as written (0.00001, not 1e-05; 49, not 49.0); other values unchanged."""
     if isinstance(value, float) and math.isfinite(value):
-        text = format(Decimal(repr(value)), "f")
-        return text[:-2] if text.endswith(".0") else text
+        return plain(value)
     return value
 
 

@@ -8,6 +8,7 @@ percentages, denominators). Errors stop a load; warnings are listed for the cura
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -417,6 +418,8 @@ def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) ->
 STUDY_LEVEL_FIELDS = tuple(name for name, info in curated.StudyFile.model_fields.items()
                            if name not in ("id", "references", "field_basis")
                            and getattr(info.annotation, "__origin__", None) is not list)
+PRINTED_FIELDS = ("value", "value_upper", "estimate", "ci_low", "ci_high", "p_value", "pct",
+                  "median_follow_up_months")
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 
@@ -437,6 +440,13 @@ def _check_printed(report: _Reporter, loc: tuple[PathKey, ...], record: Any) -> 
                    f"value_text {value_text!r} does not say the value {text_of(value)}",
                    "the value as printed (a number, or a number word such as six); a qualifier "
                    "goes in qualifier, a range end in value_upper, other words in notes")
+    quote = " ".join(record.quote.split()) if record.quote else None
+    for name in PRINTED_FIELDS:
+        number = getattr(record, name, None)
+        shown = value_text if name == "value" and value_text else text_of(number)
+        if quote and shown and not re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w]|\.\d)", quote):
+            report("warning", loc + (name,), f"{name} printed as {shown!r} does not appear in the record's quote",
+                   "the number exactly as the quote prints it, or the quote that holds it")
     upper = getattr(record, "value_upper", None)
     if upper is not None and (value is None or upper <= value):
         report("error", loc + ("value_upper",),

@@ -230,3 +230,16 @@ def test_p_value_without_estimate_is_data_under_not_reported(corpus: Path) -> No
              "ci_low: 0.44, ci_high: 0.71,", "measure: not reported, experimental: exp, control: ctl, "
              "analysis: interim,")
     assert _warnings(corpus) == []
+
+
+def test_number_not_printed_in_its_quote_is_a_warning(corpus: Path) -> None:
+    # the quote says 0.56; a typing slip (0.57) or a dropped zero must not pass silently
+    _replace(corpus, "estimate: 0.56, ci_low: 0.44, ci_high: 0.71,",
+             'estimate: 0.57, ci_low: 0.44, ci_high: 0.71, quote: "HR: 0.56 [95% CI: 0.44–0.71]; p<0.00001",')
+    _replace(corpus, "value: 40.7, unit: months", 'value: 29, unit: months, quote: "median PFS of 29.0 months"')
+    assert [w.split(": warning: ")[1] for w in _warnings(corpus)] == [
+        "mini-trial › results[0] › value: value printed as '29' does not appear in the record's quote "
+        "(expected the number exactly as the quote prints it, or the quote that holds it)",
+        "mini-trial › comparisons[0] › estimate: estimate printed as '0.57' does not appear in the record's quote "
+        "(expected the number exactly as the quote prints it, or the quote that holds it)",
+    ]

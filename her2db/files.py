@@ -12,6 +12,7 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,12 +78,14 @@ PRINTED_FLOAT = re.compile(r"-?\d+\.\d+")
 _PrintedConstructor.add_constructor("tag:yaml.org,2002:float", _PrintedConstructor.construct_yaml_float)
 
 
-def read_document(path: Path) -> Document:
-    """Parse ``path``; raise ``YamlFileError`` with the line for malformed or empty files."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlFileError(path, f"not UTF-8 text ({exc.reason})") from exc
+def read_document(path: Path, text: str | None = None) -> Document:
+    """Parse ``path`` (or ``text``, a candidate content for it); raise ``YamlFileError`` with
+    the line for malformed or empty files."""
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise YamlFileError(path, f"not UTF-8 text ({exc.reason})") from exc
     try:
         yaml = YAML(typ="safe")
         yaml.Constructor = _PrintedConstructor
@@ -140,13 +143,16 @@ def line_of(tree: Any, path: tuple[PathKey, ...]) -> int | None:
     return line
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+def write_atomic(path: Path, text: str, before_replace: Callable[[], None] | None = None) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
+    ``before_replace`` runs between the two (tests use it to interrupt a write)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -44,7 +44,7 @@ class LoadResult:
 def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,
          review_text: Path | None = None) -> LoadResult:
     """Validate ``sources`` and (re)build ``db_path`` from them atomically."""
-    report = validate(sources, review_text)
+    report = validate(sources, review_text=review_text)
     if report.errors:
         raise LoadError(report)
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -72,9 +72,12 @@ class Corpus:
     releases: list[curated.ReleaseEntry] = field(default_factory=list)
     exceptions: list[curated.ExceptionEntry] = field(default_factory=list)
     documents: dict[str, Document] = field(default_factory=dict)
+    overrides: dict[str, str] = field(default_factory=dict)
+    """Candidate texts by path relative to root, read instead of the files (see ``validate``)."""
 
     def study_files(self) -> list[Path]:
-        return sorted((self.root / STUDIES_DIR).glob("*.yaml"))
+        candidates = {self.root / rel for rel in self.overrides if rel.startswith(f"{STUDIES_DIR}/")}
+        return sorted(set((self.root / STUDIES_DIR).glob("*.yaml")) | candidates)
 
 
 @dataclass
@@ -147,12 +150,12 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
 def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus: Corpus,
            prefix: str = "", required: bool = True) -> M | None:
     path = root / rel
-    if not path.exists():
+    if not path.exists() and rel not in corpus.overrides:
         if required:
             problems.append(Problem("error", rel, None, "", "file is missing"))
         return None
     try:
-        doc = read_document(path)
+        doc = read_document(path, corpus.overrides.get(rel))
     except YamlFileError as exc:
         problems.append(Problem("error", rel, exc.line, prefix, exc.message))
         return None
@@ -207,9 +210,9 @@ def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:
     return curated.StudyFile.model_construct(**fields)
 
 
-def read_corpus(root: Path) -> tuple[Corpus, list[Problem]]:
+def read_corpus(root: Path, overrides: dict[str, str] | None = None) -> tuple[Corpus, list[Problem]]:
     """Parse every file of the corpus under ``root``; shape problems are returned, not raised."""
-    corpus = Corpus(root=root)
+    corpus = Corpus(root=root, overrides=overrides or {})
     problems: list[Problem] = []
     if not root.is_dir():
         problems.append(Problem("error", str(root), None, "", "sources folder does not exist"))
@@ -235,10 +238,15 @@ def read_corpus(root: Path) -> tuple[Corpus, list[Problem]]:
     return corpus, problems
 
 
-def validate(root: Path, review_text: Path | None = None) -> Report:
-    """Read and check the corpus under ``root``; ``review_text`` names the review's text (its
-    file or folder) when it is not in the sources folder."""
-    corpus, problems = read_corpus(root)
+def validate(root: Path, overrides: dict[str, str] | None = None, review_text: Path | None = None) -> Report:
+    """Read and check the corpus under ``root``.
+
+    Hook for curator edits: ``overrides`` maps paths relative to ``root`` (``studies/x.yaml``)
+    to candidate texts checked in place of the files, so an edit is validated in the context
+    of the whole corpus before it is written. ``review_text`` names the review's text (its file
+    or folder) when it is not in the sources folder.
+    """
+    corpus, problems = read_corpus(root, overrides)
     problems.extend(check(corpus))
     problems.extend(coverage_problems(corpus, review_text))
     problems.sort(key=lambda p: (p.file, p.line or 0))

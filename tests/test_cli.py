@@ -97,7 +97,9 @@ def test_show_unknown_study_is_a_usage_error(mini_db: Path, runner: CliRunner) -
 
 def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
     commands = [["load"], ["validate"], ["query"], ["studies"], ["show"], ["schema"],
-                ["site", "build"], ["site", "serve"], ["site", "deploy"]]
+                ["site", "build"], ["site", "serve"], ["site", "deploy"], ["add"], ["add", "ae"],
+                ["add", "source"], ["add", "study"], ["new-study"], ["set"], ["remove"], ["import-csv"],
+                ["diff"]]
     for command in commands:
         result = runner.invoke(cli, [*command, "--help"])
         assert result.exit_code == 0

@@ -1,0 +1,137 @@
+"""Diff: records named by what they are, removals first, across files, folders and git revisions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from her2db import diff
+from her2db.cli import cli
+from her2db.load import load
+
+STUDY = Path("studies/mini-trial.yaml")
+
+
+def _edit(corpus: Path, old: str, new: str) -> None:
+    path = corpus / STUDY
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def two_dbs(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
+    old_db = tmp_path / "old.sqlite"
+    load(corpus, old_db)
+    newer = tmp_path / "newer"
+    shutil.copytree(corpus, newer)
+    _edit(newer, "statistic: median, value: 40.7,", "statistic: median, value: 41.0,")
+    _edit(
+        newer,
+        '  - {arm: ctl, term: nausea, category: treatment-related, grade: ">=3", n: 1, pct: 0.3, '
+        "n_at_risk: 382, source_id: huober-review, locator: Table 1}\n",
+        "",
+    )
+    _edit(
+        newer,
+        "adverse_events:\n",
+        "  - {endpoint: OS, measure: HR, experimental: exp, control: ctl, "
+        "estimate: 0.84, ci_low: 0.59, ci_high: 1.19, source_id: huober-review, "
+        "locator: text}\nadverse_events:\n",
+    )
+    new_db = tmp_path / "new.sqlite"
+    load(newer, new_db)
+    return old_db, new_db
+
+
+def test_changes_are_named_by_what_they_are(two_dbs: tuple[Path, Path]) -> None:
+    changes = diff.diff_files(*two_dbs)
+    by_kind = {(c.kind, c.table): c for c in changes}
+    assert set(by_kind) == {("removed", "adverse_event"), ("added", "comparison"), ("changed", "arm_result")}
+    removed = by_kind[("removed", "adverse_event")]
+    assert removed.study_id == "mini-trial"
+    assert removed.identity == {
+        "study_id": "mini-trial",
+        "arm": "ctl",
+        "population": None,
+        "term": "nausea",
+        "category": "treatment-related",
+        "grade": ">=3",
+    }
+    assert removed.values["pct"] == 0.3
+    changed = by_kind[("changed", "arm_result")]
+    assert changed.identity["arm"] == "exp" and changed.identity["statistic"] == "median"
+    assert changed.changes == {"value": (40.7, 41.0)}
+    added = by_kind[("added", "comparison")]
+    assert added.label() == "endpoint OS · measure HR · experimental_arm exp · control_arm ctl"
+    assert changes[0].kind == "removed"
+
+
+def test_renderings_put_removals_first(two_dbs: tuple[Path, Path], runner: CliRunner) -> None:
+    old_db, new_db = two_dbs
+    text = runner.invoke(cli, ["diff", str(old_db), str(new_db)])
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    assert lines[0] == f"Changes from {old_db} to {new_db}: 1 removed, 1 added, 1 changed"
+    assert lines[2] == "REMOVED records (in OLD, missing from NEW) (1):"
+    assert (
+        "    - arm ctl · term nausea · category treatment-related · grade >=3: source_id huober-review, "
+        "locator Table 1, n 1, pct 0.3, n_at_risk 382"
+    ) in lines
+    assert (
+        "    ~ endpoint PFS · arm exp · analysis interim · population itt · statistic median: "
+        "value: 40.7 → 41.0"
+    ) in lines
+    assert text.output.index("REMOVED") < text.output.index("Added records") < text.output.index("Changed")
+    markdown = runner.invoke(cli, ["diff", str(old_db), str(new_db), "--format", "markdown"]).output
+    assert "## REMOVED records (in OLD, missing from NEW)" in markdown
+    assert "- **removed** arm ctl · term nausea" in markdown
+    data = json.loads(runner.invoke(cli, ["diff", str(old_db), str(new_db), "--format", "json"]).output)
+    assert data["summary"] == {"removed": 1, "added": 1, "changed": 1}
+    changed = next(c for c in data["changes"] if c["kind"] == "changed")
+    assert changed["changes"] == {"value": {"old": 40.7, "new": 41.0}}
+    same = runner.invoke(cli, ["diff", str(old_db), str(old_db)])
+    assert "No differences." in same.output
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True, capture_output=True
+    )
+
+
+def test_git_revisions_and_working_folder(
+    corpus: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = corpus.parent
+    _git(repo, "init", "-q")
+    _git(repo, "add", "db")
+    _git(repo, "commit", "-qm", "one")
+    _edit(corpus, "n_randomized: 387", "n_randomized: 388")
+    _git(repo, "commit", "-qam", "two")
+    _edit(corpus, "value: 54, unit: years", "value: 55, unit: years")
+    monkeypatch.chdir(repo)
+    revisions = runner.invoke(cli, ["diff", "HEAD~1", "HEAD", "--format", "json"])
+    assert revisions.exit_code == 0, revisions.output
+    changes = json.loads(revisions.output)["changes"]
+    assert changes == [
+        {
+            "kind": "changed",
+            "study_id": "mini-trial",
+            "table": "arm",
+            "identity": {"study_id": "mini-trial", "key": "ctl"},
+            "changes": {"n_randomized": {"old": 387, "new": 388}},
+        }
+    ]
+    working = runner.invoke(cli, ["diff", "HEAD", "db"])
+    assert "0 removed, 0 added, 1 changed" in working.output
+    assert "~ name median age · statistic median · population itt: value: 54.0 → 55.0" in working.output
+    assert "value: 55.0 → 54.0" in runner.invoke(cli, ["diff", "db", "HEAD"]).output
+    bad = runner.invoke(cli, ["diff", "no-such-rev", "HEAD"])
+    assert bad.exit_code == 1
+    assert "'no-such-rev' is neither a database file, a folder nor a git revision" in bad.output

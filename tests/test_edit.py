@@ -1,0 +1,752 @@
+"""Curator edits: only the intended lines change, bad edits change nothing, writes are atomic
+and concurrent edits all land."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from her2db import edit
+from her2db.cli import cli
+from her2db.files import read_document
+from her2db.load import load
+
+STUDY = "mini-trial"
+PROV = ["--source-id", "huober-review", "--locator", "Table 9 (test)"]
+
+
+def _study(corpus: Path) -> Path:
+    return corpus / "studies" / f"{STUDY}.yaml"
+
+
+def _opcodes(before: str, after: str) -> set[str]:
+    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(), autojunk=False)
+    return {tag for tag, *_ in matcher.get_opcodes() if tag != "equal"}
+
+
+def _added_lines(before: str, after: str) -> list[str]:
+    return [
+        line[1:]
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+
+
+def _numbers_unquoted(text: str) -> str:
+    """Printed numbers may be written quoted ("0.70") where the model keeps their text."""
+    return re.sub(r'"(\d+\.\d+)"', r"\1", text)
+
+
+def _add(runner: CliRunner, corpus: Path, db: Path, kind: str, *args: str):
+    return runner.invoke(
+        cli, ["add", kind, STUDY, *args, "--sources", str(corpus), "--db", str(db), "--no-interactive"]
+    )
+
+
+def test_add_comparison_appends_one_flow_line_and_reloads(
+    corpus: Path, mini_db: Path, runner: CliRunner
+) -> None:
+    before = _study(corpus).read_text()
+    result = _add(
+        runner,
+        corpus,
+        mini_db,
+        "comparison",
+        "--endpoint",
+        "PFS",
+        "--measure",
+        "HR",
+        "--experimental",
+        "exp",
+        "--control",
+        "ctl",
+        "--subgroup",
+        "hr-pos",
+        "--estimate",
+        "0.70",
+        "--ci-low",
+        "0.50",
+        "--ci-high",
+        "0.98",
+        *PROV,
+    )
+    assert result.exit_code == 0, result.output
+    assert "add mini-trial › comparisons[2]" in result.output
+    after = _study(corpus).read_text()
+    assert _opcodes(before, after) == {"insert"}
+    assert [_numbers_unquoted(line) for line in _added_lines(before, after)] == [
+        "  - {endpoint: PFS, measure: HR, experimental: exp, control: ctl, estimate: 0.70, ci_low: 0.50, "
+        "ci_high: 0.98, subgroup: hr-pos, source_id: huober-review, locator: Table 9 (test)}"
+    ]
+    shown = runner.invoke(
+        cli,
+        [
+            "query",
+            "select estimate, ci_low from v_comparisons where estimate = 0.7",
+            "--db",
+            str(mini_db),
+            "--format",
+            "csv",
+        ],
+    )
+    assert shown.output.splitlines() == ["estimate,ci_low", "0.7,0.5"]
+
+
+def test_add_arm_follows_the_block_style_of_the_section(
+    corpus: Path, mini_db: Path, runner: CliRunner
+) -> None:
+    before = _study(corpus).read_text()
+    result = _add(
+        runner,
+        corpus,
+        mini_db,
+        "arm",
+        "--key",
+        "extra",
+        "--label",
+        "T-DXd alone",
+        "--role",
+        "experimental",
+        "--drugs",
+        "trastuzumab-deruxtecan",
+        "--n-randomized",
+        "12",
+        *PROV,
+    )
+    assert result.exit_code == 0, result.output
+    after = _study(corpus).read_text()
+    assert _opcodes(before, after) == {"insert"}
+    assert _added_lines(before, after) == [
+        "  - key: extra",
+        "    label: T-DXd alone",
+        "    role: experimental",
+        "    drugs: [trastuzumab-deruxtecan]",
+        "    n_randomized: 12",
+        "    source_id: huober-review",
+        "    locator: Table 9 (test)",
+    ]
+    assert after.index("key: extra") < after.index("subgroups:")
+
+
+def test_new_study_then_records_into_missing_sections(
+    corpus: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    db = tmp_path / "x.sqlite"
+    made = runner.invoke(
+        cli,
+        [
+            "new-study",
+            "new-trial",
+            "--acronym",
+            "NEW",
+            "--title",
+            "A new trial",
+            "--kind",
+            "single-arm trial",
+            "--setting",
+            "metastatic",
+            "--sources",
+            str(corpus),
+            "--db",
+            str(db),
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    path = corpus / "studies" / "new-trial.yaml"
+    assert "kind: single-arm trial\n" in path.read_text()
+    again = runner.invoke(
+        cli,
+        [
+            "new-study",
+            "new-trial",
+            "--acronym",
+            "N",
+            "--title",
+            "T",
+            "--kind",
+            "registry",
+            "--setting",
+            "early",
+            "--sources",
+            str(corpus),
+            "--db",
+            str(db),
+        ],
+    )
+    assert again.exit_code == 2 and "already exists" in again.output
+    bad = runner.invoke(
+        cli,
+        [
+            "new-study",
+            "New_Trial",
+            "--acronym",
+            "N",
+            "--title",
+            "T",
+            "--kind",
+            "registry",
+            "--setting",
+            "early",
+            "--sources",
+            str(corpus),
+            "--db",
+            str(db),
+        ],
+    )
+    assert bad.exit_code == 2 and "is not a slug" in bad.output
+    for kind, args in (
+        (
+            "result",
+            [
+                "--endpoint",
+                "ORR",
+                "--arm",
+                "c1",
+                "--statistic",
+                "proportion",
+                "--value",
+                "40.0",
+                "--unit",
+                "%",
+            ],
+        ),
+        ("arm", ["--key", "c1", "--label", "Cohort 1", "--role", "cohort"]),
+    ):
+        result = runner.invoke(
+            cli,
+            [
+                "add",
+                kind,
+                "new-trial",
+                *args,
+                *PROV,
+                "--sources",
+                str(corpus),
+                "--db",
+                str(db),
+                "--no-interactive",
+            ],
+        )
+        if kind == "result":  # the arm does not exist yet: refused
+            assert result.exit_code == 1 and "unknown arm 'c1'" in result.output
+    again = runner.invoke(
+        cli,
+        [
+            "add",
+            "result",
+            "new-trial",
+            "--endpoint",
+            "ORR",
+            "--arm",
+            "c1",
+            "--statistic",
+            "proportion",
+            "--value",
+            "40.0",
+            "--unit",
+            "%",
+            *PROV,
+            "--sources",
+            str(corpus),
+            "--db",
+            str(db),
+            "--no-interactive",
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    data = read_document(path).data
+    assert [a["key"] for a in data["arms"]] == ["c1"] and data["results"][0]["value"] == 40.0
+    assert "value: 40.0\n" in path.read_text()
+    assert list(data)[-2:] == ["arms", "results"]
+
+
+def test_set_changes_one_line_flow_block_and_study_level(
+    corpus: Path, mini_db: Path, runner: CliRunner
+) -> None:
+    path = _study(corpus)
+    for record_path, field, value, changed in (
+        ("results[0]", "value", "40.70", "value: 40.70, unit: months"),
+        ("arms[ctl]", "n_treated", "380", "    n_treated: 380"),
+        ("results[endpoint=PFS,arm=ctl]", "timepoint_months", "12", "timepoint_months: 12,"),
+        ("comparisons[1]", "method", "stratified Cox", "locator: text, method: stratified Cox}"),
+        (".", "phase", "3", 'phase: "3"'),
+        ("arms[exp]", "notes", "Dose: 5.4 mg/kg", '    notes: "Dose: 5.4 mg/kg"'),
+    ):
+        before = path.read_text()
+        result = runner.invoke(
+            cli, ["set", STUDY, record_path, field, value, "--sources", str(corpus), "--db", str(mini_db)]
+        )
+        assert result.exit_code == 0, (record_path, result.output)
+        after = path.read_text()
+        if record_path == ".":
+            assert after == before  # same value: nothing to change
+            continue
+        diff = [d for d in difflib.ndiff(before.splitlines(), after.splitlines()) if d[:1] in "+-"]
+        assert len([d for d in diff if d.startswith("+")]) == 1, diff
+        assert changed in _numbers_unquoted(after)
+    assert read_document(path).data["comparisons"][1]["method"] == "stratified Cox"
+
+
+def test_unset_removes_one_field(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    path = _study(corpus)
+    for record_path, field, gone in (
+        ("results[0]", "analysis", "arm: exp, analysis: interim, population"),
+        ("comparisons[0]", "cites", ", cites: tolaney-2025}"),
+        ("arms[ctl]", "n_treated", "n_treated: 382"),
+        (".", "line", "line: first line"),
+    ):
+        before = path.read_text()
+        assert gone in before
+        result = runner.invoke(
+            cli, ["set", STUDY, record_path, field, "--unset", "--sources", str(corpus), "--db", str(mini_db)]
+        )
+        assert result.exit_code == 0, (record_path, result.output)
+        after = path.read_text()
+        assert gone not in after
+        assert len([d for d in difflib.ndiff(before.splitlines(), after.splitlines()) if d[:1] == "-"]) == 1
+    data = read_document(path).data
+    assert "analysis" not in data["results"][0] and data["results"][0]["population"] == "itt"
+    assert "cites" not in data["comparisons"][0] and "line" not in data
+    again = runner.invoke(
+        cli, ["set", STUDY, ".", "line", "--unset", "--sources", str(corpus), "--db", str(mini_db)]
+    )
+    assert again.exit_code == 2 and "mini-trial › line is not set; nothing to unset" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["set", "nope", "results[0]", "value", "1"], "unknown study 'nope' (known: mini-trial)"),
+        (
+            ["set", STUDY, "results[9]", "value", "1"],
+            "mini-trial › results[9] does not exist (mini-trial has 3 results: indexes 0–2)",
+        ),
+        (["set", STUDY, "arms[nope]", "n_treated", "1"], "no record with key=nope (keys: exp, ctl)"),
+        (["set", STUDY, "results[endpoint=PFS]", "value", "1"], "2 records match endpoint=PFS"),
+        (["set", STUDY, "results[0]", "colour", "1"], "'colour' is not a field of results"),
+        (
+            ["set", STUDY, "results[0]", "value", "forty"],
+            "mini-trial › results[0] › value: 'forty' is not a number",
+        ),
+        (["set", STUDY, "adverse_events[0]", "n", "2.5"], "'2.5' is not a whole number"),
+        (["set", STUDY, "adverse_events[0]", "grade", "severe"], "'severe' is not one of: any, >=3"),
+        (["set", STUDY, "rows[0]", "value", "1"], "mini-trial has no section 'rows'"),
+        (["set", STUDY, "results[0]", "arm", "ghost"], "mini-trial › results[0] › arm: unknown arm 'ghost'"),
+        (
+            ["set", STUDY, "results[1]", "value", "120"],
+            "mini-trial › results[1] › value: percent 120 is outside 0–100",
+        ),
+        (
+            ["set", STUDY, "comparisons[0]", "estimate", "0.9"],
+            "CI 0.44–0.71 does not contain the estimate 0.9",
+        ),
+        (["remove", STUDY, "results[7]", "--yes"], "mini-trial › results[7] does not exist"),
+        (["remove", STUDY, "arms[exp]", "--yes"], "mini-trial › arms[0] is referred to by 5 record(s)"),
+        (["add", "ae", "nope", "--arm", "exp"], "unknown study 'nope'"),
+        (
+            [
+                "add",
+                "ae",
+                STUDY,
+                "--arm",
+                "exp",
+                "--term",
+                "nausea",
+                "--category",
+                "teae",
+                "--grade",
+                "any",
+                "--n",
+                "many",
+                *PROV,
+            ],
+            "n: 'many' is not a whole number",
+        ),
+        (
+            [
+                "add",
+                "ae",
+                STUDY,
+                "--arm",
+                "exp",
+                "--term",
+                "hiccups of doom",
+                "--category",
+                "teae",
+                "--grade",
+                "any",
+                *PROV,
+            ],
+            "mini-trial › adverse_events[2] › term: unknown adverse-event term 'hiccups of doom'",
+        ),
+        (
+            [
+                "add",
+                "ae",
+                STUDY,
+                "--arm",
+                "exp",
+                "--term",
+                "nausea",
+                "--category",
+                "teae",
+                "--grade",
+                "any",
+                "--pct",
+                "101",
+                *PROV,
+            ],
+            "percent 101 is outside 0–100",
+        ),
+        (
+            [
+                "add",
+                "ae",
+                STUDY,
+                "--arm",
+                "exp",
+                "--term",
+                "nausea",
+                "--category",
+                "mild",
+                "--grade",
+                "any",
+                *PROV,
+            ],
+            "'mild' is not one of",
+        ),
+        (
+            [
+                "add",
+                "comparison",
+                STUDY,
+                "--endpoint",
+                "PFS",
+                "--measure",
+                "HR",
+                "--experimental",
+                "exp",
+                "--control",
+                "ctl",
+                "--subgroup",
+                "hr-neg",
+                "--estimate",
+                "0.5",
+                *PROV,
+            ],
+            "unknown subgroup 'hr-neg' (expected one of: hr-pos)",
+        ),
+        (
+            [
+                "add",
+                "comparison",
+                STUDY,
+                "--endpoint",
+                "XYZ",
+                "--measure",
+                "HR",
+                "--experimental",
+                "exp",
+                "--control",
+                "ctl",
+                "--estimate",
+                "0.5",
+                *PROV,
+            ],
+            "unknown endpoint 'XYZ'",
+        ),
+        (
+            [
+                "add",
+                "comparison",
+                STUDY,
+                "--endpoint",
+                "PFS",
+                "--measure",
+                "HR",
+                "--experimental",
+                "exp",
+                "--control",
+                "ctl",
+                "--estimate",
+                "0.5",
+                "--ci-low",
+                "0.6",
+                "--ci-high",
+                "0.9",
+                *PROV,
+            ],
+            "mini-trial › comparisons[2] › ci_low: CI 0.6–0.9 does not contain the estimate 0.5",
+        ),
+        (
+            ["add", "ae", STUDY, "--arm", "exp", "--term", "nausea"],
+            "missing required field(s): --category, --grade",
+        ),
+    ],
+)
+def test_bad_edits_change_nothing(
+    corpus: Path, mini_db: Path, runner: CliRunner, args: list[str], message: str
+) -> None:
+    files = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
+    result = runner.invoke(
+        cli, [*args, "--sources", str(corpus), "--db", str(mini_db)], input="" if args[0] != "add" else None
+    )
+    assert result.exit_code in (1, 2), result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != edit.LOCK_FILE} == {
+        p: b for p, b in files.items()
+    }
+
+
+def test_missing_sources_folder_is_not_created(tmp_path: Path, runner: CliRunner) -> None:
+    folder = tmp_path / "nowhere"
+    result = runner.invoke(cli, ["set", STUDY, "results[0]", "value", "1", "--sources", str(folder)])
+    assert result.exit_code == 2 and f"sources folder {folder} does not exist" in result.output
+    assert not folder.exists()
+
+
+def test_remove_asks_lists_and_keeps_the_rest(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    path = _study(corpus)
+    before = path.read_text()
+    declined = runner.invoke(
+        cli,
+        ["remove", STUDY, "adverse_events[1]", "--sources", str(corpus), "--db", str(mini_db)],
+        input="n\n",
+    )
+    assert declined.exit_code == 0 and "Nothing removed." in declined.output
+    assert "arm: ctl, term: nausea, category: treatment-related" in declined.output
+    assert path.read_text() == before
+    done = runner.invoke(
+        cli,
+        ["remove", STUDY, "adverse_events[1]", "--sources", str(corpus), "--db", str(mini_db)],
+        input="y\n",
+    )
+    assert done.exit_code == 0, done.output
+    after = path.read_text()
+    assert _opcodes(before, after) == {"delete"}
+    assert 'grade: ">=3", n: 1' not in after
+    last = runner.invoke(
+        cli, ["remove", STUDY, "characteristics[0]", "--yes", "--sources", str(corpus), "--db", str(mini_db)]
+    )
+    assert last.exit_code == 0, last.output
+    assert path.read_text().endswith("characteristics: []\n")
+    assert read_document(path).data["characteristics"] == []
+
+
+def test_referrers_are_listed(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli, ["remove", STUDY, "subgroups[hr-pos]", "--yes", "--sources", str(corpus), "--db", str(mini_db)]
+    )
+    assert result.exit_code == 1
+    assert "mini-trial › comparisons[1] › subgroup" in result.output
+
+
+def test_interactive_prompts_offer_the_study_arms(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli,
+        [
+            "add",
+            "ae",
+            STUDY,
+            "--term",
+            "nausea",
+            "--n",
+            "3",
+            "--sources",
+            str(corpus),
+            "--db",
+            str(mini_db),
+            "--interactive",
+        ],
+        input="ghost\nctl\nteae\nany\nhuober-review\nTable 9 (test)\nsafety\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "arm (exp, ctl):" in result.output
+    assert "Error: 'ghost' is not one of 'exp', 'ctl'." in result.output
+    assert "grade (any, >=3, 3-4, >=4, 5, <=2):" in result.output
+    assert "population (itt, safety, -) [-]:" in result.output
+    added = read_document(_study(corpus)).data["adverse_events"][-1]
+    assert added == {
+        "arm": "ctl",
+        "term": "nausea",
+        "category": "teae",
+        "grade": "any",
+        "n": 3,
+        "population": "safety",
+        "source_id": "huober-review",
+        "locator": "Table 9 (test)",
+    }
+
+
+def test_add_source(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    sources_file = corpus / "sources.yaml"
+    before = sources_file.read_text()
+    result = runner.invoke(
+        cli,
+        [
+            "add",
+            "source",
+            "--id",
+            "test-2026",
+            "--kind",
+            "article",
+            "--citation",
+            "Test A. A test citation. J Test. 2026;1:1-2.",
+            "--year",
+            "2026",
+            "--sources",
+            str(corpus),
+            "--db",
+            str(mini_db),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert _opcodes(before, sources_file.read_text()) == {"insert"}
+    duplicate = runner.invoke(
+        cli,
+        [
+            "add",
+            "source",
+            "--id",
+            "test-2026",
+            "--kind",
+            "article",
+            "--citation",
+            "x",
+            "--sources",
+            str(corpus),
+            "--db",
+            str(mini_db),
+        ],
+    )
+    assert duplicate.exit_code == 1 and "duplicate source id 'test-2026'" in duplicate.output
+
+
+def _cli_process(corpus: Path, db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "her2db"), *args, "--sources", str(corpus), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _ae_args(term: str) -> list[str]:
+    return [
+        "add",
+        "ae",
+        STUDY,
+        "--arm",
+        "exp",
+        "--term",
+        term,
+        "--category",
+        "teae",
+        "--grade",
+        "any",
+        *PROV,
+        "--no-interactive",
+    ]
+
+
+def test_interrupted_write_leaves_the_file_and_database_intact(corpus: Path, mini_db: Path) -> None:
+    path = _study(corpus)
+    before, db_before = path.read_bytes(), mini_db.read_bytes()
+    process = _cli_process(corpus, mini_db, *_ae_args("nausea"), env={edit.KILL_ENV: "1"})
+    process.communicate()
+    assert process.returncode == -9
+    assert path.read_bytes() == before and mini_db.read_bytes() == db_before
+    assert sorted(p.name for p in (corpus / "studies").glob("*.yaml")) == ["mini-trial.yaml"]
+    leftovers = [p.name for p in (corpus / "studies").iterdir() if p.name != "mini-trial.yaml"]
+    assert leftovers and all(name.startswith(".") and name.endswith(".tmp") for name in leftovers)
+    assert load(corpus, mini_db).counts["adverse_event"] == 2
+    again = _cli_process(corpus, mini_db, *_ae_args("nausea"))
+    again.communicate()
+    assert again.returncode == 0
+    assert [p.name for p in (corpus / "studies").iterdir()] == ["mini-trial.yaml"]
+
+
+def test_two_concurrent_adds_both_land(corpus: Path, mini_db: Path) -> None:
+    processes = [_cli_process(corpus, mini_db, *_ae_args(term)) for term in ("vomiting", "alopecia")]
+    for process in processes:
+        out, err = process.communicate()
+        assert process.returncode == 0, err
+    terms = [ae["term"] for ae in read_document(_study(corpus)).data["adverse_events"]]
+    assert sorted(terms[2:]) == ["alopecia", "vomiting"]
+    assert load(corpus, mini_db).counts["adverse_event"] == 4
+
+
+def test_field_flags_follow_the_models() -> None:
+    names = {spec.name for spec in edit.field_specs("comparison")}
+    assert {"endpoint", "measure", "estimate", "ci_low", "source_id", "locator", "quote"} <= names
+    assert [s.name for s in edit.field_specs("ae")][-6:] == ["source_id", "locator", "cites", "quote", "basis",
+                                                           "basis_note"]
+    assert edit.field_specs("study")[0].name == "id"
+    assert "results" not in {s.name for s in edit.field_specs("study")}
+
+
+def test_unset_of_a_first_field_keeps_the_item_dash(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("arms:\n  - notes: n\n    key: a\n  - {notes: n, key: b}\nresults: []\n")
+    doc = read_document(path)
+    text = edit.set_text(doc, edit.Target("arms", 0), "notes", None)
+    assert text == "arms:\n  - key: a\n  - {notes: n, key: b}\nresults: []\n"
+    text = edit.set_text(doc, edit.Target("arms", 1), "notes", None)
+    assert text == "arms:\n  - notes: n\n    key: a\n  - {key: b}\nresults: []\n"
+
+
+def test_add_study_and_dry_run(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    made = runner.invoke(
+        cli,
+        [
+            "add",
+            "study",
+            "--id",
+            "other-trial",
+            "--acronym",
+            "OTHER",
+            "--title",
+            "Another trial",
+            "--kind",
+            "registry",
+            "--setting",
+            "metastatic",
+            "--countries",
+            "CH",
+            "--countries",
+            "DE",
+            "--sources",
+            str(corpus),
+            "--db",
+            str(mini_db),
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    assert read_document(corpus / "studies" / "other-trial.yaml").data["countries"] == ["CH", "DE"]
+    before = _study(corpus).read_bytes()
+    dry = _add(
+        runner,
+        corpus,
+        mini_db,
+        "subgroup",
+        "--key",
+        "hr-neg",
+        "--category",
+        "hormone receptor status",
+        "--level",
+        "HR-negative",
+        *PROV,
+        "--dry-run",
+    )
+    assert dry.exit_code == 0, dry.output
+    assert "add mini-trial › subgroups[1]: valid; dry run, nothing written" in dry.output
+    assert _study(corpus).read_bytes() == before

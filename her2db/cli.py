@@ -37,6 +37,14 @@ def db_option(func: F) -> F:
     )(func)
 
 
+def review_text_option(func: F) -> F:
+    return click.option(
+        "--review-text", type=click.Path(path_type=Path, exists=True), default=None,
+        envvar="HER2DB_REVIEW_TEXT", show_envvar=True,
+        help="The review's full text (its file or folder) when it is not in the sources folder.",
+    )(func)
+
+
 def format_option(func: F) -> F:
     return click.option(
         "--format", "fmt", type=click.Choice(queries.FORMATS), default="table", show_default=True,
@@ -75,8 +83,9 @@ def cli() -> None:
 @cli.command()
 @sources_option
 @db_option
+@review_text_option
 @click.option("--quiet", "-q", is_flag=True, help="Do not list warnings.")
-def load(sources: Path, db_path: Path, quiet: bool) -> None:
+def load(sources: Path, db_path: Path, review_text: Path | None, quiet: bool) -> None:
     """Validate the curated sources and rebuild the database from them.
 
     The database is written to a temporary file and renamed over the old one only when the
@@ -90,7 +99,8 @@ def load(sources: Path, db_path: Path, quiet: bool) -> None:
     with click.progressbar(length=total, label="Loading studies", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
         try:
-            result = load_database(sources, db_path, on_study=lambda _study: bar.update(1))
+            result = load_database(sources, db_path, on_study=lambda _study: bar.update(1),
+                                   review_text=review_text)
         except LoadError as exc:
             _echo_problems(exc.report.problems)
             raise click.ClickException(f"{exc}; {db_path} was not changed") from exc
@@ -107,8 +117,9 @@ def load(sources: Path, db_path: Path, quiet: bool) -> None:
 
 @cli.command()
 @sources_option
+@review_text_option
 @click.option("--errors-only", is_flag=True, help="Do not list warnings.")
-def validate(sources: Path, errors_only: bool) -> None:
+def validate(sources: Path, review_text: Path | None, errors_only: bool) -> None:
     """Check the curated sources and report every error and warning.
 
     Each problem names the file, the line where known, the record path
@@ -119,12 +130,51 @@ def validate(sources: Path, errors_only: bool) -> None:
     Example:
         her2db validate --sources db
     """
-    report = validate_sources(sources)
+    report = validate_sources(sources, review_text=review_text)
     _echo_problems(report.errors if errors_only else report.problems)
     summary = f"{len(report.errors)} errors, {len(report.warnings)} warnings"
     if report.errors:
         raise click.ClickException(summary)
     click.echo(f"OK: {len(report.corpus.studies)} studies, {summary}")
+
+
+@cli.command()
+@sources_option
+@review_text_option
+@click.option("--uncovered", is_flag=True, help="List only the numbers no record holds.")
+def coverage(sources: Path, review_text: Path | None, uncovered: bool) -> None:
+    """List every number of the review with the record that holds it.
+
+    A number is held by a record whose verbatim quote contains that very occurrence, or
+    explained by an entry in coverage-exceptions.yaml; anything else is listed as held by no
+    record. Exits 1 when a number is held by nothing or an exception matches nothing.
+
+    \b
+    Example:
+        her2db coverage --review-text ../shared/sources
+    """
+    from . import coverage as coverage_module
+    from .validate import read_corpus
+
+    corpus, _problems = read_corpus(sources)
+    try:
+        found = coverage_module.review_text(sources, corpus.sources, review_text)
+    except coverage_module.ReviewTextError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if found is None:
+        raise click.ClickException("no review text found: name it with --review-text or HER2DB_REVIEW_TEXT")
+    text, path = found
+    report = coverage_module.check_coverage(text, [s.study for s in corpus.studies], corpus.exceptions)
+    lines = [f"line {o.line}: {o.token!r} → HELD BY NO RECORD: “{o.sentence}”" for o in report.uncovered] \
+        if uncovered else report.lines()
+    for line in lines:
+        click.echo(line)
+    for entry in report.unused_exceptions:
+        click.echo(f"exception for {entry.number!r} ({entry.context or 'any context'}) matches no number")
+    click.echo(f"{path.name}: {report.numbers} numbers, {len(report.held)} held by a record, "
+               f"{len(report.excepted)} explained by an exception, {len(report.uncovered)} held by nothing")
+    if report.uncovered or report.unused_exceptions:
+        sys.exit(1)
 
 
 @cli.command()

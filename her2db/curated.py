@@ -9,11 +9,42 @@ by short ``key``s; sources by their id in ``db/sources.yaml``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
-Number = StrictFloat  # accepts an int too, stores a float; rejects strings
+from .numbers import PRINTED_TEXT, SQLITE_MAX_INT, NotANumber, Printed, parse
+
+
+def _printed(raw: Any) -> Printed:
+    try:
+        return parse(raw)
+    except NotANumber as exc:
+        raise PydanticCustomError("float_parsing", "input should be {expected}",
+                                  {"expected": str(exc)}) from exc
+
+
+# A number as the source prints it: a YAML number, or a quoted string ("0.70", "29.0") when the
+# printed form has trailing zeros YAML would drop. The value keeps its text (numbers.Printed).
+Number = Annotated[Printed, PlainValidator(_printed), WithJsonSchema({
+    "anyOf": [{"type": "number"}, {"type": "string", "pattern": f"^{PRINTED_TEXT.pattern}$"}],
+    "description": "A number as printed; quote it (\"0.70\") to keep trailing zeros",
+})]
+# counts and other plain quantities: finite, never negative, small enough for SQLite
+Count = Annotated[StrictInt, Field(ge=0, le=SQLITE_MAX_INT)]
+Months = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
+CiLevel = Annotated[StrictFloat, Field(gt=0, lt=100, allow_inf_nan=False)]
 
 StudyKind = Literal[
     "randomized trial",
@@ -30,7 +61,9 @@ ArmRole = Literal["experimental", "control", "cohort"]
 EndpointRole = Literal["primary", "secondary", "exploratory"]
 Assessor = Literal["BICR", "investigator"]
 Statistic = Literal["median", "rate", "proportion", "count", "mean", "probability"]
-Measure = Literal["HR", "OR", "RR", "difference"]
+Measure = Literal["HR", "OR", "RR", "difference", "not reported"]
+Qualifier = Literal["approximately", "more than", "at least", "less than", "up to"]
+Basis = Literal["reported", "derived", "curator"]
 POperator = Literal["<", "=", "<=", ">"]
 AeCategory = Literal[
     "teae",
@@ -68,6 +101,8 @@ class Provenance(Strict):
     locator: StrictStr = Field(min_length=1, description='Where in the source, e.g. "Table 1", "text, PATINA section"')
     cites: StrictStr | None = Field(None, description="Id of the primary publication the source cites for it")
     quote: StrictStr | None = Field(None, description="The sentence or table row, verbatim")
+    basis: Basis = Field("reported", description="reported by a source, derived, or a curator's reading")
+    basis_note: StrictStr | None = Field(None, description="The formula (derived) or the reading (curator)")
 
 
 class Analysis(Provenance):
@@ -81,7 +116,7 @@ class Analysis(Provenance):
 class Population(Provenance):
     key: StrictStr
     label: StrictStr
-    n: StrictInt | None = None
+    n: Count | None = None
     definition: StrictStr | None = None
     enrolled: StrictBool = Field(False, description="True for the population whose n is the study's enrolment")
     notes: StrictStr | None = None
@@ -93,8 +128,8 @@ class Arm(Provenance):
     role: ArmRole
     regimen: StrictStr | None = None
     drugs: list[StrictStr] = Field(default_factory=list, description="Drug ids from db/vocabulary/drugs.yaml")
-    n_randomized: StrictInt | None = None
-    n_treated: StrictInt | None = None
+    n_randomized: Count | None = None
+    n_treated: Count | None = None
     notes: StrictStr | None = None
 
 
@@ -102,7 +137,7 @@ class Subgroup(Provenance):
     key: StrictStr
     category: StrictStr = Field(description="hormone receptor status, disease presentation, ...")
     level: StrictStr
-    n: StrictInt | None = None
+    n: Count | None = None
     notes: StrictStr | None = None
 
 
@@ -119,17 +154,21 @@ class ArmResult(Provenance):
     arm: StrictStr
     statistic: Statistic
     value: Number | None = None
+    qualifier: Qualifier | None = Field(None, description="approximately, more than, ... as printed")
+    value_upper: Number | None = Field(None, description='Upper end of a printed range ("61–80%")')
     unit: StrictStr | None = Field(None, description='"months", "%", "patients", ...')
     category: StrictStr | None = Field(None, description="For breakdowns: attrition reason, regimen, ...")
+    breakdown: StrictStr | None = Field(
+        None, description="Name of a set of mutually exclusive parts (their shares add up to at most 100%)")
     analysis: StrictStr | None = None
     population: StrictStr | None = None
     subgroup: StrictStr | None = None
     ci_low: Number | None = None
     ci_high: Number | None = None
-    ci_level: Number | None = None
-    timepoint_months: Number | None = None
-    n: StrictInt | None = None
-    denominator: StrictInt | None = None
+    ci_level: CiLevel | None = None
+    timepoint_months: Months | None = Field(None, description="Landmark of a rate, in months")
+    n: Count | None = None
+    denominator: Count | None = None
     not_reached: StrictBool = False
     not_estimable: StrictBool = False
     notes: StrictStr | None = None
@@ -141,9 +180,10 @@ class Comparison(Provenance):
     experimental: StrictStr = Field(description="Arm key")
     control: StrictStr = Field(description="Arm key")
     estimate: Number | None = Field(None, description="Empty only when the source reports just the p-value")
+    unit: StrictStr | None = Field(None, description="Unit of a difference (months, percentage points)")
     ci_low: Number | None = None
     ci_high: Number | None = None
-    ci_level: Number | None = 95
+    ci_level: CiLevel | None = 95
     p_value: Number | None = None
     p_operator: POperator | None = None
     analysis: StrictStr | None = None
@@ -158,9 +198,13 @@ class AdverseEvent(Provenance):
     term: StrictStr
     category: AeCategory
     grade: Grade
-    n: StrictInt | None = None
+    n: Count | None = None
     pct: Number | None = None
-    n_at_risk: StrictInt | None = None
+    qualifier: Qualifier | None = None
+    n_at_risk: Count | None = None
+    p_value: Number | None = Field(None, description="p-value of the difference from the arm p_versus")
+    p_operator: POperator | None = None
+    p_versus: StrictStr | None = Field(None, description="Arm key the p-value compares this arm with")
     population: StrictStr | None = None
     notes: StrictStr | None = None
 
@@ -169,15 +213,25 @@ class Characteristic(Provenance):
     name: StrictStr
     statistic: Statistic
     value: Number | None = None
-    value_text: StrictStr | None = None
+    value_text: StrictStr | None = Field(
+        None, description='The value as printed when the source spells it in words ("six")')
+    qualifier: Qualifier | None = None
+    value_upper: Number | None = None
     unit: StrictStr | None = None
     category: StrictStr | None = None
     population: StrictStr | None = None
     arm: StrictStr | None = None
     subgroup: StrictStr | None = None
-    n: StrictInt | None = None
-    denominator: StrictInt | None = None
+    n: Count | None = None
+    denominator: Count | None = None
     notes: StrictStr | None = None
+
+
+class FieldBasis(Strict):
+    """What a study-level field (kind, title, status, ...) rests on, when not simply reported."""
+
+    basis: Basis
+    note: StrictStr = Field(min_length=1, description="The formula, or what the curator read and why")
 
 
 class StudyFile(Strict):
@@ -201,6 +255,8 @@ class StudyFile(Strict):
     role_in_review: StrictStr | None = None
     notes: StrictStr | None = Field(None, description="Curator notes: discrepancies, ambiguities")
     references: list[StrictStr] = Field(default_factory=list, description="Source ids describing the study")
+    field_basis: dict[StrictStr, FieldBasis] = Field(
+        default_factory=dict, description="Study-level fields that are derived or a curator's reading")
     analyses: list[Analysis] = Field(default_factory=list)
     populations: list[Population] = Field(default_factory=list)
     arms: list[Arm] = Field(default_factory=list)
@@ -216,7 +272,7 @@ class Source(Strict):
     id: StrictStr = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     kind: SourceKind
     citation: StrictStr
-    year: StrictInt | None = None
+    year: Count | None = None
     doi: StrictStr | None = None
     pmid: StrictStr | None = None
     url: StrictStr | None = None

@@ -98,7 +98,17 @@ def _rows(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
     sql = f'SELECT {", ".join(select)} FROM "{table}" t {" ".join(joins)} ORDER BY t.rowid'
     cursor = conn.execute(sql)
     header = [d[0] for d in cursor.description]
-    return [dict(zip(header, row, strict=True)) for row in cursor]
+    return [_as_printed(dict(zip(header, row, strict=True))) for row in cursor]
+
+
+def _as_printed(row: dict[str, Any]) -> dict[str, Any]:
+    """The printed text of a number (``X_text``) changes with the number, so only the number is
+    compared; the default basis (reported) is left out so a change reads as the curator wrote it."""
+    for name in [n for n in row if n.endswith("_text") and n.removesuffix("_text") in row]:
+        del row[name]
+    if row.get("basis") == "reported":
+        del row["basis"]
+    return row
 
 
 def _keyed(rows: list[dict[str, Any]], identity: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:

@@ -29,6 +29,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from . import curated
 from .files import Document, read_document, to_plain, write_atomic
+from .numbers import Printed
 from .validate import SOURCES_FILE, STUDIES_DIR, Problem, record_path, validate
 
 LOCK_FILE = ".her2db.lock"
@@ -115,7 +116,7 @@ def _types(annotation: Any) -> tuple[set[str], tuple[str, ...] | None]:
             found |= kinds
             choices = choices or arg_choices
         return found, choices
-    names = {bool: "bool", int: "int", float: "float", str: "str"}
+    names = {bool: "bool", int: "int", float: "float", Printed: "float", str: "str"}
     if annotation in names:
         return {names[annotation]}, None
     return (set() if annotation is type(None) else {"str"}), None
@@ -134,17 +135,6 @@ def field_specs(kind: str) -> list[FieldSpec]:
         specs.append(FieldSpec(info.alias or name, info.is_required(), frozenset(types), choices,
                                info.description or ""))
     return specs
-
-
-class Printed(float):
-    """A number the curator typed, kept with its printed text (0.70 stays 0.70 in the file)."""
-
-    text: str
-
-    def __new__(cls, text: str) -> Printed:
-        value = super().__new__(cls, text)
-        value.text = text
-        return value
 
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
@@ -167,7 +157,7 @@ def coerce(spec: FieldSpec, text: str) -> Any:
             raise ValueError(f"'{text}' is not a number")
         if "str" in spec.types and repr(float(text)) != text and not text.isdigit():
             return text  # the printed form, as the numbers contract keeps it
-        return int(text) if text.lstrip("+-").isdigit() else Printed(text)
+        return int(text) if text.lstrip("+-").isdigit() else Printed(float(text), text)
     if "int" in spec.types:
         if not text.lstrip("+-").isdigit():
             raise ValueError(f"'{text}' is not a whole number")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .numbers import Printed
 
 PathKey = str | int
 
@@ -62,6 +66,18 @@ def _yaml() -> YAML:
     return yaml
 
 
+class _PrintedConstructor(SafeConstructor):
+    """Floats keep the text they were written as (``0.70`` stays "0.70"; see numbers.py)."""
+
+    def construct_yaml_float(self, node: Any) -> float:
+        value = super().construct_yaml_float(node)
+        return Printed(value, node.value) if PRINTED_FLOAT.fullmatch(node.value) else value
+
+
+PRINTED_FLOAT = re.compile(r"-?\d+\.\d+")
+_PrintedConstructor.add_constructor("tag:yaml.org,2002:float", _PrintedConstructor.construct_yaml_float)
+
+
 def read_document(path: Path, text: str | None = None) -> Document:
     """Parse ``path`` (or ``text``, a candidate content for it); raise ``YamlFileError`` with
     the line for malformed or empty files."""
@@ -71,7 +87,9 @@ def read_document(path: Path, text: str | None = None) -> Document:
         except UnicodeDecodeError as exc:
             raise YamlFileError(path, f"not UTF-8 text ({exc.reason})") from exc
     try:
-        data = YAML(typ="safe").load(text)
+        yaml = YAML(typ="safe")
+        yaml.Constructor = _PrintedConstructor
+        data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -97,7 +115,7 @@ def to_plain(node: Any) -> Any:
     if isinstance(node, int):
         return int(node)
     if isinstance(node, float):
-        return float(node)
+        return node if isinstance(node, Printed) else float(node)
     if isinstance(node, str):
         return str(node)
     if isinstance(node, (dt.date, dt.datetime)):

@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 
 from . import curated, models
 from .db import VIEWS_SQL, sqlite_engine
+from .numbers import Printed
 from .validate import Corpus, Report, validate
 
 Rows = dict[Table, list[dict[str, Any]]]
@@ -40,9 +41,10 @@ class LoadResult:
     counts: dict[str, int]
 
 
-def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None) -> LoadResult:
+def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,
+         review_text: Path | None = None) -> LoadResult:
     """Validate ``sources`` and (re)build ``db_path`` from them atomically."""
-    report = validate(sources)
+    report = validate(sources, review_text=review_text)
     if report.errors:
         raise LoadError(report)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,11 +78,19 @@ def write_database(rows: Rows, path: Path) -> None:
 
 def _provenance(record: curated.Provenance) -> dict[str, Any]:
     return {"source_id": record.source_id, "locator": record.locator, "cites": record.cites,
-            "quote": record.quote}
+            "quote": record.quote, "basis": record.basis, "basis_note": record.basis_note}
 
 
 def _fields(record: Any, *names: str) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in names}
+    """The named fields; a printed number ``X`` gives the columns ``X`` and ``X_text``."""
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(record, name)
+        if isinstance(value, Printed):
+            out[name], out[f"{name}_text"] = float(value), value.text
+        elif name not in out or value is not None:  # a curated X_text overrides the printed one
+            out[name] = value
+    return out
 
 
 class _Ids:
@@ -99,7 +109,12 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
     rows: Rows = {table: [] for table in SQLModel.metadata.sorted_tables}
 
     def add(model: type[SQLModel], **values: Any) -> None:
-        rows[model.__table__].append(values)  # type: ignore[attr-defined]
+        """One row; columns not given (such as the text of an absent number) are NULL."""
+        table: Table = model.__table__  # type: ignore[attr-defined]
+        row: dict[str, Any] = dict.fromkeys(table.columns.keys())
+        assert values.keys() <= row.keys(), values.keys() - row.keys()
+        row.update(values)
+        rows[table].append(row)
 
     for s in corpus.sources:
         add(models.Source, **_fields(s, "id", "kind", "citation", "year", "doi", "pmid", "url", "notes"))
@@ -123,6 +138,9 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
                                     "design", "registry_id", "sponsor", "period_start", "period_end",
                                     "status", "summary", "role_in_review", "notes"),
             countries="; ".join(study.countries) or None)
+        for name, field_basis in sorted(study.field_basis.items()):
+            add(models.StudyFieldBasis, study_id=study.id, field=name, basis=field_basis.basis,
+                basis_note=field_basis.note)
         for position, source_id in enumerate(study.references):
             add(models.StudySource, study_id=study.id, source_id=source_id, position=position)
         key_ids: dict[str, dict[str, int]] = {}
@@ -157,22 +175,25 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
                 **_fields(e, "endpoint", "role", "assessor", "definition", "notes"), **_provenance(e))
         for r in study.results:
             add(models.ArmResult, id=ids("arm_result"), study_id=study.id, arm_id=arm_ids[r.arm],
-                **links(r), **_fields(r, "endpoint", "category", "statistic", "value", "unit", "ci_low",
-                                      "ci_high", "ci_level", "timepoint_months", "n", "denominator",
+                **links(r), **_fields(r, "endpoint", "category", "breakdown", "statistic", "value",
+                                      "qualifier", "value_upper", "unit", "ci_low", "ci_high", "ci_level", "timepoint_months", "n", "denominator",
                                       "not_reached", "not_estimable", "notes"), **_provenance(r))
         for c in study.comparisons:
             add(models.Comparison, id=ids("comparison"), study_id=study.id,
                 experimental_arm_id=arm_ids[c.experimental], control_arm_id=arm_ids[c.control],
-                **links(c), **_fields(c, "endpoint", "measure", "estimate", "ci_low", "ci_high",
+                **links(c), **_fields(c, "endpoint", "measure", "estimate", "unit", "ci_low", "ci_high",
                                       "ci_level", "p_value", "p_operator", "method", "notes"),
                 **_provenance(c))
         for a in study.adverse_events:
             add(models.AdverseEvent, id=ids("adverse_event"), study_id=study.id, arm_id=arm_ids[a.arm],
-                **links(a), **_fields(a, "term", "category", "grade", "n", "pct", "n_at_risk", "notes"),
+                p_versus_arm_id=arm_ids[a.p_versus] if a.p_versus else None,
+                **links(a), **_fields(a, "term", "category", "grade", "n", "pct", "qualifier", "n_at_risk",
+                                      "p_value", "p_operator", "notes"),
                 **_provenance(a))
         for ch in study.characteristics:
             add(models.Characteristic, id=ids("characteristic"), study_id=study.id,
                 arm_id=arm_ids[ch.arm] if ch.arm else None, **links(ch),
-                **_fields(ch, "name", "category", "statistic", "value", "value_text", "unit", "n",
+                **_fields(ch, "name", "category", "statistic", "value", "value_text", "qualifier",
+                          "value_upper", "unit", "n",
                           "denominator", "notes"), **_provenance(ch))
     return rows

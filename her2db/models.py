@@ -4,7 +4,9 @@ The curated YAML (see ``curated.py``) is the source of truth; these tables are w
 builds from it. Integer ids are assigned by the loader in file order, so the same sources
 always give the same database. Every row that holds a number carries its provenance:
 ``source_id`` (where the curator read it), ``locator`` (where in that source), optionally
-``cites`` (the primary publication the source cites) and a verbatim ``quote``.
+``cites`` (the primary publication the source cites) and a verbatim ``quote``, and its ``basis``
+(reported, derived or a curator's reading). Every number ``X`` has ``X_text`` beside it: the
+text the source printed ("0.70", "29.0"), which is what displays show.
 """
 
 from __future__ import annotations
@@ -88,6 +90,19 @@ class Provenance(SQLModel):
     locator: str
     cites: str | None = Field(default=None, foreign_key="source.id")
     quote: str | None = None
+    basis: str = Field(default="reported", sa_column_kwargs={"server_default": "reported"})
+    basis_note: str | None = None
+
+
+class StudyFieldBasis(SQLModel, table=True):
+    """A study-level field (kind, title, status, ...) that is derived or a curator's reading;
+    fields without a row are reported by the study's sources."""
+
+    __tablename__ = "study_field_basis"
+    study_id: str = Field(foreign_key="study.id", primary_key=True)
+    field: str = Field(primary_key=True)
+    basis: str
+    basis_note: str
 
 
 class Analysis(Provenance, table=True):
@@ -98,6 +113,7 @@ class Analysis(Provenance, table=True):
     label: str
     data_cutoff: str | None = None
     median_follow_up_months: float | None = None
+    median_follow_up_months_text: str | None = None
     notes: str | None = None
 
 
@@ -167,11 +183,18 @@ class ArmResult(Provenance, table=True):
     subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
     endpoint: str = Field(foreign_key="endpoint.code")
     category: str | None = None
+    breakdown: str | None = None
     statistic: str
     value: float | None = None
+    value_text: str | None = None
+    qualifier: str | None = None
+    value_upper: float | None = None
+    value_upper_text: str | None = None
     unit: str | None = None
     ci_low: float | None = None
+    ci_low_text: str | None = None
     ci_high: float | None = None
+    ci_high_text: str | None = None
     ci_level: float | None = None
     timepoint_months: float | None = None
     n: int | None = None
@@ -182,7 +205,8 @@ class ArmResult(Provenance, table=True):
 
 
 class Comparison(Provenance, table=True):
-    """An effect between two arms (HR, OR, RR, difference), overall or in a subgroup."""
+    """An effect between two arms (HR, OR, RR, difference, or only a p-value: measure
+    "not reported"), overall or in a subgroup."""
 
     __table_args__ = (Index("ix_comparison_study_endpoint", "study_id", "endpoint"),)
     id: int = Field(primary_key=True)
@@ -195,10 +219,15 @@ class Comparison(Provenance, table=True):
     experimental_arm_id: int = Field(foreign_key="arm.id")
     control_arm_id: int = Field(foreign_key="arm.id")
     estimate: float | None = None
+    estimate_text: str | None = None
+    unit: str | None = None
     ci_low: float | None = None
+    ci_low_text: str | None = None
     ci_high: float | None = None
+    ci_high_text: str | None = None
     ci_level: float | None = None
     p_value: float | None = None
+    p_value_text: str | None = None
     p_operator: str | None = None
     method: str | None = None
     notes: str | None = None
@@ -216,7 +245,13 @@ class AdverseEvent(Provenance, table=True):
     grade: str
     n: int | None = None
     pct: float | None = None
+    pct_text: str | None = None
+    qualifier: str | None = None
     n_at_risk: int | None = None
+    p_value: float | None = None
+    p_value_text: str | None = None
+    p_operator: str | None = None
+    p_versus_arm_id: int | None = Field(default=None, foreign_key="arm.id")
     notes: str | None = None
 
 
@@ -233,6 +268,9 @@ class Characteristic(Provenance, table=True):
     statistic: str
     value: float | None = None
     value_text: str | None = None
+    qualifier: str | None = None
+    value_upper: float | None = None
+    value_upper_text: str | None = None
     unit: str | None = None
     n: int | None = None
     denominator: int | None = None

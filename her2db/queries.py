@@ -14,10 +14,11 @@ import math
 import sqlite3
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from tabulate import tabulate
+
+from .numbers import plain
 
 FORMATS = ("table", "csv", "json", "markdown")
 DEFAULT_MAX_ROWS = 1000
@@ -71,8 +72,7 @@ def run_query(conn: sqlite3.Connection, sql: str, params: dict[str, Any] | tuple
 def plain_number(value: Any) -> Any:
     """Floats as written (0.00001, not 1e-05; 49, not 49.0); other values unchanged."""
     if isinstance(value, float) and math.isfinite(value):
-        text = format(Decimal(repr(value)), "f")
-        return text[:-2] if text.endswith(".0") else text
+        return plain(value)
     return value
 
 
@@ -114,31 +114,48 @@ POPULATIONS_SQL = """
 SELECT label, n, definition FROM population WHERE study_id = :study_id ORDER BY id
 """
 
+# Numbers are shown as printed (X_text), prefixed by their qualifier, with ranges as low–high.
 ARM_RESULTS_SQL = """
 SELECT endpoint, arm, subgroup, category, statistic,
-       CASE WHEN not_reached THEN 'NR' WHEN not_estimable THEN 'NE' ELSE value END AS value,
-       unit, timepoint_months, ci_low, ci_high, locator
+       CASE WHEN not_reached THEN 'NR' WHEN not_estimable THEN 'NE'
+            ELSE coalesce(qualifier || ' ', '') || value_text || coalesce('–' || value_upper_text, '')
+       END AS value,
+       unit, timepoint_months, ci_low_text || '–' || ci_high_text AS ci, basis, locator
 FROM v_arm_results WHERE study_id = :study_id ORDER BY result_id
 """
 
 COMPARISONS_SQL = """
-SELECT endpoint, subgroup, measure, experimental_arm, control_arm, estimate, ci_low, ci_high,
-       p_operator AS p_op, p_value, locator
+SELECT endpoint, subgroup, measure, experimental_arm, control_arm, estimate_text AS estimate, unit,
+       ci_low_text || '–' || ci_high_text AS ci, 'p ' || p_operator || ' ' || p_value_text AS p,
+       basis, locator
 FROM v_comparisons WHERE study_id = :study_id ORDER BY comparison_id
 """
 
 ADVERSE_EVENTS_SQL = """
-SELECT term, category, grade, arm, n, pct, n_at_risk, locator
+SELECT term, category, grade, arm, n, coalesce(qualifier || ' ', '') || pct_text AS pct, n_at_risk,
+       'p ' || p_operator || ' ' || p_value_text || ' vs ' || p_versus_arm AS p, basis, locator
 FROM v_adverse_events WHERE study_id = :study_id ORDER BY adverse_event_id
 """
 
 CHARACTERISTICS_SQL = """
-SELECT characteristic, population, arm, statistic, coalesce(value, value_text) AS value, unit, n,
-       locator
+SELECT characteristic, population, arm, statistic,
+       coalesce(qualifier || ' ', '') || value_text || coalesce('–' || value_upper_text, '') AS value,
+       unit, n, basis, locator
 FROM v_characteristics WHERE study_id = :study_id ORDER BY characteristic_id
 """
 
+ANALYSES_SQL = """
+SELECT key, label, data_cutoff, median_follow_up_months_text AS median_follow_up_months, basis, basis_note
+FROM analysis WHERE study_id = :study_id ORDER BY id
+"""
+
+FIELD_BASIS_SQL = """
+SELECT field, basis, basis_note FROM v_study_field_basis WHERE study_id = :study_id ORDER BY field
+"""
+
 STUDY_SECTIONS = (
+    ("Study fields that are not simply reported", FIELD_BASIS_SQL),
+    ("Analyses", ANALYSES_SQL),
     ("Populations", POPULATIONS_SQL),
     ("Arms", ARMS_SQL),
     ("Baseline and cohort characteristics", CHARACTERISTICS_SQL),

@@ -8,6 +8,7 @@ percentages, denominators). Errors stop a load; warnings are listed for the cura
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import coverage, curated
 from .files import Document, PathKey, YamlFileError, read_document
+from .numbers import half_unit, text_of
 
 Severity = Literal["error", "warning"]
 M = TypeVar("M", bound=BaseModel)
@@ -204,7 +206,7 @@ def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:
             fields[name] = curated.StudyFile.__pydantic_validator__.validate_assignment(
                 curated.StudyFile.model_construct(), name, raw).__dict__[name]
         except (ValidationError, TypeError):
-            fields[name] = [] if name == "references" else None
+            fields[name] = info.get_default(call_default_factory=True)
     return curated.StudyFile.model_construct(**fields)
 
 
@@ -236,37 +238,41 @@ def read_corpus(root: Path, overrides: dict[str, str] | None = None) -> tuple[Co
     return corpus, problems
 
 
-def validate(root: Path, overrides: dict[str, str] | None = None) -> Report:
+def validate(root: Path, overrides: dict[str, str] | None = None, review_text: Path | None = None) -> Report:
     """Read and check the corpus under ``root``.
 
     Hook for curator edits: ``overrides`` maps paths relative to ``root`` (``studies/x.yaml``)
     to candidate texts checked in place of the files, so an edit is validated in the context
-    of the whole corpus before it is written.
+    of the whole corpus before it is written. ``review_text`` names the review's text (its file
+    or folder) when it is not in the sources folder.
     """
     corpus, problems = read_corpus(root, overrides)
     problems.extend(check(corpus))
-    problems.extend(coverage_problems(corpus))
+    problems.extend(coverage_problems(corpus, review_text))
     problems.sort(key=lambda p: (p.file, p.line or 0))
     return Report(corpus, problems)
 
 
-def coverage_problems(corpus: Corpus) -> list[Problem]:
-    """Warnings for numbers of the review that no record holds and no exception explains."""
-    found = coverage.review_text(corpus.root, corpus.sources)
+def coverage_problems(corpus: Corpus, named: Path | None = None) -> list[Problem]:
+    """Warnings for numbers of the review that no quoted record holds and no exception explains."""
+    try:
+        found = coverage.review_text(corpus.root, corpus.sources, named)
+    except coverage.ReviewTextError as exc:
+        return [Problem("error", SOURCES_FILE, None, "", str(exc))]
     if found is None:
         return []
     text, path = found
     report = coverage.check_coverage(text, [s.study for s in corpus.studies], corpus.exceptions)
     problems = [Problem("warning", path.name, o.line, "", f"number {o.token} of the review is held by no "
-                        f"record: …{o.context.strip()}…",
-                        f"a record holding it, or an entry in {EXCEPTIONS_FILE}")
+                        f"quoted record: “{o.sentence}”",
+                        f"a record holding it whose quote contains it, or an entry in {EXCEPTIONS_FILE}")
                 for o in report.uncovered]
     exceptions_doc = corpus.documents.get(EXCEPTIONS_FILE)
     for entry in report.unused_exceptions:
         index = corpus.exceptions.index(entry)
         line = exceptions_doc.line(("exceptions", index)) if exceptions_doc else None
-        problems.append(Problem("warning", EXCEPTIONS_FILE, line, f"coverage-exceptions › exceptions[{index}]",
-                                f"exception for {entry.number!r} matches no number of the review",
+        problems.append(Problem("warning", EXCEPTIONS_FILE, line,
+                                f"coverage-exceptions › exceptions[{index}]", f"exception for {entry.number!r} matches no number of the review",
                                 "only exceptions that are needed"))
     return problems
 
@@ -334,18 +340,11 @@ def check(corpus: Corpus) -> list[Problem]:
     return problems
 
 
-def _decimals(value: float) -> int:
-    text = repr(float(value))
-    if "e" in text or "." not in text:
-        return 0
-    return len(text.split(".")[1].rstrip("0"))
-
-
 def _pct_agrees(pct: float, n: int, denominator: int) -> bool:
-    """Does ``pct`` equal n/denominator once rounded as it was reported?"""
+    """Does ``pct`` equal n/denominator once rounded as it was printed?"""
     if denominator == 0:
         return False
-    tolerance = 0.5 * 10 ** -_decimals(pct) + 1e-9
+    tolerance = half_unit(pct) + 1e-9
     return math.isclose(pct, 100 * n / denominator, abs_tol=tolerance)
 
 
@@ -369,6 +368,10 @@ def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) ->
 
     for i, source_id in enumerate(study.references):
         ref(("references", i), source_id, source_ids, "source", f"an id in {SOURCES_FILE}")
+    for name in study.field_basis:
+        if name not in STUDY_LEVEL_FIELDS:
+            report("error", ("field_basis", name), f"'{name}' is not a study-level field",
+                   f"one of: {', '.join(STUDY_LEVEL_FIELDS)}")
     for section, record_index, record in _records(study):
         loc = (section, record_index)
         ref(loc + ("source_id",), record.source_id, source_ids, "source", f"an id in {SOURCES_FILE}")
@@ -383,6 +386,10 @@ def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) ->
         if hasattr(record, "endpoint"):
             ref(loc + ("endpoint",), record.endpoint, endpoint_codes, "endpoint",
                 f"a code in {ENDPOINTS_FILE}")
+        if record.basis != "reported" and not record.basis_note:
+            report("error", loc + ("basis",), f"basis '{record.basis}' without a basis_note",
+                   "the formula (derived) or what the curator read (curator) in basis_note")
+        _check_printed(report, loc, record)
     for i, arm in _valid(study.arms):
         for j, drug in enumerate(arm.drugs):
             ref(("arms", i, "drugs", j), drug, drug_ids, "drug", f"an id in {DRUGS_FILE}")
@@ -392,11 +399,18 @@ def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) ->
     for i, ae in _valid(study.adverse_events):
         ref(("adverse_events", i, "term"), ae.term, terms, "adverse-event term", f"a term in {AE_TERMS_FILE}")
         _check_share(report, ("adverse_events", i), ae.pct, ae.n, ae.n_at_risk, "pct", "n_at_risk")
+        if ae.p_value is not None or ae.p_versus is not None:
+            ref(("adverse_events", i, "p_versus"), ae.p_versus, keys["arms"] - {ae.arm}, "arm",
+                "another arm's key")
+            _check_p_value(report, ("adverse_events", i), ae.p_value, ae.p_operator, "p_versus")
     for i, result in _valid(study.results):
         loc = ("results", i)
         if result.value is None and not (result.not_reached or result.not_estimable):
             report("error", loc + ("value",), "no value and neither not_reached nor not_estimable",
                    "a value, or not_reached: true / not_estimable: true")
+        if result.statistic == "rate" and result.timepoint_months is None:
+            report("error", loc + ("timepoint_months",), "a rate without its timepoint",
+                   "timepoint_months (a landmark such as 24 for a 2-year rate), or statistic proportion")
         _check_interval(report, loc, result.value, result.ci_low, result.ci_high, "value")
         pct = result.value if result.unit == curated.PERCENT_UNIT else None
         _check_share(report, loc, pct, result.n, result.denominator, "value", "denominator")
@@ -405,6 +419,87 @@ def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) ->
         _check_share(report, ("characteristics", i), pct, item.n, item.denominator, "value", "denominator")
     for i, comp in _valid(study.comparisons):
         _check_comparison(report, ("comparisons", i), comp)
+    _check_population_sizes(study, report)
+    _check_breakdowns(study, report)
+
+
+STUDY_LEVEL_FIELDS = tuple(name for name, info in curated.StudyFile.model_fields.items()
+                           if name not in ("id", "references", "field_basis")
+                           and getattr(info.annotation, "__origin__", None) is not list)
+PRINTED_FIELDS = ("value", "value_upper", "estimate", "ci_low", "ci_high", "p_value", "pct",
+                  "median_follow_up_months")
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+
+
+def _check_printed(report: _Reporter, loc: tuple[PathKey, ...], record: Any) -> None:
+    """A printed text must say the number it stands for; a qualifier or range needs a value."""
+    value = getattr(record, "value", None)
+    value_text = getattr(record, "value_text", None)
+    if value_text is not None:
+        said: float | None = NUMBER_WORDS.get(value_text.strip().lower())
+        if said is None:
+            try:
+                said = float(value_text)
+            except ValueError:
+                said = None
+        if value is None or said is None or said != value:
+            report("error", loc + ("value_text",),
+                   f"value_text {value_text!r} does not say the value {text_of(value)}",
+                   "the value as printed (a number, or a number word such as six); a qualifier "
+                   "goes in qualifier, a range end in value_upper, other words in notes")
+    quote = " ".join(record.quote.split()) if record.quote else None
+    for name in PRINTED_FIELDS:
+        number = getattr(record, name, None)
+        shown = value_text if name == "value" and value_text else text_of(number)
+        if quote and shown and not re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w]|\.\d)", quote):
+            report("warning", loc + (name,), f"{name} printed as {shown!r} does not appear in the record's quote",
+                   "the number exactly as the quote prints it, or the quote that holds it")
+    upper = getattr(record, "value_upper", None)
+    if upper is not None and (value is None or upper <= value):
+        report("error", loc + ("value_upper",),
+               f"range {text_of(value)}–{text_of(upper)} does not rise", "value < value_upper")
+    if getattr(record, "qualifier", None) and value is None and getattr(record, "pct", None) is None:
+        report("error", loc + ("qualifier",), "a qualifier without a number", "a value to qualify")
+
+
+def _check_population_sizes(study: curated.StudyFile, report: _Reporter) -> None:
+    """Arms and records never count more patients than the population they belong to."""
+    populations = {p.key: p for _, p in _valid(study.populations)}
+    enrolled = next((p for p in populations.values() if p.enrolled and p.n is not None), None)
+    if enrolled is not None:
+        for i, arm in _valid(study.arms):
+            for attr in ("n_randomized", "n_treated"):
+                n = getattr(arm, attr)
+                if n is not None and n > enrolled.n:
+                    report("warning", ("arms", i, attr), f"arm {arm.key} has {attr} {n}, more than the "
+                           f"{enrolled.n} of its study population '{enrolled.key}'")
+    for section, attr in (("results", "denominator"), ("adverse_events", "n_at_risk"),
+                          ("characteristics", "denominator")):
+        for i, record in _valid(getattr(study, section)):
+            population = populations.get(record.population or "")
+            n = getattr(record, attr)
+            if population is not None and population.n is not None and n is not None and n > population.n:
+                report("warning", (section, i, attr), f"{attr} {n} is larger than the "
+                       f"{population.n} patients of its population '{population.key}'")
+
+
+def _check_breakdowns(study: curated.StudyFile, report: _Reporter) -> None:
+    """The mutually exclusive parts of one breakdown add up to at most 100% (beyond rounding)."""
+    groups: dict[tuple[Any, ...], list[tuple[int, curated.ArmResult]]] = {}
+    for i, result in _valid(study.results):
+        if result.breakdown and result.unit == curated.PERCENT_UNIT and result.value is not None:
+            key = (result.breakdown, result.endpoint, result.arm, result.analysis, result.population,
+                   result.subgroup, result.timepoint_months)
+            groups.setdefault(key, []).append((i, result))
+    for (name, *_), parts in groups.items():
+        total = sum(r.value for _, r in parts if r.value is not None)
+        slack = sum(half_unit(r.value) for _, r in parts if r.value is not None)
+        if total - slack > 100 + 1e-9:
+            shown = " + ".join(f"{text_of(r.value)}" for _, r in parts)
+            report("warning", ("results", parts[-1][0], "value"),
+                   f"the parts of breakdown '{name}' add up to more than 100%: {shown} = {total:.1f}%",
+                   "mutually exclusive parts (or no breakdown name for nested categories)")
 
 
 def _valid(items: list[Any]) -> Iterator[tuple[int, Any]]:
@@ -428,17 +523,18 @@ def _check_interval(report: _Reporter, loc: tuple[PathKey, ...], value: float | 
     if low is None or high is None:
         return
     if low > high:
-        report("error", loc + ("ci_low",), f"ci_low {low:g} is above ci_high {high:g}", "ci_low ≤ ci_high")
+        report("error", loc + ("ci_low",), f"ci_low {text_of(low)} is above ci_high {text_of(high)}",
+               "ci_low ≤ ci_high")
     elif value is not None and not low <= value <= high:
         report("error", loc + ("ci_high" if value > high else "ci_low",),
-               f"CI {low:g}–{high:g} does not contain the {value_name} {value:g}",
+               f"CI {text_of(low)}–{text_of(high)} does not contain the {value_name} {text_of(value)}",
                f"ci_low ≤ {value_name} ≤ ci_high")
 
 
 def _check_share(report: _Reporter, loc: tuple[PathKey, ...], pct: float | None, n: int | None,
                  denominator: int | None, pct_name: str, denominator_name: str) -> None:
     if pct is not None and not 0 <= pct <= 100:
-        report("error", loc + (pct_name,), f"percent {pct:g} is outside 0–100",
+        report("error", loc + (pct_name,), f"percent {text_of(pct)} is outside 0–100",
                "a percentage between 0 and 100 (stored as 70.1, not 0.701)")
     if n is not None and denominator is not None:
         if n > denominator:
@@ -446,14 +542,53 @@ def _check_share(report: _Reporter, loc: tuple[PathKey, ...], pct: float | None,
                    f"n ≤ {denominator_name}")
         elif pct is not None and 0 <= pct <= 100 and not _pct_agrees(pct, n, denominator):
             report("warning", loc + (pct_name,),
-                   f"{pct:g}% disagrees with n/{denominator_name} = {n}/{denominator} = "
+                   f"{text_of(pct)}% disagrees with n/{denominator_name} = {n}/{denominator} = "
                    f"{100 * n / denominator:.2f}% beyond rounding")
 
 
+def _check_p_value(report: _Reporter, loc: tuple[PathKey, ...], p_value: float | None,
+                   p_operator: str | None, partner: str) -> None:
+    if p_value is None:
+        report("error", loc + ("p_value",), f"{partner} without a p_value", "a p_value, or no " + partner)
+    elif not 0 <= p_value <= 1:
+        report("error", loc + ("p_value",), f"p-value {text_of(p_value)} is outside 0–1", "0 ≤ p ≤ 1")
+    elif p_operator is None:
+        report("error", loc + ("p_operator",), "p_value without p_operator", "'<' or '='")
+
+
+def _log_asymmetry(estimate: float, low: float, high: float) -> float:
+    """How far a ratio's CI is from symmetric on the log scale, as a share of its log width,
+    after allowing each printed number its rounding (0 = symmetric within rounding)."""
+    def bounds(x: float) -> tuple[float, float]:
+        d = half_unit(x)
+        return math.log(max(x - d, 1e-12)), math.log(x + d)
+    (e0, e1), (l0, l1), (h0, h1) = bounds(estimate), bounds(low), bounds(high)
+    twice, sums = (2 * e0, 2 * e1), (l0 + h0, l1 + h1)
+    gap = max(0.0, sums[0] - twice[1], twice[0] - sums[1])
+    width = math.log(high / low)
+    return gap / width if width > 0 else 0.0
+
+
+LOG_ASYMMETRY_LIMIT = 0.1
+
+
 def _check_comparison(report: _Reporter, loc: tuple[PathKey, ...], comp: curated.Comparison) -> None:
-    if comp.estimate is None and comp.p_value is None:
+    if comp.measure == "not reported":
+        for attr in ("estimate", "ci_low", "ci_high"):
+            if getattr(comp, attr) is not None:
+                report("error", loc + (attr,), f"{attr} given for measure 'not reported'",
+                       "the measure the source names (HR, OR, RR, difference)")
+        if comp.p_value is None:
+            report("error", loc + ("p_value",), "measure 'not reported' without a p-value",
+                   "the p-value the source reports")
+    elif comp.estimate is None and comp.p_value is None:
         report("error", loc + ("estimate",), "neither an estimate nor a p-value",
                "an estimate, or a p_value when the source reports only that")
+    elif comp.estimate is None:
+        report("error", loc + ("measure",), f"a p-value without an estimate under measure '{comp.measure}'",
+               "measure: not reported (the source names no effect estimate)")
+    if comp.measure == "difference" and comp.unit is None:
+        report("error", loc + ("unit",), "a difference without its unit", "unit: months, %, ...")
     if comp.experimental == comp.control:
         report("error", loc + ("control",), "experimental and control are the same arm",
                "two different arms")
@@ -461,12 +596,21 @@ def _check_comparison(report: _Reporter, loc: tuple[PathKey, ...], comp: curated
         for attr in ("estimate", "ci_low", "ci_high"):
             value = getattr(comp, attr)
             if value is not None and value <= 0:
-                report("error", loc + (attr,), f"{comp.measure} {attr} {value:g} is not positive",
+                report("error", loc + (attr,), f"{comp.measure} {attr} {text_of(value)} is not positive",
                        "a ratio above 0")
     _check_interval(report, loc, comp.estimate, comp.ci_low, comp.ci_high, "estimate")
+    if (comp.measure in curated.RATIO_MEASURES and comp.estimate and comp.ci_low and comp.ci_high
+            and 0 < comp.ci_low <= comp.estimate <= comp.ci_high):
+        if _log_asymmetry(comp.estimate, comp.ci_low, comp.ci_high) > LOG_ASYMMETRY_LIMIT:
+            centre = math.sqrt(comp.ci_low * comp.ci_high)
+            report("warning", loc + ("ci_low",),
+                   f"CI {text_of(comp.ci_low)}–{text_of(comp.ci_high)} is not symmetric around "
+                   f"{text_of(comp.estimate)} on the log scale (its centre is {centre:.2f}): a misprint?",
+                   "a CI centred on the estimate; if the source prints it so, say so in notes")
     if comp.p_value is not None:
         if not 0 <= comp.p_value <= 1:
-            report("error", loc + ("p_value",), f"p-value {comp.p_value:g} is outside 0–1", "0 ≤ p ≤ 1")
+            report("error", loc + ("p_value",), f"p-value {text_of(comp.p_value)} is outside 0–1",
+                   "0 ≤ p ≤ 1")
             return
         if comp.p_operator is None:
             report("error", loc + ("p_operator",), "p_value without p_operator", "'<' or '='")
@@ -479,9 +623,9 @@ def _check_comparison(report: _Reporter, loc: tuple[PathKey, ...], comp: curated
     significant = comp.p_value < 0.05 or (comp.p_operator in ("<", "<=") and comp.p_value <= 0.05)
     if excludes_null and not significant and comp.p_operator in ("=", ">"):
         report("warning", loc + ("p_value",),
-               f"p {comp.p_operator} {comp.p_value:g} is not significant, yet the 95% CI "
-               f"{comp.ci_low:g}–{comp.ci_high:g} excludes {null:g}")
+               f"p {comp.p_operator} {text_of(comp.p_value)} is not significant, yet the 95% CI "
+               f"{text_of(comp.ci_low)}–{text_of(comp.ci_high)} excludes {null:g}")
     elif not excludes_null and significant and comp.ci_low != null and comp.ci_high != null:
         report("warning", loc + ("p_value",),
-               f"p {comp.p_operator} {comp.p_value:g} is significant, yet the 95% CI "
-               f"{comp.ci_low:g}–{comp.ci_high:g} contains {null:g}")
+               f"p {comp.p_operator} {text_of(comp.p_value)} is significant, yet the 95% CI "
+               f"{text_of(comp.ci_low)}–{text_of(comp.ci_high)} contains {null:g}")

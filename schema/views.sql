@@ -19,7 +19,10 @@ SELECT
     s.countries,
     s.period_start,
     s.period_end,
-    s.status
+    s.status,
+    (SELECT group_concat(b.field || ' (' || b.basis || ')', '; ') FROM (
+        SELECT field, basis FROM study_field_basis WHERE study_id = s.id ORDER BY field) b)
+        AS fields_not_reported
 FROM study s;
 
 DROP VIEW IF EXISTS v_arm_results;
@@ -48,7 +51,18 @@ SELECT
     r.notes,
     r.id AS result_id,
     a.key AS arm_key,
-    sg.category AS subgroup_category
+    sg.category AS subgroup_category,
+    r.value_text,
+    r.qualifier,
+    r.value_upper,
+    r.value_upper_text,
+    r.ci_low_text,
+    r.ci_high_text,
+    r.ci_level,
+    r.basis,
+    r.basis_note,
+    r.quote,
+    r.breakdown
 FROM arm_result r
 JOIN arm a ON a.id = r.arm_id
 LEFT JOIN analysis an ON an.id = r.analysis_id
@@ -79,7 +93,15 @@ SELECT
     c.notes,
     c.id AS comparison_id,
     sg.category AS subgroup_category,
-    sg.n AS subgroup_n
+    sg.n AS subgroup_n,
+    c.estimate_text,
+    c.unit,
+    c.ci_low_text,
+    c.ci_high_text,
+    c.p_value_text,
+    c.basis,
+    c.basis_note,
+    c.quote
 FROM comparison c
 JOIN arm e ON e.id = c.experimental_arm_id
 JOIN arm k ON k.id = c.control_arm_id
@@ -104,9 +126,19 @@ SELECT
     ae.cites,
     ae.notes,
     ae.id AS adverse_event_id,
-    a.key AS arm_key
+    a.key AS arm_key,
+    ae.pct_text,
+    ae.qualifier,
+    ae.p_value,
+    ae.p_value_text,
+    ae.p_operator,
+    v.label AS p_versus_arm,
+    ae.basis,
+    ae.basis_note,
+    ae.quote
 FROM adverse_event ae
 JOIN arm a ON a.id = ae.arm_id
+LEFT JOIN arm v ON v.id = ae.p_versus_arm_id
 LEFT JOIN population p ON p.id = ae.population_id;
 
 DROP VIEW IF EXISTS v_characteristics;
@@ -128,7 +160,13 @@ SELECT
     sg.level AS subgroup,
     ch.cites,
     ch.notes,
-    ch.id AS characteristic_id
+    ch.id AS characteristic_id,
+    ch.qualifier,
+    ch.value_upper,
+    ch.value_upper_text,
+    ch.basis,
+    ch.basis_note,
+    ch.quote
 FROM characteristic ch
 LEFT JOIN population p ON p.id = ch.population_id
 LEFT JOIN arm a ON a.id = ch.arm_id
@@ -158,6 +196,18 @@ SELECT
     se.definition,
     se.source_id,
     se.locator,
-    se.notes
+    se.notes,
+    se.basis,
+    se.basis_note
 FROM study_endpoint se
 JOIN endpoint e ON e.code = se.endpoint;
+
+-- Study-level fields that are not simply reported: derived by arithmetic or a curator's reading.
+DROP VIEW IF EXISTS v_study_field_basis;
+CREATE VIEW v_study_field_basis AS
+SELECT
+    b.study_id,
+    b.field,
+    b.basis,
+    b.basis_note
+FROM study_field_basis b;

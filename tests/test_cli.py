@@ -86,7 +86,7 @@ def test_studies_and_show(mini_db: Path, runner: CliRunner) -> None:
     for section in ("Arms", "Results by arm", "Comparisons", "Adverse events"):
         assert f"\n{section}\n" in shown.output
     assert "trastuzumab deruxtecan + pertuzumab" in shown.output
-    assert "  <       0.00001  " in shown.output
+    assert "  p < 0.00001  " in shown.output
 
 
 def test_show_unknown_study_is_a_usage_error(mini_db: Path, runner: CliRunner) -> None:

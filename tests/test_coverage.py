@@ -1,42 +1,109 @@
-"""Every number of the review is held by a record or explained as not being data."""
+"""Every number of the review is held by the record whose quote contains it, or explained."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from her2db import coverage
-from her2db.curated import ExceptionEntry
-from her2db.validate import validate
+import pytest
+from click.testing import CliRunner
+from conftest import REAL_SOURCES, ROOT
 
-from conftest import REAL_SOURCES
+from her2db import coverage
+from her2db.cli import cli
+from her2db.curated import ExceptionEntry, StudyFile
+from her2db.validate import read_corpus, validate
+
+REVIEW_NAME = "000_37a715a4a7adbb6f.txt"
+
+
+def _real_review() -> tuple[str, Path]:
+    corpus, _ = read_corpus(REAL_SOURCES)
+    found = coverage.review_text(REAL_SOURCES, corpus.sources)
+    if found is None:
+        pytest.skip(f"the review's text ({REVIEW_NAME}) is not here: set HER2DB_REVIEW_TEXT to its folder "
+                    "(shared/sources/) to run the coverage check")
+    return found
 
 
 def test_extracts_the_numbers_a_reader_sees() -> None:
     text = ("HR: 0.56 [95% CI: 0.44–0.71]; p<0.00001, n=47, 2,074 patients in DESTINY-Breast0911 "
-            "and CLEOPATRA.5 with 29.6% (Figure 1) HER2 CDK4/6 1L")
+            "and CLEOPATRA.5 with 29.6% (Figure 1) HER2 CDK4/6 1L HER2CLIMB-05 1-year")
     tokens = [o.token for o in coverage.extract_numbers(text)]
-    assert tokens == ["0.56", "95", "0.44", "0.71", "0.00001", "47", "2,074", "29.6", "1", "6"]
+    assert tokens == ["0.56", "95", "0.44", "0.71", "0.00001", "47", "2,074", "29.6", "1", "6", "1"]
     assert coverage.extract_numbers("2,074 patients")[0].value == 2074
+
+
+def _study(**sections: object) -> StudyFile:
+    return StudyFile.model_validate({"id": "mini", "acronym": "MINI", "title": "t", "kind": "randomized trial",
+                                     "setting": "metastatic", **sections})
+
+
+PROVENANCE = {"source_id": "huober-review", "locator": "text"}
+TEXT = "THP reduced the risk of death by 32% (HR: 0.68). Grade ≥3 events occurred in 32 patients."
+
+
+def test_a_number_counts_only_where_the_quote_holding_it_stands() -> None:
+    # "32%" restates the HR; an adverse-event count of 32 elsewhere must not cover it
+    study = _study(
+        arms=[{"key": "a", "label": "A", "role": "experimental", **PROVENANCE},
+              {"key": "b", "label": "B", "role": "control", **PROVENANCE}],
+        comparisons=[{"endpoint": "OS", "measure": "HR", "experimental": "a", "control": "b", "estimate": 0.68,
+                      "quote": "THP reduced the risk of death by 32% (HR: 0.68).", **PROVENANCE}],
+        adverse_events=[{"arm": "a", "term": "any adverse event", "category": "teae", "grade": ">=3", "n": 32,
+                         "quote": "Grade ≥3 events occurred in 32 patients.", **PROVENANCE}])
+    report = coverage.check_coverage(TEXT, [study], [])
+    assert [(o.token, o.start) for o in report.uncovered] == [("32", TEXT.index("32%"))]
+    assert report.lines() == [
+        "line 1: '32' → HELD BY NO RECORD: “THP reduced the risk of death by 32% (HR: 0.68).”",
+        "line 1: '0.68' → mini › comparisons[0]",
+        "line 1: '3' → mini › adverse_events[0]",
+        "line 1: '32' → mini › adverse_events[0]",
+    ]
+    excepted = coverage.check_coverage(TEXT, [study], [ExceptionEntry(
+        number="32", context="death by 32%", reason="restates the HR of 0.68")])
+    assert excepted.uncovered == [] and excepted.unused_exceptions == []
+    assert "line 1: '32' → exception: restates the HR of 0.68" in excepted.lines()
+
+
+def test_a_quote_folded_over_lines_still_matches() -> None:
+    study = _study(arms=[{"key": "a", "label": "A", "role": "cohort", "n_randomized": 383,
+                          "quote": "plus Pertuzumab n=383", **PROVENANCE}])
+    report = coverage.check_coverage("Arm\nplus Pertuzumab\nn=383\n", [study], [])
+    assert report.uncovered == [] and report.lines() == ["line 3: '383' → mini › arms[0]"]
 
 
 def test_exception_context_limits_what_it_excuses() -> None:
     text = "grade ≥3 events in 3 patients"
     grade = ExceptionEntry(number="3", reason="grade label", context="grade ≥3")
     report = coverage.check_coverage(text, [], [grade])
-    assert [o.context.strip() for o in report.uncovered] == [text]  # the second 3 is data
+    assert [o.sentence for o in report.uncovered] == [text]  # the second 3 is data
     assert report.unused_exceptions == []
 
 
 def test_every_number_of_the_review_is_covered() -> None:
+    text, _ = _real_review()
     report = validate(REAL_SOURCES)
-    found = coverage.review_text(REAL_SOURCES, report.corpus.sources)
-    assert found is not None, "db/sources.yaml must name the review's text"
-    text, _ = found
     result = coverage.check_coverage(text, [s.study for s in report.corpus.studies], report.corpus.exceptions)
-    assert result.numbers > 300
+    assert result.numbers > 500
     missing = "\n".join(str(o) for o in result.uncovered)
     assert not result.uncovered, f"numbers of the review held by no record:\n{missing}"
     assert result.unused_exceptions == [], "exceptions that no longer match anything"
+    assert result.unfound_quotes == [], "quotes that are not verbatim text of the review"
+
+
+def test_coverage_command_lists_each_number_with_its_record(runner: CliRunner) -> None:
+    _, path = _real_review()
+    result = runner.invoke(cli, ["coverage", "--sources", str(REAL_SOURCES), "--review-text", str(path.parent)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "line 107: '0.543' → patina › comparisons[5]" in lines
+    assert "line 116: '0.21' → patina › adverse_events[6]" in lines
+    assert any(line.startswith("line 3: '32' → exception: Restates CLEOPATRA's OS hazard ratio 0.68")
+               for line in lines)
+    assert any(line.startswith("line 55: '44' → exception: Restates DESTINY-Breast09's PFS hazard ratio 0.56")
+               for line in lines)
+    assert lines[-1].endswith("0 held by nothing")
 
 
 def test_exceptions_file_stays_short_and_explained() -> None:
@@ -44,3 +111,58 @@ def test_exceptions_file_stays_short_and_explained() -> None:
     assert len(report.corpus.exceptions) < 120
     assert all(len(entry.reason) >= 10 for entry in report.corpus.exceptions)
     assert (Path(REAL_SOURCES) / "coverage-exceptions.yaml").exists()
+
+
+# --- where the review's text may be read from (issue 7) ----------------------------------
+
+def _point_text_at(corpus: Path, target: str) -> None:
+    sources = corpus / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    start = text.index("    text: ")
+    end = text.index("\n", start)
+    sources.write_text(text[:start] + f"    text: {target}" + text[end:], encoding="utf-8")
+
+
+def test_text_outside_the_sources_folder_is_refused(corpus: Path, runner: CliRunner) -> None:
+    _point_text_at(corpus, "/proc/self/environ")
+    secret = "her2db-test-secret-value"
+    result = runner.invoke(cli, ["validate", "--sources", str(corpus)], env={"HER2DB_SECRET": secret})
+    assert result.exit_code == 1
+    assert ("sources.yaml: error: review text /proc/self/environ of source huober-review is outside the "
+            "sources folder; name its folder with --review-text or HER2DB_REVIEW_TEXT") in result.output
+    assert secret not in result.output
+
+
+def test_a_named_folder_is_allowed_and_only_the_sentence_is_echoed(corpus: Path, tmp_path: Path,
+                                                                   runner: CliRunner) -> None:
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "review.txt").write_text("Private preamble that must not be echoed. The median PFS was 99.9 "
+                                       "months.\nAnother secret line.\n", encoding="utf-8")
+    _point_text_at(corpus, "review.txt")
+    outside = runner.invoke(cli, ["validate", "--sources", str(corpus)])
+    assert "99.9" not in outside.output  # not found in the sources folder: nothing read
+    for args, env in ((["--review-text", str(folder)], {}), ([], {"HER2DB_REVIEW_TEXT": str(folder)})):
+        result = runner.invoke(cli, ["validate", "--sources", str(corpus), *args], env=env)
+        assert result.exit_code == 0, result.output
+        assert ("review.txt:1: warning: number 99.9 of the review is held by no quoted record: “The median PFS "
+                "was 99.9 months.”") in result.output
+        assert "Private preamble" not in result.output and "secret" not in result.output
+
+
+def test_a_binary_review_text_is_a_clean_error(corpus: Path, runner: CliRunner) -> None:
+    (corpus / "review.txt").write_bytes(b"\x7fELF\x00\x01binary")
+    _point_text_at(corpus, "review.txt")
+    result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
+    assert result.exit_code == 1
+    assert "sources.yaml: error: review text review.txt is a binary file, not text" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_shared_layout_above_the_checkout_is_found() -> None:
+    # CI lays the texts out in shared/sources/ beside or above the checkout
+    layout = [parent / "shared" / "sources" / REVIEW_NAME for parent in ROOT.parents]
+    if not any(path.exists() for path in layout) and not os.environ.get("HER2DB_REVIEW_TEXT"):
+        pytest.skip("no shared/sources/ folder above the checkout; set HER2DB_REVIEW_TEXT to run this")
+    text, path = _real_review()
+    assert path.name == REVIEW_NAME and "DESTINY-Breast09" in text

@@ -61,3 +61,68 @@ def test_every_number_has_provenance(real_db: Path) -> None:
         missing = conn.execute(
             f"SELECT count(*) FROM {view} WHERE source_id IS NULL OR trim(locator) = ''").fetchone()[0]
         assert missing == 0, view
+
+
+# --- issue 8: numbers as printed, qualifiers, ranges, statements without an estimate --------
+
+def _show(real_db: Path, study_id: str) -> str:
+    from click.testing import CliRunner
+
+    from her2db.cli import cli
+
+    result = CliRunner().invoke(cli, ["show", study_id, "--db", str(real_db)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_show_patina_prints_what_the_review_printed(real_db: Path) -> None:
+    shown = _show(real_db, "patina")
+    assert "0.543–1.07" in shown  # the misprint-suspect bound, as printed
+    assert "  NE  " in shown  # median OS not estimable in the palbociclib arm
+    orr = next(line for line in shown.splitlines() if line.startswith("ORR ") and "p = 0.046" in line)
+    assert "not reported" in orr and "difference" not in orr  # no invented measure
+    grade4 = next(line for line in shown.splitlines() if ">=4" in line and "12.3" in line)
+    assert "p = 0.21 vs Trastuzumab (± pertuzumab) + ET" in grade4
+    assert "more than 97" in shown and "approximately 53" in shown and "up to 20" in shown
+
+
+def test_printed_text_of_key_numbers(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    assert conn.execute("SELECT value_text FROM v_arm_results WHERE study_id = 'destiny-breast03' AND "
+                        "endpoint = 'PFS' AND arm_key = 'tdxd'").fetchone() == ("29.0",)
+    assert "  29.0     months" in _show(real_db, "destiny-breast03")
+    assert conn.execute("SELECT value_text, value_upper_text, unit, statistic FROM v_arm_results WHERE "
+                        "study_id = 'sonabre' AND endpoint = 'NEXT_LINE'").fetchall() == [("61", "80", "%", "proportion")]
+    assert "61–80" in _show(real_db, "sonabre")
+    assert conn.execute("SELECT qualifier, value_text FROM v_characteristics WHERE study_id = 'destiny-breast09' "
+                        "AND characteristic = 'OS data maturity'").fetchone() == ("approximately", "16")
+    assert conn.execute("SELECT estimate_text, unit FROM v_comparisons WHERE study_id = 'patina' AND "
+                        "measure = 'difference'").fetchone() == ("15.2", "months")
+
+
+def test_cleopatra_analyses_are_labelled_as_the_review_names_them(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    rows = dict(conn.execute("SELECT value_text, analysis FROM v_arm_results WHERE study_id = 'cleopatra' "
+                             "AND endpoint = 'OS'").fetchall())
+    assert rows == {"49": "final", "37": "final", "56.6": "not named by the review", "40.8": "not named by the review"}
+    assert conn.execute("SELECT basis FROM analysis WHERE study_id = 'cleopatra' AND key = 'unnamed'").fetchone() == (
+        "curator",)
+
+
+def test_curator_readings_are_marked(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    fields = conn.execute("SELECT field FROM v_study_field_basis WHERE study_id = 'destiny-breast01' "
+                          "ORDER BY field").fetchall()
+    assert [f for (f,) in fields] == ["kind", "line", "setting", "status", "title"]
+    assert conn.execute("SELECT basis, basis_note IS NOT NULL FROM v_arm_results WHERE study_id = 'cleopatra' "
+                        "AND value_text = '18.7'").fetchone() == ("curator", 1)
+    assert conn.execute("SELECT basis FROM analysis WHERE study_id = 'sonabre'").fetchone() == ("curator",)
+    missing = conn.execute("SELECT count(*) FROM v_comparisons WHERE basis IS NULL").fetchone()[0]
+    assert missing == 0
+
+
+def test_validate_warns_about_patinas_asymmetric_ci() -> None:
+    report = validate(REAL_SOURCES)
+    asymmetric = [w for w in report.warnings if "log scale" in w.message]
+    assert [w.path for w in asymmetric] == ["patina › comparisons[5] › ci_low"]
+    assert "CI 0.543–1.07 is not symmetric around 0.68 on the log scale (its centre is 0.76)" in str(asymmetric[0])

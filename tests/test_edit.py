@@ -688,7 +688,8 @@ def test_two_concurrent_adds_both_land(corpus: Path, mini_db: Path) -> None:
 def test_field_flags_follow_the_models() -> None:
     names = {spec.name for spec in edit.field_specs("comparison")}
     assert {"endpoint", "measure", "estimate", "ci_low", "source_id", "locator", "quote"} <= names
-    assert [s.name for s in edit.field_specs("ae")][-4:] == ["source_id", "locator", "cites", "quote"]
+    assert [s.name for s in edit.field_specs("ae")][-6:] == ["source_id", "locator", "cites", "quote", "basis",
+                                                           "basis_note"]
     assert edit.field_specs("study")[0].name == "id"
     assert "results" not in {s.name for s in edit.field_specs("study")}
 

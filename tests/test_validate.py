@@ -56,6 +56,59 @@ BAD_INPUTS = [
      ["studies/mini-trial.yaml:{line}", "study id 'other-trial' does not match the file name 'mini-trial.yaml'"]),
     ("unknown-field", "  - {key: itt, label: ITT,", "  - {key: itt, lable: ITT, label: ITT,",
      ["mini-trial › populations[0] › lable", "unknown field 'lable'"]),
+    # numbers that cannot be stored faithfully (issue 7): each a located error
+    ("nan", "value: 40.7, unit: months", "value: .nan, unit: months",
+     ["studies/mini-trial.yaml:{line}", "mini-trial › results[0] › value", "a finite number (not nan or infinity)"]),
+    ("infinity", "estimate: 0.56, ci_low: 0.44", "estimate: .inf, ci_low: 0.44",
+     ["studies/mini-trial.yaml:{line}", "mini-trial › comparisons[0] › estimate", "a finite number"]),
+    ("1e309", "n: 271, pct: 71.1", "n: 271, pct: 1e309",
+     ["studies/mini-trial.yaml:{line}", "mini-trial › adverse_events[0] › pct", "a finite number"]),
+    ("nan-as-text", "value: 40.7, unit: months", 'value: "NaN", unit: months',
+     ["mini-trial › results[0] › value", "a quoted number as printed", "'NaN'"]),
+    ("negative-n", "n: 271, pct: 71.1", "n: -271, pct: 71.1",
+     ["studies/mini-trial.yaml:{line}", "mini-trial › adverse_events[0] › n", "greater than or equal to 0"]),
+    ("negative-timepoint", "timepoint_months: 24,", "timepoint_months: -24,",
+     ["studies/mini-trial.yaml:{line}", "mini-trial › results[1] › timepoint_months", "greater than or equal to 0"]),
+    ("ci-level-100", "ci_high: 0.71, p_value", "ci_high: 0.71, ci_level: 100, p_value",
+     ["studies/mini-trial.yaml:{line}", "mini-trial › comparisons[0] › ci_level", "less than 100"]),
+    ("ci-level-0", "ci_high: 0.71, p_value", "ci_high: 0.71, ci_level: 0, p_value",
+     ["mini-trial › comparisons[0] › ci_level", "greater than 0"]),
+    ("int-too-large", "n_randomized: 383", "n_randomized: 99999999999999999999",
+     ["studies/mini-trial.yaml:{line}", "mini-trial › arms[0] › n_randomized",
+      "less than or equal to 9223372036854775807"]),
+    ("value-too-large", "value: 40.7, unit: months", "value: 99999999999999999999, unit: months",
+     ["mini-trial › results[0] › value", "at most 2^63 - 1"]),
+    # meaning checks of issue 8
+    ("rate-without-timepoint", ', timepoint_months: 24,', ',',
+     ["mini-trial › results[1] › timepoint_months", "a rate without its timepoint"]),
+    ("p-value-under-invented-measure", "estimate: 0.56, ci_low: 0.44, ci_high: 0.71, p_value",
+     "measure: difference, unit: months, p_value", None),
+    ("difference-without-unit", "measure: HR, experimental: exp, control: ctl, analysis: interim, estimate: 0.56, "
+     "ci_low: 0.44, ci_high: 0.71,", "measure: difference, experimental: exp, control: ctl, analysis: interim, "
+     "estimate: 0.56, ci_low: 0.44, ci_high: 0.71,",
+     ["mini-trial › comparisons[0] › unit", "a difference without its unit"]),
+    ("not-reported-with-estimate", "measure: HR, experimental: exp, control: ctl, analysis: interim,",
+     "measure: not reported, experimental: exp, control: ctl, analysis: interim,",
+     ["mini-trial › comparisons[0] › estimate", "estimate given for measure 'not reported'"]),
+    ("value-text-disagrees", "value: 54, unit: years", "value: 54, value_text: fifty-five, unit: years",
+     ["mini-trial › characteristics[0] › value_text", "value_text 'fifty-five' does not say the value 54"]),
+    ("range-that-falls", "value: 54, unit: years", "value: 54, value_upper: 50, unit: years",
+     ["mini-trial › characteristics[0] › value_upper", "range 54–50 does not rise"]),
+    ("curator-basis-without-note", "value: 54, unit: years", "value: 54, basis: curator, unit: years",
+     ["mini-trial › characteristics[0] › basis", "basis 'curator' without a basis_note"]),
+    ("unknown-study-field", "references: [tolaney-2025]",
+     "references: [tolaney-2025]\nfield_basis:\n  statu: {basis: curator, note: summarised}",
+     ["mini-trial › field_basis › statu", "'statu' is not a study-level field"]),
+    ("ae-p-value-against-itself", "n: 271, pct: 71.1, n_at_risk: 381,",
+     'n: 271, pct: 71.1, n_at_risk: 381, p_value: 0.2, p_operator: "=", p_versus: exp,',
+     ["mini-trial › adverse_events[0] › p_versus", "unknown arm 'exp'", "one of: ctl"]),
+]
+BAD_INPUTS = [case for case in BAD_INPUTS if case[3] is not None] + [
+    ("p-value-under-invented-measure", "measure: HR, experimental: exp, control: ctl, analysis: interim, "
+     "estimate: 0.56, ci_low: 0.44, ci_high: 0.71,",
+     "measure: difference, unit: points, experimental: exp, control: ctl, analysis: interim,",
+     ["mini-trial › comparisons[0] › measure", "a p-value without an estimate under measure 'difference'",
+      "measure: not reported"]),
 ]
 
 
@@ -123,3 +176,70 @@ def test_valid_corpus_has_no_problems(corpus: Path, runner: CliRunner) -> None:
     result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
     assert result.exit_code == 0, result.output
     assert "OK: 1 studies, 0 errors, 0 warnings" in result.output
+
+
+def _warnings(corpus: Path) -> list[str]:
+    report = validate(corpus)
+    assert not report.errors, report.errors
+    return [str(p) for p in report.warnings]
+
+
+def test_ci_not_symmetric_on_the_log_scale_is_a_warning(corpus: Path) -> None:
+    # PATINA's "HR: 0.68 [95% CI: 0.543–1.07]": centred on 0.76, most likely a misprint
+    _replace(corpus, "estimate: 0.61, ci_low: 0.44, ci_high: 0.84", "estimate: 0.68, ci_low: 0.543, ci_high: 1.07")
+    line = _line_of(corpus, "ci_low: 0.543")
+    assert _warnings(corpus) == [
+        f"studies/mini-trial.yaml:{line}: warning: mini-trial › comparisons[1] › ci_low: CI 0.543–1.07 is not "
+        "symmetric around 0.68 on the log scale (its centre is 0.76): a misprint? (expected a CI centred on "
+        "the estimate; if the source prints it so, say so in notes)"]
+
+
+def test_ci_symmetric_within_rounding_is_not_flagged(corpus: Path) -> None:
+    # DESTINY-Breast09's brain-metastases HR 0.30 [0.12–0.68] is asymmetric only within rounding
+    _replace(corpus, "estimate: 0.61, ci_low: 0.44, ci_high: 0.84", "estimate: 0.30, ci_low: 0.12, ci_high: 0.68")
+    assert _warnings(corpus) == []
+
+
+def test_arm_larger_than_its_population_is_a_warning(corpus: Path) -> None:
+    _replace(corpus, "n_randomized: 383", "n_randomized: 800")
+    assert any("mini-trial › arms[0] › n_randomized: arm exp has n_randomized 800, more than the 770 of its "
+               "study population 'itt'" in w for w in _warnings(corpus))
+
+
+def test_breakdown_parts_above_100_percent_is_a_warning(corpus: Path) -> None:
+    parts = "".join(
+        f"  - {{endpoint: ATTRITION_REASON, arm: exp, category: {name}, breakdown: reasons, statistic: proportion, "
+        f"value: {value}, unit: \"%\", source_id: huober-review, locator: text}}\n"
+        for name, value in (("death", "60.4"), ("other", "40.0")))
+    _replace(corpus, "comparisons:\n", parts + "comparisons:\n")
+    assert any("results[4] › value: the parts of breakdown 'reasons' add up to more than 100%: 60.4 + 40.0 = "
+               "100.4%" in w for w in _warnings(corpus))
+
+
+def test_breakdown_within_rounding_of_100_percent_passes(corpus: Path) -> None:
+    parts = "".join(
+        f"  - {{endpoint: ATTRITION_REASON, arm: exp, category: {name}, breakdown: reasons, statistic: proportion, "
+        f"value: {value}, unit: \"%\", source_id: huober-review, locator: text}}\n"
+        for name, value in (("death", "60.1"), ("other", "40.0")))
+    _replace(corpus, "comparisons:\n", parts + "comparisons:\n")
+    assert _warnings(corpus) == []
+
+
+def test_p_value_without_estimate_is_data_under_not_reported(corpus: Path) -> None:
+    _replace(corpus, "measure: HR, experimental: exp, control: ctl, analysis: interim, estimate: 0.56, "
+             "ci_low: 0.44, ci_high: 0.71,", "measure: not reported, experimental: exp, control: ctl, "
+             "analysis: interim,")
+    assert _warnings(corpus) == []
+
+
+def test_number_not_printed_in_its_quote_is_a_warning(corpus: Path) -> None:
+    # the quote says 0.56; a typing slip (0.57) or a dropped zero must not pass silently
+    _replace(corpus, "estimate: 0.56, ci_low: 0.44, ci_high: 0.71,",
+             'estimate: 0.57, ci_low: 0.44, ci_high: 0.71, quote: "HR: 0.56 [95% CI: 0.44–0.71]; p<0.00001",')
+    _replace(corpus, "value: 40.7, unit: months", 'value: 29, unit: months, quote: "median PFS of 29.0 months"')
+    assert [w.split(": warning: ")[1] for w in _warnings(corpus)] == [
+        "mini-trial › results[0] › value: value printed as '29' does not appear in the record's quote "
+        "(expected the number exactly as the quote prints it, or the quote that holds it)",
+        "mini-trial › comparisons[0] › estimate: estimate printed as '0.57' does not appear in the record's quote "
+        "(expected the number exactly as the quote prints it, or the quote that holds it)",
+    ]

@@ -17,16 +17,26 @@ from tabulate import tabulate
 from . import __version__, queries
 from . import schema as schema_module
 from .db import DEFAULT_DB, DEFAULT_SOURCES, DatabaseMissing, connect_readonly
-from .load import LoadError, load as load_database
-from .validate import Problem, STUDIES_DIR, validate as validate_sources
+from .load import DatabasePathError, LoadError
+from .load import load as load_database
+from .validate import STUDIES_DIR, Problem
+from .validate import validate as validate_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _existing_folder(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    """A usage error (exit 2) for a sources folder that does not exist, before any command
+    reads, writes or creates anything."""
+    if not value.is_dir():
+        raise click.BadParameter(f"sources folder {value} does not exist")
+    return value
 
 
 def sources_option(func: F) -> F:
     return click.option(
         "--sources", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_SOURCES,
-        show_default=True, help="Folder of the curated YAML files.",
+        callback=_existing_folder, show_default=True, help="Folder of the curated YAML files.",
     )(func)
 
 
@@ -45,10 +55,17 @@ def review_text_option(func: F) -> F:
     )(func)
 
 
+def allow_empty_option(func: F) -> F:
+    return click.option(
+        "--allow-empty", is_flag=True,
+        help="Accept a corpus without study files (otherwise an error: it would empty the database).",
+    )(func)
+
+
 def format_option(func: F) -> F:
     return click.option(
         "--format", "fmt", type=click.Choice(queries.FORMATS), default="table", show_default=True,
-        help="Output format.",
+        help=queries.FORMAT_HELP,
     )(func)
 
 
@@ -84,8 +101,9 @@ def cli() -> None:
 @sources_option
 @db_option
 @review_text_option
+@allow_empty_option
 @click.option("--quiet", "-q", is_flag=True, help="Do not list warnings.")
-def load(sources: Path, db_path: Path, review_text: Path | None, quiet: bool) -> None:
+def load(sources: Path, db_path: Path, review_text: Path | None, allow_empty: bool, quiet: bool) -> None:
     """Validate the curated sources and rebuild the database from them.
 
     The database is written to a temporary file and renamed over the old one only when the
@@ -100,7 +118,9 @@ def load(sources: Path, db_path: Path, review_text: Path | None, quiet: bool) ->
                            hidden=not sys.stderr.isatty()) as bar:
         try:
             result = load_database(sources, db_path, on_study=lambda _study: bar.update(1),
-                                   review_text=review_text)
+                                   allow_empty=allow_empty, review_text=review_text)
+        except DatabasePathError as exc:
+            raise click.BadParameter(str(exc), param_hint="--db") from exc
         except LoadError as exc:
             _echo_problems(exc.report.problems)
             raise click.ClickException(f"{exc}; {db_path} was not changed") from exc
@@ -118,8 +138,9 @@ def load(sources: Path, db_path: Path, review_text: Path | None, quiet: bool) ->
 @cli.command()
 @sources_option
 @review_text_option
+@allow_empty_option
 @click.option("--errors-only", is_flag=True, help="Do not list warnings.")
-def validate(sources: Path, review_text: Path | None, errors_only: bool) -> None:
+def validate(sources: Path, review_text: Path | None, allow_empty: bool, errors_only: bool) -> None:
     """Check the curated sources and report every error and warning.
 
     Each problem names the file, the line where known, the record path
@@ -130,7 +151,7 @@ def validate(sources: Path, review_text: Path | None, errors_only: bool) -> None
     Example:
         her2db validate --sources db
     """
-    report = validate_sources(sources, review_text=review_text)
+    report = validate_sources(sources, allow_empty=allow_empty, review_text=review_text)
     _echo_problems(report.errors if errors_only else report.problems)
     summary = f"{len(report.errors)} errors, {len(report.warnings)} warnings"
     if report.errors:

@@ -86,6 +86,15 @@ DrugClass = Literal[
     "other",
 ]
 
+# Identifiers that become parts of file names and URLs (pages, figures, downloads) must never
+# hold '/', '..', spaces or control characters; ``files.safe_child`` enforces the same when
+# writing. AE terms are words ('interstitial lung disease/pneumonitis'): a writer that names a
+# file after one slugifies it and goes through ``files.safe_child``.
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+ENDPOINT_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
+AE_TERM_PATTERN = r"^[a-z0-9]+([ /-][a-z0-9]+)*$"
+RELEASE_VERSION_PATTERN = r"^\d{4}\.\d{2}(\.\d+)?$"
+
 RATIO_MEASURES = ("HR", "OR", "RR")
 PERCENT_UNIT = "%"
 
@@ -237,7 +246,7 @@ class FieldBasis(Strict):
 class StudyFile(Strict):
     """One study: ``db/studies/<id>.yaml``."""
 
-    id: StrictStr = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    id: StrictStr = Field(pattern=SLUG_PATTERN)
     acronym: StrictStr
     title: StrictStr
     kind: StudyKind
@@ -269,7 +278,7 @@ class StudyFile(Strict):
 
 
 class Source(Strict):
-    id: StrictStr = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    id: StrictStr = Field(pattern=SLUG_PATTERN)
     kind: SourceKind
     citation: StrictStr
     year: Count | None = None
@@ -285,7 +294,7 @@ class SourcesFile(Strict):
 
 
 class EndpointTerm(Strict):
-    code: StrictStr
+    code: StrictStr = Field(pattern=ENDPOINT_CODE_PATTERN)
     label: StrictStr
     definition: StrictStr
 
@@ -295,7 +304,7 @@ class EndpointsFile(Strict):
 
 
 class DrugTerm(Strict):
-    id: StrictStr = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    id: StrictStr = Field(pattern=SLUG_PATTERN)
     name: StrictStr
     drug_class: DrugClass = Field(alias="class")
     synonyms: list[StrictStr] = Field(default_factory=list)
@@ -306,7 +315,7 @@ class DrugsFile(Strict):
 
 
 class AeTermEntry(Strict):
-    term: StrictStr = Field(pattern=r"^[^A-Z]+$")
+    term: StrictStr = Field(pattern=AE_TERM_PATTERN)
     label: StrictStr
     group: StrictStr | None = None
 
@@ -316,7 +325,7 @@ class AeTermsFile(Strict):
 
 
 class ReleaseEntry(Strict):
-    version: StrictStr = Field(pattern=r"^\d{4}\.\d{2}(\.\d+)?$")
+    version: StrictStr = Field(pattern=RELEASE_VERSION_PATTERN)
     date: StrictStr
     studies: StrictInt
     results: StrictInt

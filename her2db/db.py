@@ -1,19 +1,30 @@
-"""Connections: the engine a load writes through, and the read-only connection queries use."""
+"""Connections: the engine a load writes through, the read-only connection queries use, and
+the mark that tells a database this tool built from any other file.
+
+Kept light (no SQLAlchemy at import time) because ``her2db query`` imports it on start-up.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import create_engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 DEFAULT_DB = Path("db/her2db.sqlite")
 DEFAULT_SOURCES = Path("db")
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 VIEWS_SQL = SCHEMA_DIR / "views.sql"
+
+APPLICATION_ID = 0x48455232
+"""``PRAGMA application_id`` of every database ``her2db load`` writes: the bytes of "HER2".
+A load replaces a file only when it carries this mark (or is an earlier her2db database), so
+``--db db/sources.yaml`` can never turn curated data into a database."""
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_OUR_TABLES = {"study", "arm_result", "comparison", "source"}
 
 
 def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -24,6 +35,9 @@ def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 def sqlite_engine(path: Path) -> Engine:
     """An engine on a SQLite file with foreign keys enforced on every connection."""
+    from sqlalchemy import event
+    from sqlmodel import create_engine
+
     engine = create_engine(f"sqlite:///{path}")
     event.listen(engine, "connect", _enforce_foreign_keys)
     return engine
@@ -33,11 +47,52 @@ class DatabaseMissing(Exception):
     pass
 
 
+class NotOurDatabase(Exception):
+    """The file a load would replace is not a database her2db built."""
+
+
+def readonly_uri(path: Path) -> str:
+    """The ``file:`` URI that opens ``path`` read-only. ``Path.as_uri`` percent-encodes the
+    path, so a folder named ``a #?% b`` cannot end the path early and drop ``mode=ro`` (which
+    would open, or create, another file)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
 def connect_readonly(path: Path) -> sqlite3.Connection:
-    """Open the database so that no statement can change it (SQLite ``mode=ro``)."""
-    if not path.exists():
+    """Open the database so that no statement can change it (SQLite ``mode=ro``). Used by
+    ``query``, ``studies``, ``show`` and the site."""
+    if not path.is_file():
         raise DatabaseMissing(f"database {path} does not exist; run `her2db load` first")
-    conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+    conn = sqlite3.connect(readonly_uri(path), uri=True)
     conn.execute("PRAGMA query_only=ON")
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def check_replaceable(path: Path) -> None:
+    """Raise ``NotOurDatabase`` unless ``path`` is absent, empty, or a database her2db built
+    (marked with ``APPLICATION_ID``; unmarked ones from before the mark have our tables)."""
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_file():
+        raise NotOurDatabase(f"{path} is not a file; refusing to replace it with a database")
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header:
+        return
+    refuse = NotOurDatabase(f"{path} is not a database built by her2db; refusing to replace it "
+                            "(choose another --db path, or move the file away)")
+    if len(header) < 100 or not header.startswith(_SQLITE_HEADER):
+        raise refuse
+    if int.from_bytes(header[68:72], "big") == APPLICATION_ID:
+        return
+    try:
+        conn = connect_readonly(path)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise refuse from exc
+    if not _OUR_TABLES <= tables:
+        raise refuse

@@ -2,15 +2,21 @@
 
 Everything is validated first; the database is then written to a temporary file beside the
 target and renamed over it only when complete, so a failed load leaves the previous database
-byte for byte as it was. Ids are assigned in file order: the same corpus always gives the
-same ``sqlite3 .dump``.
+byte for byte as it was. The target is replaced only if it is a database this tool built
+(``db.APPLICATION_ID``), and keeps its permissions. A writing load holds a lock on its temporary
+file, so the next load can tell the leftovers of a killed load from a load still running, and
+removes them. Ids are assigned in file order: the same corpus always gives the same
+``sqlite3 .dump``.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +25,14 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from . import curated, models
-from .db import VIEWS_SQL, sqlite_engine
+from .db import APPLICATION_ID, VIEWS_SQL, NotOurDatabase, check_replaceable, sqlite_engine
 from .numbers import Printed
 from .validate import Corpus, Report, validate
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: leftovers are not swept
+    fcntl = None  # type: ignore[assignment]
 
 Rows = dict[Table, list[dict[str, Any]]]
 
@@ -34,6 +45,10 @@ class LoadError(Exception):
         self.report = report
 
 
+class DatabasePathError(Exception):
+    """The database cannot be written where ``--db`` says: not ours, or not writable."""
+
+
 @dataclass
 class LoadResult:
     report: Report
@@ -41,29 +56,92 @@ class LoadResult:
     counts: dict[str, int]
 
 
-def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,
-         review_text: Path | None = None) -> LoadResult:
-    """Validate ``sources`` and (re)build ``db_path`` from them atomically."""
-    report = validate(sources, review_text=review_text)
-    if report.errors:
-        raise LoadError(report)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
+def _temp_pattern(db_path: Path) -> re.Pattern[str]:
+    """Names ``tempfile.mkstemp`` gives our temporary files: ``.NAME.<8 characters>.tmp``."""
+    return re.compile(re.escape(f".{db_path.name}.") + r"[a-z0-9_]{8}\.tmp")
+
+
+def sweep_leftovers(db_path: Path) -> list[Path]:
+    """Remove the temporary files of killed loads beside ``db_path``: only names of our own
+    pattern, and only those no running load holds locked."""
+    if fcntl is None or not db_path.parent.is_dir():
+        return []
+    pattern = _temp_pattern(db_path)
+    removed = []
+    for path in sorted(db_path.parent.iterdir()):
+        if not pattern.fullmatch(path.name) or path.is_symlink() or not path.is_file():
+            continue
+        with path.open("rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a load is writing it
+            for leftover in (path, path.with_name(f"{path.name}-journal")):
+                if leftover.is_file() and not leftover.is_symlink():
+                    leftover.unlink()
+                    removed.append(leftover)
+    return removed
+
+
+def _new_file_mode() -> int:
+    """The mode a new file gets under the current umask (mkstemp's 0600 would hide the
+    database from the other readers a plain file would have)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def _locked_temp(db_path: Path) -> Iterator[Path]:
+    """A temporary file beside ``db_path``, locked while the load writes it, removed on failure."""
     try:
-        rows = corpus_rows(report.corpus, on_study)
-        write_database(rows, tmp)
-        os.replace(tmp, db_path)
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise DatabasePathError(f"cannot write the database {db_path}: {exc.strerror or exc}") from exc
+    tmp = Path(name)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield tmp
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
+
+
+def _check_target(db_path: Path) -> None:
+    try:
+        check_replaceable(db_path)
+    except NotOurDatabase as exc:
+        raise DatabasePathError(str(exc)) from exc
+    except OSError as exc:
+        raise DatabasePathError(f"cannot read {db_path}: {exc.strerror or exc}") from exc
+
+
+def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,
+         allow_empty: bool = False, review_text: Path | None = None) -> LoadResult:
+    """Validate ``sources`` and (re)build ``db_path`` from them atomically."""
+    _check_target(db_path)
+    report = validate(sources, allow_empty=allow_empty, review_text=review_text)
+    if report.errors:
+        raise LoadError(report)
+    sweep_leftovers(db_path)
+    mode = stat.S_IMODE(db_path.stat().st_mode) if db_path.is_file() else _new_file_mode()
+    with _locked_temp(db_path) as tmp:
+        rows = corpus_rows(report.corpus, on_study)
+        write_database(rows, tmp)
+        os.chmod(tmp, mode)
+        _check_target(db_path)  # again: the file may have changed while we wrote
+        os.replace(tmp, db_path)
     counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
     return LoadResult(report, db_path, counts)
 
 
 def write_database(rows: Rows, path: Path) -> None:
-    """Create the tables and views in a new SQLite file and insert ``rows``."""
+    """Create the tables and views in a new SQLite file, insert ``rows`` and mark the file as
+    ours (``PRAGMA application_id``)."""
     engine = sqlite_engine(path)
     try:
         SQLModel.metadata.create_all(engine)
@@ -72,6 +150,7 @@ def write_database(rows: Rows, path: Path) -> None:
                 if rows.get(table):
                     conn.execute(table.insert(), rows[table])
             conn.connection.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
+            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID:d}")
     finally:
         engine.dispose()
 

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -18,15 +19,23 @@ from typing import Any
 
 from tabulate import tabulate
 
+from .files import printable
 from .numbers import plain
 
 FORMATS = ("table", "csv", "json", "markdown")
 DEFAULT_MAX_ROWS = 1000
 DEFAULT_TIME_LIMIT = 10.0
+MAX_VALUE_BYTES = 10_000_000
+"""Largest string or BLOB a query may build (SQLite's length limit): ``zeroblob(1e9)`` or a
+``group_concat`` over a runaway CTE stop with an error instead of exhausting memory."""
+MAX_RESULT_BYTES = 50_000_000
+"""Largest result kept, all values together: many large rows stop as one huge value does."""
+FORMAT_HELP = ("Output format. JSON prints non-finite numbers as the strings \"Infinity\", "
+               "\"-Infinity\", \"NaN\"; every format prints a BLOB as an SQL hex literal, X'0A1B'.")
 
 
 class QueryError(Exception):
-    """The SQL could not run: a syntax error, a write attempt, a time-out."""
+    """The SQL could not run: a syntax error, a write attempt, a time-out, a result too large."""
 
 
 @dataclass
@@ -36,37 +45,81 @@ class QueryResult:
     truncated: bool = False
 
 
-def _deny_attach(action: int, *_args: object) -> int:
-    """SQLite authorizer: ATTACH would open (and create) another file, so it is refused."""
-    return sqlite3.SQLITE_DENY if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH) else sqlite3.SQLITE_OK
+_REFUSED = {
+    sqlite3.SQLITE_ATTACH: "ATTACH and DETACH are not allowed: query the database as it is",
+    sqlite3.SQLITE_DETACH: "ATTACH and DETACH are not allowed: query the database as it is",
+    sqlite3.SQLITE_FUNCTION: "load_extension is not allowed: the query runs on SQLite's built-in functions",
+}
+
+
+class _Guard:
+    """SQLite authorizer that refuses ATTACH (it would open, or create, another file) and
+    ``load_extension``, remembering what it refused so the error can say so."""
+
+    def __init__(self) -> None:
+        self.refused: str | None = None
+
+    def __call__(self, action: int, arg1: str | None, arg2: str | None, *_args: object) -> int:
+        if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() != "load_extension":
+            return sqlite3.SQLITE_OK
+        if action in _REFUSED:
+            self.refused = _REFUSED[action]
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, (str, bytes)) else 8
 
 
 def run_query(conn: sqlite3.Connection, sql: str, params: dict[str, Any] | tuple[Any, ...] = (),
-              max_rows: int = DEFAULT_MAX_ROWS, time_limit: float = DEFAULT_TIME_LIMIT) -> QueryResult:
-    """Run one SQL statement; stop it after ``time_limit`` seconds; keep ``max_rows`` rows."""
+              max_rows: int = DEFAULT_MAX_ROWS, time_limit: float = DEFAULT_TIME_LIMIT,
+              max_bytes: int = MAX_RESULT_BYTES) -> QueryResult:
+    """Run one SQL statement; stop it after ``time_limit`` seconds; keep ``max_rows`` rows;
+    refuse values over ``MAX_VALUE_BYTES`` and results over ``max_bytes``."""
     deadline = time.monotonic() + time_limit
+    guard = _Guard()
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-    conn.set_authorizer(_deny_attach)
+    conn.set_authorizer(guard)
+    old_length = conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    rows: list[tuple[Any, ...]] = []
     try:
         cursor = conn.execute(sql, params)
         columns = [d[0] for d in cursor.description] if cursor.description else []
-        rows = [tuple(row) for row in cursor.fetchmany(max_rows + 1)] if columns else []
-    except sqlite3.OperationalError as exc:
-        text = str(exc)
-        if text == "interrupted":
-            raise QueryError(f"query stopped after the time limit of {time_limit:g} s") from exc
-        if "not authorized" in text:
-            raise QueryError("ATTACH and DETACH are not allowed: query the database as it is") from exc
-        if "readonly" in text or "read-only" in text:
-            raise QueryError("the database is opened read-only: only SELECT queries are allowed") from exc
-        raise QueryError(text) from exc
-    except (sqlite3.DatabaseError, sqlite3.ProgrammingError, sqlite3.Warning) as exc:
-        raise QueryError(str(exc)) from exc
+        total = 0
+        while columns and len(rows) <= max_rows:
+            batch = cursor.fetchmany(min(500, max_rows + 1 - len(rows)))
+            if not batch:
+                break
+            for row in batch:
+                total += sum(_size(v) for v in row)
+                if total > max_bytes:
+                    raise QueryError(f"the result is larger than {max_bytes / 1e6:g} MB: select fewer "
+                                     "rows or columns (--max-rows)")
+                rows.append(tuple(row))
+    except sqlite3.Error as exc:
+        raise QueryError(_explain(exc, guard, time_limit)) from exc
     finally:
         conn.set_progress_handler(None, 0)
         conn.set_authorizer(None)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, old_length)
     truncated = len(rows) > max_rows
     return QueryResult(columns, rows[:max_rows], truncated)
+
+
+def _explain(exc: sqlite3.Error, guard: _Guard, time_limit: float) -> str:
+    """What a user should read for SQLite's error ``exc``."""
+    text = str(exc)
+    if guard.refused and "not authorized" in text:
+        return guard.refused
+    if text == "interrupted":
+        return f"query stopped after the time limit of {time_limit:g} s"
+    if "string or blob too big" in text:
+        return (f"a value of the result would be larger than {MAX_VALUE_BYTES / 1e6:g} MB: "
+                "the query was stopped")
+    if "readonly" in text or "read-only" in text:
+        return "the database is opened read-only: only SELECT queries are allowed"
+    return text
 
 
 def plain_number(value: Any) -> Any:
@@ -76,21 +129,59 @@ def plain_number(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> Any:
+    """A value for a text format: numbers as written, a BLOB as an SQL hex literal."""
+    if isinstance(value, bytes):
+        return f"X'{value.hex().upper()}'"
+    return plain_number(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, bytes):
+        return _cell(value)
+    return value
+
+
+_MARKDOWN_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
+def _markdown(value: Any) -> Any:
+    """A cell that cannot break a Markdown table row: '|' escaped, line breaks as <br>."""
+    value = _cell(value)
+    if not isinstance(value, str):
+        return value
+    return printable(_MARKDOWN_BREAKS.sub("<br>", value.replace("|", "\\|")))
+
+
 def render(result: QueryResult, fmt: str) -> str:
-    """The result as text in one of ``FORMATS``; JSON keeps numbers as numbers."""
+    """The result as text in one of ``FORMATS``; JSON keeps numbers as numbers and is always
+    valid JSON (see ``FORMAT_HELP``)."""
     if fmt == "json":
-        return json.dumps([dict(zip(result.columns, row)) for row in result.rows], indent=2,
-                          ensure_ascii=False)
+        records = [{c: _json_value(v) for c, v in zip(result.columns, row, strict=True)}
+                   for row in result.rows]
+        return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(result.columns)
-        writer.writerows([plain_number(v) for v in row] for row in result.rows)
+        writer.writerows([_cell(v) for v in row] for row in result.rows)
         return buffer.getvalue().rstrip("\n")
-    tablefmt = "github" if fmt == "markdown" else "simple"
-    rows = [[plain_number(v) for v in row] for row in result.rows]
-    return tabulate(rows, headers=result.columns, tablefmt=tablefmt, missingval="",
-                    disable_numparse=True)
+    if fmt == "markdown":
+        return tabulate([[_markdown(v) for v in row] for row in result.rows],
+                        headers=[_markdown(c) for c in result.columns], tablefmt="github",
+                        missingval="", disable_numparse=True)
+    rows = [[printable_lines(_cell(v)) for v in row] for row in result.rows]
+    return tabulate(rows, headers=[printable_lines(c) for c in result.columns], tablefmt="simple",
+                    missingval="", disable_numparse=True)
+
+
+def printable_lines(value: Any) -> Any:
+    """Text for the terminal: control characters escaped, except the line breaks a cell may hold."""
+    if not isinstance(value, str):
+        return value
+    return "\n".join(printable(line) for line in value.split("\n"))
 
 
 # --- named queries -----------------------------------------------------------------------

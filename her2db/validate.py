@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import coverage, curated
-from .files import Document, PathKey, YamlFileError, read_document
+from .files import Document, PathKey, YamlFileError, lookalike_note, printable, read_document
 from .numbers import half_unit, text_of
 
 Severity = Literal["error", "warning"]
@@ -31,6 +31,7 @@ AE_TERMS_FILE = "vocabulary/ae_terms.yaml"
 RELEASES_FILE = "releases.yaml"
 EXCEPTIONS_FILE = "coverage-exceptions.yaml"
 STUDIES_DIR = "studies"
+STUDY_SUFFIX = ".yaml"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Problem:
         text += self.message
         if self.expected:
             text += f" (expected {self.expected})"
-        return text
+        return printable(text)
 
 
 @dataclass
@@ -76,8 +77,8 @@ class Corpus:
     """Candidate texts by path relative to root, read instead of the files (see ``validate``)."""
 
     def study_files(self) -> list[Path]:
-        candidates = {self.root / rel for rel in self.overrides if rel.startswith(f"{STUDIES_DIR}/")}
-        return sorted(set((self.root / STUDIES_DIR).glob("*.yaml")) | candidates)
+        """The study files ``read_corpus`` reads (``discover_studies`` says why others are not)."""
+        return discover_studies(self.root, self.overrides)[0]
 
 
 @dataclass
@@ -117,6 +118,7 @@ _EXPECTED_BY_TYPE = {
     "model_type": "a mapping of fields",
     "model_attributes_type": "a mapping of fields",
     "missing": "the field to be present",
+    "string_pattern_mismatch": "a safe identifier (it becomes part of file names and links)",
 }
 
 
@@ -136,10 +138,12 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
             expected = None
         elif kind == "extra_forbidden":
             message = f"unknown field '{loc[-1]}'"
+            if note := lookalike_note(str(loc[-1])):
+                message += f": {note}"
             expected = "only the fields of the format (README, schema/study.schema.json)"
         else:
             shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
-            message = f"{err['msg'].lower()}, got {shown}"
+            message = f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {shown}"
             expected = _EXPECTED_BY_TYPE.get(kind)
         problems.append(
             Problem("error", rel, doc.line(loc), record_path(prefix, loc), message, expected)
@@ -153,6 +157,9 @@ def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus
     if not path.exists() and rel not in corpus.overrides:
         if required:
             problems.append(Problem("error", rel, None, "", "file is missing"))
+        return None
+    if outside := _outside(root, path):
+        problems.append(Problem("error", rel, None, prefix, outside))
         return None
     try:
         doc = read_document(path, corpus.overrides.get(rel))
@@ -194,7 +201,7 @@ def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:
     for name, info in curated.StudyFile.model_fields.items():
         raw = data.get(name)
         if name in SECTIONS:
-            items = []
+            items: list[Any] = []
             for item in raw if isinstance(raw, list) else []:
                 try:
                     items.append(SECTIONS[name].model_validate(item))
@@ -210,27 +217,76 @@ def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:
     return curated.StudyFile.model_construct(**fields)
 
 
-def read_corpus(root: Path, overrides: dict[str, str] | None = None) -> tuple[Corpus, list[Problem]]:
-    """Parse every file of the corpus under ``root``; shape problems are returned, not raised."""
+def _outside(root: Path, path: Path) -> str | None:
+    """Why ``path`` may not be read as part of the corpus under ``root``: a symbolic link that
+    leads out of it (the corpus is what is in the folder, nothing a link drags in)."""
+    target = path.resolve()
+    if not target.is_relative_to(root.resolve()):
+        return f"is a symbolic link to {target}, outside the sources folder {root}"
+    return None
+
+
+def discover_studies(root: Path, overrides: dict[str, str] | None = None) -> tuple[list[Path], list[Problem]]:
+    """The study files under ``root/studies`` in name order (with the candidate files of
+    ``overrides``), and the problems of the entries that are not read: a folder named like a
+    study, a link out of the sources folder, a ``.yml`` file (ignored, with a warning: study
+    files end in ``.yaml``)."""
+    folder = root / STUDIES_DIR
+    try:
+        entries = sorted(folder.iterdir()) if folder.is_dir() else []
+    except OSError as exc:
+        return [], [Problem("error", STUDIES_DIR, None, "", f"cannot be listed: {exc.strerror}")]
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in entries:
+        rel = f"{STUDIES_DIR}/{path.name}"
+        suffix = path.suffix.lower()
+        if suffix not in (STUDY_SUFFIX, ".yml"):
+            continue
+        if suffix != STUDY_SUFFIX or path.suffix != suffix:
+            problems.append(Problem("warning", rel, None, "", "ignored: study files end in .yaml",
+                                    f"the file renamed to {path.stem}{STUDY_SUFFIX}"))
+        elif outside := _outside(root, path):
+            problems.append(Problem("error", rel, None, path.stem, outside,
+                                    "the study file itself in the sources folder"))
+        elif path.is_dir():
+            problems.append(Problem("error", rel, None, path.stem, "is a folder, not a study file"))
+        else:
+            files.append(path)
+    candidates = {root / rel for rel in overrides or {} if rel.startswith(f"{STUDIES_DIR}/")}
+    return sorted(set(files) | candidates), problems
+
+
+def read_corpus(root: Path, overrides: dict[str, str] | None = None,
+                allow_empty: bool = False) -> tuple[Corpus, list[Problem]]:
+    """Parse every file of the corpus under ``root``; shape problems are returned, not raised.
+    A corpus without study files is an error unless ``allow_empty``: loading it would replace
+    a full database with an empty one."""
     corpus = Corpus(root=root, overrides=overrides or {})
     problems: list[Problem] = []
     if not root.is_dir():
         problems.append(Problem("error", str(root), None, "", "sources folder does not exist"))
         return corpus, problems
-    if (parsed := _parse(root, SOURCES_FILE, curated.SourcesFile, problems, corpus)) is not None:
-        corpus.sources = parsed.sources
-    if (parsed := _parse(root, ENDPOINTS_FILE, curated.EndpointsFile, problems, corpus)) is not None:
-        corpus.endpoints = parsed.endpoints
-    if (parsed := _parse(root, DRUGS_FILE, curated.DrugsFile, problems, corpus)) is not None:
-        corpus.drugs = parsed.drugs
-    if (parsed := _parse(root, AE_TERMS_FILE, curated.AeTermsFile, problems, corpus)) is not None:
-        corpus.ae_terms = parsed.terms
-    if (parsed := _parse(root, RELEASES_FILE, curated.ReleasesFile, problems, corpus, required=False)):
-        corpus.releases = parsed.releases
-    if (parsed := _parse(root, EXCEPTIONS_FILE, curated.CoverageExceptionsFile, problems, corpus,
+    if (sources_file := _parse(root, SOURCES_FILE, curated.SourcesFile, problems, corpus)) is not None:
+        corpus.sources = sources_file.sources
+    if (endpoints_file := _parse(root, ENDPOINTS_FILE, curated.EndpointsFile, problems, corpus)) is not None:
+        corpus.endpoints = endpoints_file.endpoints
+    if (drugs_file := _parse(root, DRUGS_FILE, curated.DrugsFile, problems, corpus)) is not None:
+        corpus.drugs = drugs_file.drugs
+    if (terms_file := _parse(root, AE_TERMS_FILE, curated.AeTermsFile, problems, corpus)) is not None:
+        corpus.ae_terms = terms_file.terms
+    if (releases_file := _parse(root, RELEASES_FILE, curated.ReleasesFile, problems, corpus, required=False)):
+        corpus.releases = releases_file.releases
+    if (exceptions_file := _parse(root, EXCEPTIONS_FILE, curated.CoverageExceptionsFile, problems, corpus,
                          required=False)):
-        corpus.exceptions = parsed.exceptions
-    for path in corpus.study_files():
+        corpus.exceptions = exceptions_file.exceptions
+    study_files, study_problems = discover_studies(root, corpus.overrides)
+    problems.extend(study_problems)
+    if not study_files and not allow_empty:
+        problems.append(Problem("error", STUDIES_DIR, None, "", f"no study files (*{STUDY_SUFFIX}) in "
+                                f"{root / STUDIES_DIR}", "study files, or --allow-empty for an "
+                                "intentionally empty corpus"))
+    for path in study_files:
         rel = f"{STUDIES_DIR}/{path.name}"
         study = _parse(root, rel, curated.StudyFile, problems, corpus, prefix=path.stem)
         if study is not None:
@@ -238,7 +294,8 @@ def read_corpus(root: Path, overrides: dict[str, str] | None = None) -> tuple[Co
     return corpus, problems
 
 
-def validate(root: Path, overrides: dict[str, str] | None = None, review_text: Path | None = None) -> Report:
+def validate(root: Path, overrides: dict[str, str] | None = None, allow_empty: bool = False,
+             review_text: Path | None = None) -> Report:
     """Read and check the corpus under ``root``.
 
     Hook for curator edits: ``overrides`` maps paths relative to ``root`` (``studies/x.yaml``)
@@ -246,7 +303,7 @@ def validate(root: Path, overrides: dict[str, str] | None = None, review_text: P
     of the whole corpus before it is written. ``review_text`` names the review's text (its file
     or folder) when it is not in the sources folder.
     """
-    corpus, problems = read_corpus(root, overrides)
+    corpus, problems = read_corpus(root, overrides, allow_empty)
     problems.extend(check(corpus))
     problems.extend(coverage_problems(corpus, review_text))
     problems.sort(key=lambda p: (p.file, p.line or 0))

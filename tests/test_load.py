@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from her2db.cli import cli
 from her2db.load import LoadError, load
 
 # The public contract (DESIGN.md "Public SQL views"): these columns, in this order, first.
@@ -87,3 +94,133 @@ def test_load_reports_progress_per_study(corpus: Path, tmp_path: Path) -> None:
     seen: list[str] = []
     load(corpus, tmp_path / "x.sqlite", on_study=seen.append)
     assert seen == ["mini-trial"]
+
+
+# --- never lose or expose data ------------------------------------------------------------
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_database_is_marked_as_ours(mini_db: Path) -> None:
+    from her2db.db import APPLICATION_ID
+
+    conn = sqlite3.connect(mini_db)
+    assert conn.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
+
+
+@pytest.mark.parametrize("victim,message", [
+    ("sources.yaml", "sources.yaml is not a database built by her2db; refusing to replace it"),
+    ("notes.sqlite", "notes.sqlite is not a database built by her2db; refusing to replace it"),
+    ("folder", "folder' is a directory"),
+])
+def test_load_refuses_to_replace_a_file_it_did_not_build(corpus: Path, runner: CliRunner,
+                                                         victim: str, message: str) -> None:
+    target = corpus / victim
+    if victim == "folder":
+        target.mkdir()
+    elif victim.endswith(".sqlite"):
+        other = sqlite3.connect(target)
+        other.execute("CREATE TABLE notes (text TEXT)")
+        other.execute("INSERT INTO notes VALUES ('my work')")
+        other.commit()
+        other.close()
+    before = _snapshot(corpus.parent)
+    result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for" in result.output and "--db" in result.output
+    assert message in result.output
+    assert _snapshot(corpus.parent) == before
+    assert not list(corpus.glob(f".{victim}.*"))
+
+
+def test_load_replaces_its_own_and_unmarked_earlier_databases(corpus: Path, mini_db: Path) -> None:
+    load(corpus, mini_db)  # marked: replaced
+    conn = sqlite3.connect(mini_db)
+    conn.execute("PRAGMA application_id = 0")  # as built before the mark existed
+    conn.commit()
+    conn.close()
+    load(corpus, mini_db)
+    empty = corpus / "empty.sqlite"
+    empty.touch()
+    load(corpus, empty)
+    assert sqlite3.connect(empty).execute("SELECT count(*) FROM study").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "only-yml"])
+def test_corpus_without_studies_is_an_error(corpus: Path, mini_db: Path, runner: CliRunner,
+                                            case: str) -> None:
+    study = corpus / "studies" / "mini-trial.yaml"
+    if case == "missing":
+        study.unlink()
+        (corpus / "studies").rmdir()
+    elif case == "empty":
+        study.unlink()
+    else:
+        study.rename(study.with_suffix(".yml"))
+    before = _snapshot(corpus.parent)
+    result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(mini_db)])
+    assert result.exit_code == 1, result.output
+    assert "studies: error: no study files (*.yaml) in" in result.output
+    assert "--allow-empty" in result.output
+    assert "was not changed" in result.output
+    assert _snapshot(corpus.parent) == before
+    allowed = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(mini_db), "--allow-empty"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "Loaded 0 studies" in allowed.output
+
+
+def test_load_keeps_the_permissions_of_the_database(corpus: Path, mini_db: Path) -> None:
+    mini_db.chmod(0o644)
+    load(corpus, mini_db)
+    assert stat.S_IMODE(mini_db.stat().st_mode) == 0o644
+    mini_db.chmod(0o640)
+    load(corpus, mini_db)
+    assert stat.S_IMODE(mini_db.stat().st_mode) == 0o640
+
+
+def test_new_database_gets_the_umask_mode_not_0600(corpus: Path, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        load(corpus, tmp_path / "new.sqlite")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.sqlite").stat().st_mode) == 0o644
+
+
+def test_leftovers_of_a_killed_load_are_swept(corpus: Path, mini_db: Path) -> None:
+    import fcntl
+
+    folder = mini_db.parent
+    killed = folder / ".her2db.sqlite.k1ll3d_x.tmp"
+    killed.write_bytes(b"half a database")
+    (folder / ".her2db.sqlite.k1ll3d_x.tmp-journal").write_bytes(b"journal")
+    running = folder / ".her2db.sqlite.running1.tmp"
+    running.write_bytes(b"being written")
+    keep = [folder / ".her2db.sqlite.notes.txt", folder / ".her2db.sqlite.toolongname.tmp",
+            folder / ".other.sqlite.abcdefgh.tmp", folder / "her2db.sqlite.abcdefgh.tmp"]
+    for path in keep:
+        path.write_bytes(b"not ours")
+    with running.open("rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # a load still writing holds this lock
+        load(corpus, mini_db)
+    assert not killed.exists() and not (folder / ".her2db.sqlite.k1ll3d_x.tmp-journal").exists()
+    assert running.exists()
+    assert all(path.read_bytes() == b"not ours" for path in keep)
+
+
+def test_load_killed_half_way_is_cleaned_up_by_the_next(corpus: Path, mini_db: Path,
+                                                         runner: CliRunner) -> None:
+    before = mini_db.read_bytes()
+    killer = ("import os, signal, sys; from pathlib import Path; from her2db.load import load; "
+              "load(Path(sys.argv[1]), Path(sys.argv[2]), "
+              "on_study=lambda _s: os.kill(os.getpid(), signal.SIGKILL))")
+    killed = subprocess.run([sys.executable, "-c", killer, str(corpus), str(mini_db)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    leftovers = list(mini_db.parent.glob(".her2db.sqlite.*.tmp"))
+    assert len(leftovers) == 1
+    assert mini_db.read_bytes() == before  # the kill did not touch the database
+    result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(mini_db)])
+    assert result.exit_code == 0, result.output
+    assert not list(mini_db.parent.glob(".her2db.sqlite.*"))

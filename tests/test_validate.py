@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -58,7 +63,7 @@ BAD_INPUTS = [
      ["mini-trial › populations[0] › lable", "unknown field 'lable'"]),
     # numbers that cannot be stored faithfully (issue 7): each a located error
     ("nan", "value: 40.7, unit: months", "value: .nan, unit: months",
-     ["studies/mini-trial.yaml:{line}", "mini-trial › results[0] › value", "a finite number (not nan or infinity)"]),
+     ["studies/mini-trial.yaml:{line}", "mini-trial › results[0] › value", "a finite number (not NaN or infinity)"]),
     ("infinity", "estimate: 0.56, ci_low: 0.44", "estimate: .inf, ci_low: 0.44",
      ["studies/mini-trial.yaml:{line}", "mini-trial › comparisons[0] › estimate", "a finite number"]),
     ("1e309", "n: 271, pct: 71.1", "n: 271, pct: 1e309",
@@ -243,3 +248,123 @@ def test_number_not_printed_in_its_quote_is_a_warning(corpus: Path) -> None:
         "mini-trial › comparisons[0] › estimate: estimate printed as '0.57' does not appear in the record's quote "
         "(expected the number exactly as the quote prints it, or the quote that holds it)",
     ]
+
+
+# --- finding the corpus: links, folders, other suffixes, bad paths ---------------------------
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _load(runner: CliRunner, corpus: Path, db: Path):
+    return runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(db)])
+
+
+def test_study_linked_from_outside_the_sources_folder_is_an_error(corpus: Path, mini_db: Path,
+                                                                 runner: CliRunner, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text((corpus / STUDY).read_text(encoding="utf-8").replace("mini-trial", "linked"))
+    (corpus / "studies" / "linked.yaml").symlink_to(outside)
+    (corpus / "vocabulary" / "drugs.yaml").rename(tmp_path / "drugs.yaml")
+    (corpus / "vocabulary" / "drugs.yaml").symlink_to(tmp_path / "drugs.yaml")
+    before = _snapshot(tmp_path)
+    result = _load(runner, corpus, mini_db)
+    assert result.exit_code == 1, result.output
+    assert (f"studies/linked.yaml: error: linked: is a symbolic link to {outside}, outside the sources "
+            f"folder {corpus}") in result.output
+    assert f"vocabulary/drugs.yaml: error: is a symbolic link to {tmp_path / 'drugs.yaml'}" in result.output
+    assert _snapshot(tmp_path) == before
+
+
+def test_link_inside_the_sources_folder_is_read(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "drafts").mkdir()
+    (corpus / STUDY).rename(corpus / "drafts" / "mini-trial.yaml")
+    (corpus / STUDY).symlink_to(corpus / "drafts" / "mini-trial.yaml")
+    report = validate(corpus)
+    assert not report.errors
+    assert [s.study.id for s in report.corpus.studies] == ["mini-trial"]
+
+
+def test_folder_named_like_a_study_is_an_error(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    (corpus / "studies" / "x.yaml").mkdir()
+    before = _snapshot(corpus.parent)
+    result = _load(runner, corpus, mini_db)
+    assert result.exit_code == 1, result.output
+    assert "studies/x.yaml: error: x: is a folder, not a study file" in result.output
+    assert _snapshot(corpus.parent) == before
+
+
+def test_yml_study_is_ignored_with_a_warning(corpus: Path, runner: CliRunner) -> None:
+    (corpus / "studies" / "other.yml").write_text("id: other\n", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert ("studies/other.yml: warning: ignored: study files end in .yaml (expected the file renamed "
+            "to other.yaml)") in result.output
+    assert "OK: 1 studies" in result.output
+
+
+@pytest.mark.parametrize("command", [["load"], ["validate"]])
+def test_sources_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path, runner: CliRunner,
+                                                             command: list[str]) -> None:
+    extra = ["--db", str(tmp_path / "x.sqlite")] if command == ["load"] else []
+    result = runner.invoke(cli, [*command, "--sources", str(tmp_path / "nope"), *extra])
+    assert result.exit_code == 2
+    assert "Invalid value for '--sources'" in result.output and "does not exist" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_db_whose_parent_is_a_file_is_a_clean_error(corpus: Path, runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("my notes", encoding="utf-8")
+    before = _snapshot(tmp_path)
+    result = _load(runner, corpus, tmp_path / "afile" / "her2db.sqlite")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "Invalid value for --db: cannot write the database" in result.output
+    assert "Not a directory" in result.output or "File exists" in result.output
+    assert _snapshot(tmp_path) == before
+
+
+def test_read_only_sources_folder_is_a_clean_error(corpus: Path) -> None:
+    """A real read-only folder: as root (who may write anywhere) the command runs as nobody."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv to drop privileges")
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    folder = Path(tempfile.mkdtemp())
+    try:
+        shutil.copytree(corpus, folder / "db")
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        (folder / "db").chmod(0o555)
+        before = _snapshot(folder)
+        her2db = Path(sys.executable).with_name("her2db")
+        result = subprocess.run([*prefix, str(her2db), "load", "--sources", str(folder / "db"), "--db",
+                                 str(folder / "db" / "her2db.sqlite")], capture_output=True, text=True,
+                                cwd=folder, check=False)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert (f"Invalid value for --db: cannot write the database {folder / 'db' / 'her2db.sqlite'}: "
+                "Permission denied") in result.stderr
+        assert _snapshot(folder) == before
+    finally:
+        (folder / "db").chmod(0o755)
+        shutil.rmtree(folder)
+
+
+def test_endpoint_code_that_would_name_a_file_outside_is_a_located_error(corpus: Path, runner: CliRunner,
+                                                                        tmp_path: Path) -> None:
+    _replace(corpus, "- code: PFS2\n", "- code: ../../PFS2\n", Path("vocabulary/endpoints.yaml"))
+    _replace(corpus, "- {endpoint: PFS2,", "- {endpoint: ../../PFS2,")
+    line = _line_of(corpus, "code: ../../PFS2", Path("vocabulary/endpoints.yaml"))
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\ndocs_dir: site\nsite_dir: public\n", encoding="utf-8")
+    before = _snapshot(tmp_path)
+    result = runner.invoke(cli, ["site", "build", "--sources", str(corpus), "--db",
+                                 str(tmp_path / "x.sqlite"), "--config", str(tmp_path / "mkdocs.yml")])
+    assert result.exit_code == 1, result.output
+    assert (f"vocabulary/endpoints.yaml:{line}: error: endpoints › endpoints[6] › code: string should match "
+            "pattern '^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$', got '../../PFS2'") in result.output
+    assert "(expected a safe identifier (it becomes part of file names and links))" in result.output
+    assert _snapshot(tmp_path) == before
+    assert not (tmp_path.parent / "PFS2").exists()

@@ -1,0 +1,223 @@
+"""The YAML reader: the values ruamel.yaml gave before, lines from one parse, hostile files
+refused with file and line, and file names that cannot leave their folder."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from ruamel.yaml import YAML
+
+from her2db import files
+from her2db.cli import cli
+from her2db.files import (
+    MAX_DEPTH,
+    UnsafePath,
+    YamlFileError,
+    parse_yaml,
+    printable,
+    read_document,
+    safe_child,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDY = Path("studies/mini-trial.yaml")
+
+# Plain and quoted scalars whose type a YAML 1.1 reader (PyYAML's own) would change.
+SCALARS = [
+    "yes", "no", "on", "off", "y", "n", "Yes", "True", "TRUE", "false", "010", "0o10", "0x1F", "0b101",
+    "1_000", "-1_000", "+5", "08", "0", "-0", "0001", "1__0", ".inf", "-.inf", "+.inf", ".NaN", "nan",
+    "Infinity", "1e309", "~", "null", "Null", "NULL", "nULL", "", "1e3", "1E3", "1.5e-3", "1.0e+3", "1.",
+    "3.", "-.5", "._5", "1_0.5", "12e", "v1.2", "0.1.2", "1:20", "2020-01-01", "2020-1-1",
+    "2020-01-01 10:20:30", "2020-01-01T10:20:30.1234567Z", "2020-01-01t1:20:30+01:30",
+    "2020-01-01 10:20:30 -5", "'010'", '"yes"', "'~'", "! 2", "!!str 10", "!!float 1", "!!int '7'",
+    "!!bool true", "!!null ''", "!!timestamp 2001-12-14", "123456789012345678901234567890",
+    "|\n  text\n", ">-\n  a\n  b\n", '"tab\\there"',
+]
+
+
+def _old_reader(text: str) -> object:
+    """What the reader before this one returned: ruamel.yaml's YAML 1.2 safe loader."""
+    return files.to_plain(YAML(typ="safe").load(text))
+
+
+@pytest.mark.parametrize("scalar", SCALARS)
+def test_values_are_typed_as_ruamel_typed_them(scalar: str) -> None:
+    text = f"k: {scalar}" if scalar[:1] in ("|", ">") else f"k: {scalar}\n"
+    old = _old_reader(text)["k"]  # type: ignore[index]
+    new = parse_yaml(Path("x.yaml"), text)[0]["k"]
+    assert type(new) is type(old)
+    assert new == old or (isinstance(old, float) and math.isnan(old) and math.isnan(new))
+
+
+def test_every_curated_file_reads_as_before() -> None:
+    paths = sorted((ROOT / "db").rglob("*.yaml"))
+    assert len(paths) > 20
+    for path in paths:
+        assert read_document(path).data == _old_reader(path.read_text(encoding="utf-8")), path
+
+
+def test_lines_of_nodes() -> None:
+    text = "a: 1\nb:\n  c: [x,\n    y]\n  d:\n    - e: 2\n      f: 3\n"
+    doc = files.Document(Path("x"), text, *parse_yaml(Path("x"), text))
+    assert doc.data == {"a": 1, "b": {"c": ["x", "y"], "d": [{"e": 2, "f": 3}]}}
+    assert doc.line(("a",)) == 1
+    assert doc.line(("b", "c", 1)) == 4
+    assert doc.line(("b", "d", 0, "f")) == 7
+    assert doc.line(("b", "d", 0, "nope")) == 6  # the deepest part that exists
+    assert doc.line(("zzz",)) is None
+
+
+def _refused(text: str | bytes) -> YamlFileError:
+    path = Path("/tmp/never-written.yaml")
+    raw = text if isinstance(text, bytes) else text.encode("utf-8")
+    with pytest.raises(YamlFileError) as info:
+        parse_yaml(path, files._decode(path, raw))
+    return info.value
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+    for i in range(20))
+
+
+@pytest.mark.parametrize("text,line,message", [
+    (BOMB, 1, "anchor &a is not allowed"),
+    ("a: 1\nb: *x\n", 2, "alias *x is not allowed"),
+    ("a: 1\nb: [1, 2]\nc: {<<: {d: 1}}\n", 3, "merge keys ('<<') are not allowed"),
+    ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' in one mapping"),
+    ("a: 1\n---\nb: 2\n", 2, "one YAML 1.2 document per file"),
+    ("%YAML 1.1\n---\na: yes\n", 1, "%YAML directive"),
+    ("a: 1\nb: !!binary aGVsbG8=\n", 2, "the tag 'tag:yaml.org,2002:binary' is not supported"),
+    ("a:\n  ? [1, 2]\n  : x\n", 2, "a mapping or list used as a key is not allowed"),
+    ("a: 1\nb: 2020-13-45\n", 2, "cannot read '2020-13-45' as timestamp"),
+    ("a: 1\nb: \"x\ny\n", 4, "malformed YAML"),
+    ("a: 1\nb: 2\nc: bad\x07value\n", 3, "control characters are not allowed (character U+0007)"),
+    (b"a: 1\nb: caf\xc3\xa9\nc: \xff\xfe\n", 3, "not UTF-8 text: byte 0xff"),
+])
+def test_hostile_yaml_is_refused_with_its_line(text: str | bytes, line: int, message: str) -> None:
+    error = _refused(text)
+    assert error.line == line
+    assert message in error.message
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
+def test_deep_nesting_is_refused_without_recursion(depth: int) -> None:
+    error = _refused("a:\n" + " [\n" * depth + " " + "]" * depth + "\n")
+    assert error.message == f"nesting deeper than {MAX_DEPTH} levels"
+    assert error.line == MAX_DEPTH + 1  # the first list too deep: line 2 holds the second level
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    depth = MAX_DEPTH - 1
+    data, _ = parse_yaml(Path("x"), "a: " + "[" * depth + "1" + "]" * depth + "\n")
+    for _ in range(depth + 1):
+        data = data["a"] if isinstance(data, dict) else data[0]
+    assert data == 1
+
+
+def test_messages_escape_control_characters() -> None:
+    assert printable("a\x1b[31mred\x07\u202eb\nc") == "a\\x1b[31mred\\x07\\u202eb\\nc"
+    assert printable("HER2-positive, ≥ 3, naïve") == "HER2-positive, ≥ 3, naïve"
+
+
+def test_safe_child_keeps_names_inside_the_folder(tmp_path: Path) -> None:
+    name = "destiny-breast09-pfs-hr-1"
+    assert safe_child(tmp_path, name, ".svg") == tmp_path / f"{name}.svg"
+    for name in ("../evil", "..", "a/b", "/etc/passwd", ".hidden", "a b", "", "a\x00b", "a..b"):
+        with pytest.raises(UnsafePath):
+            safe_child(tmp_path, name, ".svg")
+    (tmp_path / "link").symlink_to("/tmp")
+    with pytest.raises(UnsafePath, match="outside"):
+        safe_child(tmp_path, "link")
+
+
+# --- through the command line: located message, nothing changed ------------------------------
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _load_fails(runner: CliRunner, corpus: Path, mini_db: Path) -> str:
+    """Run `her2db load`; it must fail with exit 1 and change no file under the test folder."""
+    before = _snapshot(corpus.parent)
+    result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(mini_db)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert _snapshot(corpus.parent) == before
+    return result.output
+
+
+def test_alias_bomb_is_refused_quickly_and_changes_nothing(corpus: Path, mini_db: Path,
+                                                            runner: CliRunner) -> None:
+    study = corpus / STUDY
+    text = study.read_text(encoding="utf-8")
+    line = len(text.splitlines()) + 1
+    study.write_text(text + BOMB, encoding="utf-8")
+    output = _load_fails(runner, corpus, mini_db)
+    assert f"studies/mini-trial.yaml:{line}: error: mini-trial: anchor &a is not allowed" in output
+
+
+def test_deep_nesting_through_validate(corpus: Path, runner: CliRunner) -> None:
+    study = corpus / STUDY
+    text = study.read_text(encoding="utf-8")
+    first = len(text.splitlines()) + 1
+    study.write_text(text + "notes:\n" + " [\n" * 100_000 + " " + "]" * 100_000 + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
+    assert result.exit_code == 1
+    assert f"studies/mini-trial.yaml:{first + MAX_DEPTH}: error: mini-trial: nesting deeper than 64" \
+        in result.output
+
+
+def test_non_utf8_bytes_give_their_line(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    study = corpus / STUDY
+    study.write_bytes(study.read_bytes().replace(b"title: A small", b"title: A \xe9 small"))
+    output = _load_fails(runner, corpus, mini_db)
+    assert "studies/mini-trial.yaml:4: error: mini-trial: not UTF-8 text: byte 0xe9" in output
+
+
+def test_control_characters_in_values_are_escaped(corpus: Path, runner: CliRunner) -> None:
+    study = corpus / STUDY
+    study.write_text(study.read_text(encoding="utf-8").replace(
+        "- {endpoint: PFS2, arm: exp,", '- {endpoint: PFS2, arm: "ex\\e[2J\\rp",'), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
+    assert result.exit_code == 1
+    assert "unknown arm 'ex\\x1b[2J\\rp'" in result.output
+    assert "\x1b" not in result.output and "\r" not in result.output
+
+
+def test_lookalike_key_is_named(corpus: Path, runner: CliRunner) -> None:
+    study = corpus / STUDY
+    study.write_text(study.read_text(encoding="utf-8").replace("statistic: median, value: 40.7",
+                                                               "statistic: median, v\u0430lue: 40.7"),
+                     encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
+    assert result.exit_code == 1
+    assert ("mini-trial › results[0] › v\u0430lue: unknown field 'v\u0430lue': the key contains non-ASCII "
+            "characters that look like letters: '\u0430' (U+0430 CYRILLIC SMALL LETTER A)") in result.output
+
+
+def test_problem_line_in_a_large_file_costs_one_parse(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big study file with one bad value at its end: the line comes from the single parse;
+    the round-trip parser (minutes and gigabytes on 50 MB) is never started."""
+    import ruamel.yaml.main
+
+    def no_round_trip(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("ruamel.yaml parsed a file while reading")
+
+    monkeypatch.setattr(ruamel.yaml.main.YAML, "load", no_round_trip)
+    study = corpus / STUDY
+    head, tail = study.read_text(encoding="utf-8").split("results:\n")
+    row = ("  - {endpoint: PFS, arm: exp, analysis: interim, population: itt, statistic: median, "
+           "value: 40.7, unit: months, source_id: huober-review, locator: text}\n")
+    rows = 20_000  # about 3 MB: big enough to show the cost, small enough for the suite
+    bad = row.replace("value: 40.7", "value: 40.7, ci_low: 50, ci_high: 60")
+    study.write_text(head + "results:\n" + row * rows + bad + tail, encoding="utf-8")
+    from her2db.validate import validate
+
+    report = validate(corpus)
+    assert [(p.line, p.path) for p in report.errors] == [
+        (len(head.splitlines()) + 2 + rows, f"mini-trial › results[{rows}] › ci_low")]

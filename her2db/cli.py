@@ -314,6 +314,23 @@ def config_option(func: F) -> F:
     )(func)
 
 
+def _fresh_database(db_path: Path, sources: Path, force: bool = False) -> None:
+    """Reload the database from the sources before the site reads it (only if they changed,
+    unless ``force``): data flows one way, and the site module itself never loads."""
+    from .load import ensure_database
+
+    try:
+        if force:
+            load_database(sources, db_path)
+        else:
+            ensure_database(db_path, sources)
+    except LoadError as exc:
+        _echo_problems(exc.report.problems)
+        raise click.ClickException(f"{exc}; fix them and retry") from exc
+    except DatabasePathError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @site.command("build")
 @sources_option
 @db_option
@@ -326,11 +343,10 @@ def site_build(sources: Path, db_path: Path, config: Path) -> None:
         her2db site build
     """
     site_module = _site_module()
+    _fresh_database(db_path, sources)
     try:
-        built = site_module.build(db_path, sources, config)
-    except (site_module.SiteError, LoadError) as exc:
-        if isinstance(exc, LoadError):
-            _echo_problems(exc.report.problems)
+        built = site_module.build(db_path, config)
+    except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Built {built.pages} pages into {built.out_dir}")
 
@@ -348,8 +364,9 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
         her2db site serve --dev-addr 127.0.0.1:8001
     """
     site_module = _site_module()
+    _fresh_database(db_path, sources)
     try:
-        site_module.serve(db_path, sources, config, dev_addr)
+        site_module.serve(db_path, config, dev_addr)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -357,10 +374,12 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
 @site.command("deploy")
 @click.argument("version")
 @click.option("--alias", default=None, help="Alias to point at this version, e.g. latest.")
+@click.option("--branch", default="gh-pages", show_default=True, help="Branch mike commits the site to.")
 @sources_option
 @db_option
 @config_option
-def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, config: Path) -> None:
+def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_path: Path,
+                config: Path) -> None:
     """Deploy VERSION (a data release, YYYY.MM) with mike to the local gh-pages branch.
 
     The release is recorded in db/releases.yaml and in the database. Nothing is pushed:
@@ -370,12 +389,27 @@ def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, c
     Example:
         her2db site deploy 2026.11 --alias latest
     """
+    import datetime as dt
+
+    from . import release as release_module
+
     site_module = _site_module()
     try:
-        release = site_module.deploy(version, db_path, sources, alias=alias, config=config)
+        site_module.check_deployable(version, config)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Deployed {release.version} to the local gh-pages branch")
+    _fresh_database(db_path, sources)
+    try:
+        with release_module.restored_on_failure(sources):
+            entry = release_module.record_release(version, db_path, sources, dt.date.today().isoformat())
+            _fresh_database(db_path, sources, force=True)
+            site_module.deploy(version, db_path, alias=alias, config=config, branch=branch)
+    except BaseException as exc:
+        _fresh_database(db_path, sources, force=True)  # the database without the release
+        if isinstance(exc, site_module.SiteError):
+            raise click.ClickException(str(exc)) from exc
+        raise
+    click.echo(f"Deployed {entry.version} to the local {branch} branch")
 
 
 # --- curator workflow: add, new-study, set, remove, import-csv, diff ---------------------------

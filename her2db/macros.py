@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from her2db import querypage, site
+from her2db import querypage, render
 from her2db import sitequeries as q
 from her2db.db import DEFAULT_DB, connect_readonly
 
@@ -23,7 +23,7 @@ MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by mike while it builds a version
 
 
 def define_env(env: Any) -> None:
-    conn = connect_readonly(Path(os.environ.get(site.DB_ENV) or Path(env.project_dir) / DEFAULT_DB))
+    conn = connect_readonly(Path(os.environ.get(q.DB_ENV) or Path(env.project_dir) / DEFAULT_DB))
     docs_dir = Path(env.conf["docs_dir"])
     cited = q.cited(conn)
     if os.environ.get(MIKE_VERSION):
@@ -35,7 +35,7 @@ def define_env(env: Any) -> None:
         # source file (root), links inside raw HTML to its URL (html_root)
         root = "../" * env.page.file.src_uri.count("/")
         html_root = "../" * env.page.url.count("/")
-        return site.render(template, root=root, html_root=html_root, cited=cited, **context)
+        return render.render(template, root=root, html_root=html_root, cited=cited, **context)
 
     def view_doc(view: str) -> str:
         """A view's columns as they are in the database, each with the description in the
@@ -63,7 +63,7 @@ def define_env(env: Any) -> None:
 
     def downloads_table() -> str:
         counts = {view: len(q.view_rows(conn, view)[1]) for view in q.public_views(conn)}
-        return show("downloads.md", files=site.download_files(docs_dir), counts=counts)
+        return show("downloads.md", files=querypage.download_files(docs_dir), counts=counts)
 
     macros = {
         "key_numbers": lambda: show("home_numbers.md", totals=q.totals(conn), kinds=q.counts_by_kind(conn)),
@@ -82,7 +82,7 @@ def define_env(env: Any) -> None:
         "drug_abbreviations": lambda: show("glossary_drugs.md", drugs=q.drugs(conn)),
         "provenance_table": lambda: show("provenance.md", rows=q.provenance_coverage(conn),
                                          totals=q.totals(conn)),
-        "count": lambda name: site.num(q.totals(conn)[name]),
+        "count": lambda name: render.num(q.totals(conn)[name]),
         "releases_table": lambda: show("releases.md", releases=q.releases(conn)),
         "sources_list": lambda: show("sources.md", sources=q.sources(conn)),
         "views_list": views_list,

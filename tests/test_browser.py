@@ -4,82 +4,24 @@ gh-pages branch checked out and served from 127.0.0.1, then read the way a reade
 
 from __future__ import annotations
 
-import functools
-import http.server
 import sqlite3
 import subprocess
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, Page, sync_playwright
+from conftest import ARTIFACTS, CHROMIUM, serve
+from playwright.sync_api import Page
 from ruamel.yaml import YAML
 
 from her2db import curated, site
 from her2db.cli import cli
-from test_site import ROOT, copy_project
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-ARTIFACTS = ROOT / "test-artifacts"
+from sitebuild import copy_project
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
-@contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on a free port of 127.0.0.1; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def watch(page: Page) -> list[str]:
-    """Everything a reader's browser would complain about: console errors, script errors,
-    failed or refused requests, and any request to a host other than 127.0.0.1."""
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.text} {m.location.get('url', '')}")
-            if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"script error {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
-    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
-    page.on("request", lambda r: problems.append(f"other host {r.url}")
-            if urlsplit(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:") else None)
-    return problems
-
-
-@contextmanager
-def browser_page() -> Iterator[tuple[Page, list[str]]]:
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page, watch(page)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -119,22 +61,6 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
 def base(deployed: Deployed) -> Iterator[str]:
     with serve(deployed.served) as url:
         yield url + "2026.02/"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # module scope: the sync API allows one running Playwright per thread, and other test
-    # modules start their own
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    yield tab, watch(tab)
-    context.close()
 
 
 def test_pages_open_without_errors(base: str, page: tuple[Page, list[str]]) -> None:

@@ -196,6 +196,12 @@ class StudyPage:
         return [f for block in self.efficacy + self.patterns for f in block.forests]
 
     @property
+    def drug_synonyms(self) -> list[str]:
+        """The other names of the study's drugs (T-DM1, Kadcyla): what readers search for."""
+        return [name for d in self.drugs if d["synonyms"] for name in d["synonyms"].split("; ")
+                if len(name) > 2]
+
+    @property
     def efficacy_tables(self) -> list[ResultTable]:
         return result_tables(self.efficacy, self.arms)
 

@@ -181,3 +181,18 @@ def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     tab = context.new_page()
     yield tab, watch(tab)
     context.close()
+
+
+def search(tab: Page, base: str, query: str) -> list[str]:
+    """Search ``query`` with Material's own search box; the result pages (relative to
+    ``base``) in their ranked order. The query is filled in whole, then a key is pressed
+    (Material reads keys), so the first results shown are those of the whole query."""
+    tab.goto(base)
+    tab.wait_for_load_state("networkidle")
+    tab.locator("label.md-search__icon, .md-search__input").first.click()
+    box = tab.locator(".md-search__input")
+    box.fill(query)
+    box.press("End")
+    tab.locator(".md-search-result__item").first.wait_for()
+    hrefs = tab.locator(".md-search-result__item > a").evaluate_all("links => links.map(a => a.href)")
+    return list(dict.fromkeys(urlsplit(h).path.removeprefix(urlsplit(base).path) for h in hrefs))

@@ -15,12 +15,12 @@ import textwrap
 from dataclasses import dataclass, field
 
 MAX_ROWS = 40
-WIDTH = 720
-LABEL_CHARS = 34  # a label wraps after this many characters
+WIDTH = 600
+LABEL_CHARS = 30  # a label wraps after this many characters
 LINE = 15  # px per text line
 PAD = 8  # px above and below each row
-LABEL_WIDTH = 250
-TEXT_WIDTH = 130  # the "HR (95% CI)" column at the right
+LABEL_WIDTH = 200
+TEXT_WIDTH = 116  # the "HR (95% CI)" column at the right
 TOP = 34  # room for the column heading
 AXIS = 44  # room for the axis and its label
 TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)

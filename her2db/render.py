@@ -279,6 +279,11 @@ def percent_position(value: float) -> Markup:
     return Markup(f"{min(max(float(value), 0.0), 100.0):g}%")
 
 
+def first_upper(text: str) -> str:
+    """The first letter upper case, the rest as written (PIK3CA status stays PIK3CA)."""
+    return text[:1].upper() + text[1:]
+
+
 SHORTHANDS = {"DESTINY-Breast": "DB"}
 
 
@@ -295,8 +300,8 @@ def forest_plot(comparisons: list[dict[str, Any]], title: str, label_key: str,
                 emphasize_whole: bool = True) -> Forest:
     """The geometry of a forest plot of ``comparisons`` (``templates/forest.svg`` draws it);
     the whole-population row stands out among subgroups."""
-    rows = [ForestRow(label=(f"{c['subgroup_category']}: {c[label_key]}" if label_key == "subgroup"
-                             and c.get("subgroup") else c[label_key]) or "All patients",
+    rows = [ForestRow(label=first_upper(f"{c['subgroup_category']}: {c[label_key]}" if label_key == "subgroup"
+                                        and c.get("subgroup") else c[label_key] or "All patients"),
                       estimate=c["estimate"], ci_low=c["ci_low"], ci_high=c["ci_high"],
                       text=effect(c, measure=False), emphasis=emphasize_whole and c.get("subgroup") is None)
             for c in comparisons]
@@ -317,7 +322,8 @@ def environment() -> Environment:
                        characteristic_value=characteristic_value, follow_up=follow_up,
                        statistic_phrase=statistic_phrase, n_of=n_of, basis=basis,
                        median_difference=median_difference, percent_position=percent_position,
-                       shorthands=shorthands, forest_plot=forest_plot)
+                       shorthands=shorthands, forest_plot=forest_plot,
+                       first_upper=first_upper)
     return env
 
 

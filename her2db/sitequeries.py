@@ -419,8 +419,13 @@ def key_results(page: StudyPage) -> Row:
 
     severe = [e for e in page.events if e["term"] == ANY_EVENT and e["grade"] in (">=3", "3-4")
               and (pair is None or e["arm"] in pair)]
+    special = [e for e in page.events if e["term"] in SPECIAL_TERMS and e["grade"] in ("any", "5")
+               and (pair is None or e["arm"] in pair)]
     return {
         "pair": pair,
+        "special": [{"term_label": cells[0]["term_label"], "category": cells[0]["category"],
+                     "grade": cells[0]["grade"], "rows": cells}
+                    for cells in group(special, lambda e: (e["term"], e["category"], e["grade"])).values()],
         "arms": [a for a in page.arms if pair is None or a["label"] in pair],
         "follow_up": [a for a in page.analyses if a["median_follow_up_months"] is not None],
         "primary": [e for code in primary if (e := endpoint(code))],

@@ -246,7 +246,7 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
                                   ("subgroup", "subgroups")):
                 if hasattr(record, attr):
                     key = getattr(record, attr)
-                    out[f"{attr}_id"] = key_ids[section][key] if key is not None else None
+                    out[f"{attr}_id"] = key_ids[section][key] if key is not None else None  # noqa: B023 (called within the iteration)
             return out
 
         for e in study.endpoints:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pydantic import create_model
+from sqlmodel import SQLModel
 
 from her2db.cli import cli
 from her2db.load import LoadError, load
@@ -224,3 +226,45 @@ def test_load_killed_half_way_is_cleaned_up_by_the_next(corpus: Path, mini_db: P
     result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(mini_db)])
     assert result.exit_code == 0, result.output
     assert not list(mini_db.parent.glob(".her2db.sqlite.*"))
+
+
+def test_loads_in_processes_with_different_hash_seeds_give_the_same_dump(corpus: Path,
+                                                                         tmp_path: Path) -> None:
+    """Python randomizes set order per process: two loads must still create the tables and
+    indexes in the same order, so ``sqlite3 .dump`` of two builds of one corpus is identical."""
+    dumps = []
+    for seed in ("1", "2"):
+        path = tmp_path / f"seed{seed}.sqlite"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", "from her2db.cli import cli; cli()", "load",
+                        "--sources", str(corpus), "--db", str(path)], env=env, check=True, capture_output=True)
+        dumps.append(_dump(path))
+    assert "CREATE INDEX" in dumps[0] and "mini-trial" in dumps[0]
+    assert dumps[0] == dumps[1]
+
+
+def test_curated_model_and_tables_describe_the_same_fields() -> None:
+    """Every curated field has its column and every column its curated field, but for the
+    exceptions load.py documents (row ids, printed texts, resolved keys, fields that become
+    rows of another table)."""
+    from her2db.load import DERIVED_TABLES, TABLE_OF, model_drift, table_of
+
+    drift = {model.__name__: model_drift(model, table_of(table)) for model, table in TABLE_OF.items()}
+    assert {name: d for name, d in drift.items() if d != (set(), set())} == {}
+    tables = {table_of(table).name for table in TABLE_OF.values()} | DERIVED_TABLES
+    assert tables == set(SQLModel.metadata.tables)
+
+
+def test_drift_between_the_models_is_reported() -> None:
+    """A field added to one model only is caught, in either direction."""
+    from her2db import curated, models
+    from her2db.load import model_drift, table_of
+
+    class Widened(curated.Population):
+        screened: int | None = None
+
+    kept = {name: (info.annotation, info) for name, info in curated.Analysis.model_fields.items()
+            if name != "data_cutoff"}
+    Narrowed = create_model("Narrowed", __base__=curated.Strict, **kept)  # type: ignore[call-overload]
+    assert model_drift(Widened, table_of(models.Population)) == ({"screened"}, set())
+    assert model_drift(Narrowed, table_of(models.Analysis)) == (set(), {"data_cutoff"})

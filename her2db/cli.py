@@ -230,7 +230,7 @@ def query(sql: str, db_path: Path, fmt: str, max_rows: int, time_limit: float) -
         her2db query - < question.sql
     """
     if sql == "-":
-        sql = click.get_text_stream("stdin").read()
+        sql = sys.stdin.read()
     if not sql.strip():
         raise click.UsageError("no SQL given (standard input was empty)" if sql == "" else "no SQL given")
     conn = _open_db(db_path)

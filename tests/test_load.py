@@ -30,6 +30,9 @@ VIEW_COLUMNS = {
                          "source_id locator",
     "v_sources": "source_id kind citation year doi pmid url",
     "v_study_endpoints": "study_id endpoint endpoint_label role assessor definition source_id locator",
+    "v_populations": "study_id population label n definition enrolled source_id locator",
+    "v_analyses": "study_id analysis label data_cutoff median_follow_up_months source_id locator "
+                  "median_follow_up_months_text",
 }
 
 
@@ -268,3 +271,26 @@ def test_drift_between_the_models_is_reported() -> None:
     Narrowed = create_model("Narrowed", __base__=curated.Strict, **kept)  # type: ignore[call-overload]
     assert model_drift(Widened, table_of(models.Population)) == ({"screened"}, set())
     assert model_drift(Narrowed, table_of(models.Analysis)) == (set(), {"data_cutoff"})
+
+
+def test_populations_and_analyses_views_answer_from_the_real_data(real_db: Path) -> None:
+    """"How many HER2-positive patients did PRAEGNANT analyse?" needs no raw table, and a
+    follow-up keeps the text the source printed ("26.0", not 26)."""
+    conn = sqlite3.connect(real_db)
+    praegnant = conn.execute(
+        "SELECT population, label, n, enrolled, source_id, locator FROM v_populations "
+        "WHERE study_id = 'praegnant' ORDER BY population_id").fetchall()
+    assert [(p, n, enrolled) for p, _label, n, enrolled, _s, _l in praegnant] == [("all", 5012, 1),
+                                                                                ("her2pos-1l", 879, 0)]
+    assert praegnant[1][1] == "HER2-positive, initiating first-line therapy"
+    assert praegnant[1][4:] == ("huober-review", "text, first-to-second-line attrition section (PRAEGNANT paragraph)")
+    enrolled = conn.execute("SELECT s.study_id, s.n_enrolled, p.n FROM v_studies s JOIN v_populations p "
+                            "ON p.study_id = s.study_id AND p.enrolled").fetchall()
+    assert enrolled and all(n_enrolled == n for _s, n_enrolled, n in enrolled)
+    follow_up = dict(((s, a), (m, t)) for s, a, m, t in conn.execute(
+        "SELECT study_id, analysis, median_follow_up_months, median_follow_up_months_text FROM v_analyses"))
+    assert follow_up[("destiny-breast09", "interim")] == (29.2, "29.2")
+    assert follow_up[("flatiron", "main")] == (26.0, "26.0")
+    labels = {row[0] for row in conn.execute("SELECT label FROM v_analyses")}
+    assert {row[0] for row in conn.execute("SELECT DISTINCT analysis FROM v_comparisons "
+                                           "WHERE analysis IS NOT NULL")} <= labels

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,22 @@ from her2db.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_SOURCES = ROOT / "db"
+REVIEW_TEXT_ENV = "HER2DB_REVIEW_TEXT"
+REVIEW_TEXT_HOWTO = ("run pytest with --review-text PATH or set HER2DB_REVIEW_TEXT=PATH (the review's "
+                     "file or its folder; in the project, shared/sources/)")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--review-text", metavar="PATH",
+                     help="The review's full text (its file or folder) for the coverage tests; "
+                          "the same as setting HER2DB_REVIEW_TEXT.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``--review-text`` reaches the code under test the way a user's setting would."""
+    named = config.getoption("--review-text")
+    if named:
+        os.environ[REVIEW_TEXT_ENV] = str(Path(named).resolve())
 
 # A small but complete study file: every section, the way curators write them.
 MINI_STUDY = """\

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,18 @@ adverse_events:
 characteristics:
   - {name: median age, statistic: median, value: 54, unit: years, population: itt, source_id: huober-review, locator: text}
 """
+
+
+def fresh_checkout(folder: Path) -> Path:
+    """The checkout's files as a clone would have them (uncommitted edits included, nothing
+    git ignores: no .venv, node_modules or built database), copied into ``folder``."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, folder / name)
+    return folder
 
 
 def make_corpus(root: Path) -> Path:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REAL_SOURCES, REVIEW_TEXT_ENV, REVIEW_TEXT_HOWTO, ROOT
+from conftest import REAL_SOURCES, REVIEW_TEXT_ENV, REVIEW_TEXT_HOWTO, ROOT, fresh_checkout
 
 from her2db import coverage
 from her2db.cli import cli
@@ -171,22 +170,10 @@ def test_the_shared_layout_above_the_checkout_is_found() -> None:
     assert path.name == REVIEW_NAME and "DESTINY-Breast09" in text
 
 
-def _fresh_checkout(folder: Path) -> Path:
-    """The checkout's files (as a clone would have them, uncommitted edits included) in a
-    folder with no shared/ above it."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        if (ROOT / name).is_file():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, folder / name)
-    return folder
-
-
 def test_a_checkout_without_the_review_text_skips_saying_how_to_supply_it(tmp_path: Path) -> None:
     """`make test` on a fresh clone with no shared/ above it passes: the coverage tests skip,
     and their reason says how to run them; given --review-text, they run."""
-    checkout = _fresh_checkout(tmp_path / "her2db")
+    checkout = fresh_checkout(tmp_path / "her2db")
     assert not any((parent / "shared").exists() for parent in checkout.parents)
     env = {k: v for k, v in os.environ.items() if k != REVIEW_TEXT_ENV}
     command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",

@@ -198,7 +198,20 @@ def coverage(sources: Path, review_text: Path | None, uncovered: bool) -> None:
         sys.exit(1)
 
 
-@cli.command()
+class _QueryCommand(click.Command):
+    """``query``: SQL that opens with a ``--`` comment is the SQL argument, not an option.
+
+    Click reads any word starting with ``--`` as an option name; one holding whitespace (a
+    comment, then the query) can never be one, so it is passed on after ``--``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            sql = [a for a in args if a.startswith("--") and any(c.isspace() for c in a)]
+            args = [a for a in args if a not in sql] + (["--", *sql] if sql else [])
+        return super().parse_args(ctx, args)
+
+
+@cli.command(cls=_QueryCommand)
 @click.argument("sql")
 @db_option
 @format_option
@@ -207,13 +220,19 @@ def coverage(sources: Path, review_text: Path | None, uncovered: bool) -> None:
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=queries.DEFAULT_TIME_LIMIT,
               show_default=True, help="Seconds before the query is stopped.")
 def query(sql: str, db_path: Path, fmt: str, max_rows: int, time_limit: float) -> None:
-    """Run one read-only SQL query against the database.
+    """Run one read-only SQL query against the database. SQL may open with a `--` comment;
+    `-` reads the SQL from standard input (a saved .sql file).
 
     \b
     Examples:
         her2db query "select study_id, endpoint, subgroup, estimate, ci_low, ci_high from v_comparisons"
         her2db query "select * from v_adverse_events where term = 'neutropenia'" --format csv
+        her2db query - < question.sql
     """
+    if sql == "-":
+        sql = sys.stdin.read()
+    if not sql.strip():
+        raise click.UsageError("no SQL given (standard input was empty)" if sql == "" else "no SQL given")
     conn = _open_db(db_path)
     try:
         result = queries.run_query(conn, sql, max_rows=max_rows, time_limit=time_limit)

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synth import write_corpus  # noqa: E402
+from synth import write_corpus
 
-from her2db.load import load  # noqa: E402
-from her2db.queries import run_query  # noqa: E402
+from her2db.load import load
+from her2db.queries import run_query
 
 QUERY = ("select study_id, endpoint, subgroup, estimate, ci_low, ci_high from v_comparisons "
          "where endpoint = 'PFS' and estimate < 0.7 order by estimate")

@@ -9,18 +9,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from tabulate import tabulate
 
 from . import __version__, queries
-from . import schema as schema_module
 from .db import DEFAULT_DB, DEFAULT_SOURCES, DatabaseMissing, connect_readonly
-from .load import DatabasePathError, LoadError
-from .load import load as load_database
-from .validate import STUDIES_DIR, Problem
-from .validate import validate as validate_sources
+
+if TYPE_CHECKING:
+    from .validate import Problem
+
+# The models, the loader and validation (pydantic, SQLModel, SQLAlchemy) are imported inside
+# the commands that use them: `her2db --help` and `her2db query` start without them
+# (tests/test_cli.py checks that).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,6 +115,10 @@ def load(sources: Path, db_path: Path, review_text: Path | None, allow_empty: bo
     Example:
         her2db load --sources db --db db/her2db.sqlite
     """
+    from .load import DatabasePathError, LoadError
+    from .load import load as load_database
+    from .validate import STUDIES_DIR
+
     total = len(list((sources / STUDIES_DIR).glob("*.yaml")))
     with click.progressbar(length=total, label="Loading studies", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
@@ -151,6 +157,8 @@ def validate(sources: Path, review_text: Path | None, allow_empty: bool, errors_
     Example:
         her2db validate --sources db
     """
+    from .validate import validate as validate_sources
+
     report = validate_sources(sources, allow_empty=allow_empty, review_text=review_text)
     _echo_problems(report.errors if errors_only else report.problems)
     summary = f"{len(report.errors)} errors, {len(report.warnings)} warnings"
@@ -303,6 +311,8 @@ def schema(check: bool) -> None:
     Example:
         her2db schema --check
     """
+    from . import schema as schema_module
+
     if check:
         stale = schema_module.stale_artefacts()
         if stale:
@@ -336,7 +346,8 @@ def config_option(func: F) -> F:
 def _fresh_database(db_path: Path, sources: Path, force: bool = False) -> None:
     """Reload the database from the sources before the site reads it (only if they changed,
     unless ``force``): data flows one way, and the site module itself never loads."""
-    from .load import ensure_database
+    from .load import DatabasePathError, LoadError, ensure_database
+    from .load import load as load_database
 
     try:
         if force:

@@ -9,18 +9,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from tabulate import tabulate
 
 from . import __version__, queries
-from . import schema as schema_module
 from .db import DEFAULT_DB, DEFAULT_SOURCES, DatabaseMissing, connect_readonly
-from .load import DatabasePathError, LoadError
-from .load import load as load_database
-from .validate import STUDIES_DIR, Problem
-from .validate import validate as validate_sources
+
+if TYPE_CHECKING:
+    from .validate import Problem
+
+# The models, the loader and validation (pydantic, SQLModel, SQLAlchemy) are imported inside
+# the commands that use them: `her2db --help` and `her2db query` start without them
+# (tests/test_cli.py checks that).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,6 +115,10 @@ def load(sources: Path, db_path: Path, review_text: Path | None, allow_empty: bo
     Example:
         her2db load --sources db --db db/her2db.sqlite
     """
+    from .load import DatabasePathError, LoadError
+    from .load import load as load_database
+    from .validate import STUDIES_DIR
+
     total = len(list((sources / STUDIES_DIR).glob("*.yaml")))
     with click.progressbar(length=total, label="Loading studies", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
@@ -151,6 +157,8 @@ def validate(sources: Path, review_text: Path | None, allow_empty: bool, errors_
     Example:
         her2db validate --sources db
     """
+    from .validate import validate as validate_sources
+
     report = validate_sources(sources, allow_empty=allow_empty, review_text=review_text)
     _echo_problems(report.errors if errors_only else report.problems)
     summary = f"{len(report.errors)} errors, {len(report.warnings)} warnings"
@@ -303,6 +311,8 @@ def schema(check: bool) -> None:
     Example:
         her2db schema --check
     """
+    from . import schema as schema_module
+
     if check:
         stale = schema_module.stale_artefacts()
         if stale:
@@ -333,6 +343,24 @@ def config_option(func: F) -> F:
     )(func)
 
 
+def _fresh_database(db_path: Path, sources: Path, force: bool = False) -> None:
+    """Reload the database from the sources before the site reads it (only if they changed,
+    unless ``force``): data flows one way, and the site module itself never loads."""
+    from .load import DatabasePathError, LoadError, ensure_database
+    from .load import load as load_database
+
+    try:
+        if force:
+            load_database(sources, db_path)
+        else:
+            ensure_database(db_path, sources)
+    except LoadError as exc:
+        _echo_problems(exc.report.problems)
+        raise click.ClickException(f"{exc}; fix them and retry") from exc
+    except DatabasePathError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @site.command("build")
 @sources_option
 @db_option
@@ -345,11 +373,10 @@ def site_build(sources: Path, db_path: Path, config: Path) -> None:
         her2db site build
     """
     site_module = _site_module()
+    _fresh_database(db_path, sources)
     try:
-        built = site_module.build(db_path, sources, config)
-    except (site_module.SiteError, LoadError) as exc:
-        if isinstance(exc, LoadError):
-            _echo_problems(exc.report.problems)
+        built = site_module.build(db_path, config)
+    except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Built {built.pages} pages into {built.out_dir}")
 
@@ -367,8 +394,9 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
         her2db site serve --dev-addr 127.0.0.1:8001
     """
     site_module = _site_module()
+    _fresh_database(db_path, sources)
     try:
-        site_module.serve(db_path, sources, config, dev_addr)
+        site_module.serve(db_path, config, dev_addr)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -376,10 +404,12 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
 @site.command("deploy")
 @click.argument("version")
 @click.option("--alias", default=None, help="Alias to point at this version, e.g. latest.")
+@click.option("--branch", default="gh-pages", show_default=True, help="Branch mike commits the site to.")
 @sources_option
 @db_option
 @config_option
-def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, config: Path) -> None:
+def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_path: Path,
+                config: Path) -> None:
     """Deploy VERSION (a data release, YYYY.MM) with mike to the local gh-pages branch.
 
     The release is recorded in db/releases.yaml and in the database. Nothing is pushed:
@@ -389,12 +419,27 @@ def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, c
     Example:
         her2db site deploy 2026.11 --alias latest
     """
+    import datetime as dt
+
+    from . import release as release_module
+
     site_module = _site_module()
     try:
-        release = site_module.deploy(version, db_path, sources, alias=alias, config=config)
+        site_module.check_deployable(version, config)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Deployed {release.version} to the local gh-pages branch")
+    _fresh_database(db_path, sources)
+    try:
+        with release_module.restored_on_failure(sources):
+            entry = release_module.record_release(version, db_path, sources, dt.date.today().isoformat())
+            _fresh_database(db_path, sources, force=True)
+            site_module.deploy(version, db_path, alias=alias, config=config, branch=branch)
+    except BaseException as exc:
+        _fresh_database(db_path, sources, force=True)  # the database without the release
+        if isinstance(exc, site_module.SiteError):
+            raise click.ClickException(str(exc)) from exc
+        raise
+    click.echo(f"Deployed {entry.version} to the local {branch} branch")
 
 
 # --- curator workflow: add, new-study, set, remove, import-csv, diff ---------------------------

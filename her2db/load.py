@@ -141,6 +141,25 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
     return LoadResult(report, db_path, counts)
 
 
+def _source_files(sources: Path, db_path: Path) -> Iterator[Path]:
+    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
+    target = db_path.resolve()
+    for path in sources.rglob("*"):
+        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
+                and path.resolve() != target:
+            yield path
+
+
+def ensure_database(db_path: Path, sources: Path) -> bool:
+    """(Re)load the database if it is missing or older than any curated file; True if loaded.
+    The site commands call it before a build, so a build always shows the current sources."""
+    newest = max((p.stat().st_mtime for p in _source_files(sources, db_path)), default=0.0)
+    if db_path.exists() and db_path.stat().st_mtime >= newest:
+        return False
+    load(sources, db_path)
+    return True
+
+
 def write_database(rows: Rows, path: Path) -> None:
     """Create the tables and views in a new SQLite file, insert ``rows`` and mark the file as
     ours (``PRAGMA application_id``)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+DB_ENV = "HER2DB_SITE_DB"  # tells the macros module (inside mkdocs) which database to read
 
 Row = dict[str, Any]
 

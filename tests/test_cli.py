@@ -121,3 +121,37 @@ def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
         result = runner.invoke(cli, [*command, "--help"])
         assert result.exit_code == 0
         assert "Example" in result.output, command
+
+
+_HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "yaml", "ruamel", "mkdocs", "matplotlib")
+_MODULES_AFTER = """
+import json, sys
+from her2db.cli import cli
+try:
+    cli(sys.argv[1:], prog_name="her2db")
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.stdin.read())))
+print("HEAVY:" + json.dumps(heavy))
+"""
+
+
+def _heavy_modules(*args: str) -> list[str]:
+    """The heavy packages a fresh interpreter imported to run ``her2db ARGS``."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _MODULES_AFTER, *args], input=json.dumps(_HEAVY),
+                          capture_output=True, text=True, check=True)
+    marker = next(line for line in done.stdout.splitlines() if line.startswith("HEAVY:"))
+    return json.loads(marker.removeprefix("HEAVY:"))
+
+
+def test_help_and_query_start_without_the_orm(corpus: Path, mini_db: Path) -> None:
+    """`her2db --help` and `her2db query` stay quick: no SQLAlchemy, SQLModel, pydantic, YAML
+    or site libraries are imported for them (the commands that need those import them)."""
+    assert _heavy_modules("--help") == []
+    assert _heavy_modules("query", "select count(*) from v_studies", "--db", str(mini_db)) == []
+    assert _heavy_modules("studies", "--db", str(mini_db)) == []
+    # a command that needs the models does import them (the check can see them)
+    assert {"pydantic", "yaml"} <= set(_heavy_modules("validate", "--sources", str(corpus)))

@@ -382,14 +382,15 @@ def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_
                 config: Path) -> None:
     """Deploy VERSION (a data release, YYYY.MM) with mike to the local gh-pages branch.
 
-    The release is recorded in db/releases.yaml and in the database. Nothing is pushed:
-    publishing the branch is your choice (git push origin gh-pages).
+    A version not yet released is first cut with `her2db release` (and taken back if the
+    deploy fails); a recorded one is deployed as it is. Nothing is pushed: publishing the
+    branch is your choice (git push origin gh-pages).
 
     \b
     Example:
         her2db site deploy 2026.11 --alias latest
     """
-    import datetime as dt
+    import contextlib
 
     from . import release as release_module
 
@@ -399,17 +400,18 @@ def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
     _fresh_database(db_path, sources)
+    conn = _open_db(db_path)
     try:
-        with release_module.restored_on_failure(sources):
-            entry = release_module.record_release(version, db_path, sources, dt.date.today().isoformat())
-            _fresh_database(db_path, sources, force=True)
+        recorded = conn.execute("SELECT 1 FROM release WHERE version = ?", (version,)).fetchone()
+    finally:
+        conn.close()
+    cut = None if recorded else _cut_release(version, sources, db_path, _today())
+    try:
+        with release_module.undone_on_failure(cut, sources, db_path) if cut else contextlib.nullcontext():
             site_module.deploy(version, db_path, alias=alias, config=config, branch=branch)
-    except BaseException as exc:
-        _fresh_database(db_path, sources, force=True)  # the database without the release
-        if isinstance(exc, site_module.SiteError):
-            raise click.ClickException(str(exc)) from exc
-        raise
-    click.echo(f"Deployed {entry.version} to the local {branch} branch")
+    except site_module.SiteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Deployed {version} to the local {branch} branch")
 
 
 # --- curator workflow: add, new-study, set, remove, import-csv, diff ---------------------------
@@ -689,6 +691,60 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
                                                          for k, v in row.record.items()))
         return
     _report_edit(result)
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
+
+
+def _cut_release(version: str, sources: Path, db_path: Path, date: str) -> Any:
+    """Cut the release (``release.cut``) and say what it recorded; errors become clean messages."""
+    from . import diff as diff_module
+    from . import release as release_module
+
+    try:
+        cut = release_module.cut(version, sources, db_path, date)
+    except LoadError as exc:
+        _echo_problems(exc.report.errors)
+        raise click.ClickException(f"{exc}: a release is cut only from a corpus without errors") from exc
+    except (release_module.ReleaseError, DatabasePathError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    entry = cut.entry
+    click.echo(f"Release {entry.version} ({entry.date}): {entry.studies} studies, {entry.results} "
+               f"results, {entry.comparisons} comparisons, {entry.adverse_events} adverse events")
+    if cut.warning:
+        click.secho(f"warning: {cut.warning}", fg="yellow", err=True)
+    elif cut.previous is None:
+        click.echo("First release: there is no earlier release to compare it with.")
+    else:
+        click.echo(diff_module.render(cut.changes, "text", cut.previous, entry.version), nl=False)
+    for path in cut.files.created if cut.files else []:
+        click.echo(f"wrote {path}")
+    return cut
+
+
+@cli.command("release")
+@click.argument("version")
+@click.option("--date", default=None, help="Release date, YYYY-MM-DD (default: today).",
+              type=click.DateTime(formats=["%Y-%m-%d"]))
+@sources_option
+@db_option
+def release_command(version: str, date: Any, sources: Path, db_path: Path) -> None:
+    """Cut data release VERSION (YYYY.MM) of the curated data.
+
+    The corpus must validate without errors. The release is recorded in db/releases.yaml
+    (version, date, counts), a snapshot of the data goes to db/releases/VERSION.sql.gz, and
+    the changes since the previous release (records removed, added, changed) to
+    db/releases/VERSION.yaml, which the site's Releases page shows. A failure leaves every
+    file as it was.
+
+    \b
+    Example:
+        her2db release 2026.11
+    """
+    _cut_release(version, sources, db_path, date.date().isoformat() if date else _today())
 
 
 @cli.command("diff")

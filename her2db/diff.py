@@ -222,6 +222,15 @@ def _value(value: Any) -> str:
     return "(empty)" if value is None else str(value)
 
 
+def detail(change: Change) -> str:
+    """What a change says beside its label: each changed value old → new, or the values of an
+    added or removed record (long texts such as quotes left out)."""
+    if change.kind == "changed":
+        return "; ".join(f"{k}: {_value(o)} → {_value(n)}" for k, (o, n) in change.changes.items())
+    return ", ".join(f"{k} {_value(v)}" for k, v in change.values.items()
+                     if k not in ("quote", "notes", "definition", "citation"))
+
+
 def _grouped(changes: list[Change], kind: ChangeKind) -> dict[tuple[str, str], list[Change]]:
     groups: dict[tuple[str, str], list[Change]] = {}
     for change in changes:
@@ -259,14 +268,8 @@ def render(changes: list[Change], fmt: str, old: str = "OLD", new: str = "NEW") 
         for (study, table), items in groups.items():
             out.append(f"### {study} › {table}" if md else f"  {study} › {table}")
             for change in items:
-                label = change.label()
-                if kind == "changed":
-                    detail = "; ".join(f"{k}: {_value(o)} → {_value(n)}"
-                                       for k, (o, n) in change.changes.items())
-                else:
-                    detail = ", ".join(f"{k} {_value(v)}" for k, v in change.values.items()
-                                       if k not in ("quote", "notes", "definition", "citation"))
-                line = f"{label}: {detail}" if detail else label
+                label, text = change.label(), detail(change)
+                line = f"{label}: {text}" if text else label
                 out.append(f"- {'**removed** ' if md and kind == 'removed' else ''}{line}" if md
                            else f"    {'-' if kind == 'removed' else '+' if kind == 'added' else '~'} {line}")
             out.append("")

@@ -38,7 +38,7 @@ def printed_columns(columns: Sequence[str]) -> dict[int, int]:
             if name + TEXT_SUFFIX in index}
 
 
-def _number_text(value: float | int, text: Any) -> str:
+def _number_text(value: float, text: Any) -> str:
     """How a finite number prints: its printed text if the row has one, else its plain form."""
     if isinstance(text, str) and text:
         return text

@@ -223,9 +223,14 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
             synonyms="; ".join(d.synonyms) or None)
     for t in corpus.ae_terms:
         add(models.AeTerm, **_fields(t, "term", "label", "group"))
+    since = {log.version: log.previous for log in corpus.changelogs}
     for r in corpus.releases:
         add(models.Release, **_fields(r, "version", "date", "studies", "results", "comparisons",
-                                      "adverse_events", "notes"))
+                                      "adverse_events", "notes"), changes_since=since.get(r.version))
+    changes = [(log.version, change) for log in corpus.changelogs for change in log.changes]
+    for row_id, (version, change) in enumerate(changes, start=1):
+        add(models.ReleaseChange, id=row_id, version=version, kind=change.kind, study_id=change.study_id,
+            record_table=change.table, record=change.record, detail=change.detail)
 
     ids = _Ids()
     for entry in sorted(corpus.studies, key=lambda e: e.study.id):

@@ -693,6 +693,45 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
     _report_edit(result)
 
 
+@cli.command("export")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("csv", "json", "datapackage")), default="csv",
+              show_default=True, help="csv or json: one file per public view; datapackage: the CSV "
+              "files and a Frictionless datapackage.json describing them.")
+@click.option("--bom", is_flag=True, help="Start CSV files with a UTF-8 byte order mark, so "
+              "spreadsheets read accented characters and symbols right.")
+@click.option("--data-model", type=click.Path(path_type=Path, dir_okay=False), default=Path("site/data-model.md"),
+              show_default=True, help="The data-model page, whose front matter describes every "
+              "column (datapackage only).")
+@db_option
+def export_command(outdir: Path, fmt: str, bom: bool, data_model: Path, db_path: Path) -> None:
+    """Write every public view into OUTDIR: the same files as the site's downloads.
+
+    OUTDIR must be new, empty, or the folder of an earlier export (whose files are then
+    replaced); nothing is written outside it. Numbers are written as the source printed
+    them (0.70, not 0.7).
+
+    \b
+    Examples:
+        her2db export --format csv --bom exports/csv
+        her2db export --format datapackage exports/her2db && frictionless validate exports/her2db/datapackage.json
+    """
+    from . import export as export_module
+
+    described = data_model if data_model.is_file() else None
+    if fmt == "datapackage" and described is None:
+        click.secho(f"warning: {data_model} not found: the columns are exported without descriptions "
+                    "(use --data-model)", fg="yellow", err=True)
+    conn = _open_db(db_path)
+    try:
+        files = export_module.export(conn, outdir, fmt, bom=bom, data_model=described)
+    except export_module.ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        conn.close()
+    click.echo(f"wrote {len(files)} files into {outdir}")
+
+
 def _today() -> str:
     import datetime as dt
 

@@ -5,6 +5,7 @@ in the plots, markup or scripts smuggled in through curated text)."""
 from __future__ import annotations
 
 import csv
+import html as html_module
 import json
 import os
 import re
@@ -403,6 +404,35 @@ def test_site_refuses_a_file_name_outside_its_folder(tmp_path: Path) -> None:
     with pytest.raises(site.SiteError, match="not a safe file name"):
         site.generate(db, site.read_config(config), "../../escaped")
     assert not list(tmp_path.rglob("*escaped*"))
+
+
+def test_releases_page_shows_each_changelog_removals_first(tmp_path: Path) -> None:
+    """Two releases cut with `her2db release` around a correction and a removal: the page
+    lists the removed record in a warning, and the corrected number as old → new."""
+    config = copy_project(tmp_path)
+    sources, db = tmp_path / "db", tmp_path / "db" / "her2db.sqlite"
+    runner = CliRunner()
+
+    def run(*args: str) -> None:
+        result = runner.invoke(cli, [*args, "--sources", str(sources), "--db", str(db)])
+        assert result.exit_code == 0, result.output
+
+    run("release", "2026.01", "--date", "2026-01-10")
+    run("remove", "destiny-breast09", "adverse_events[0]", "--yes")
+    run("set", "patina", "arms[0]", "n_treated", "260")
+    run("release", "2026.02", "--date", "2026-02-10")
+    built = Built(tmp_path, db, site.build(db, config))
+    page = built.page("releases")
+    html = (built.public / "releases" / "index.html").read_text(encoding="utf-8")
+    assert "release-2026-02" in page.ids and "release-2026-01" in page.ids
+    assert "Changes since 2026.01: 1 removed, 0 added, 1 changed." in page.text
+    warning = html[html.index('class="admonition warning"'):]
+    warning = html_module.unescape(warning[:warning.index("</div>")])
+    assert "Removed records: in 2026.01, no longer in 2026.02" in warning
+    assert "destiny-breast09" in warning and "adverse_event" in warning
+    changed = next(t for t in page.tables if t[0] == ["Study", "Table", "Record", "Old → new"])
+    assert changed[1][:2] == ["patina", "arm"] and changed[1][3].endswith("→ 260")
+    assert "The first release: there is no earlier release to compare it with." in page.text
 
 
 # --- curated text cannot become markup ----------------------------------------------------

@@ -56,7 +56,7 @@ def test_first_release_records_counts_and_keeps_comments(corpus: Path, runner: C
 
 def test_next_release_stores_what_changed_removals_first(corpus: Path, runner: CliRunner) -> None:
     assert _release(runner, corpus, "2026.01").exit_code == 0
-    _edit(corpus, "estimate: 0.61", "estimate: 0.62")
+    _edit(corpus, "estimate: 0.61", 'estimate: "0.70"')
     _edit(corpus, "  - {arm: ctl, term: nausea, category: treatment-related, grade: \">=3\", n: 1, pct: 0.3, "
                   "n_at_risk: 382, source_id: huober-review, locator: Table 1}\n", "")
     _edit(corpus, "characteristics:\n", "characteristics:\n  - {name: median weight, statistic: median, "
@@ -68,7 +68,7 @@ def test_next_release_stores_what_changed_removals_first(corpus: Path, runner: C
     changelog = (corpus / "releases" / "2026.02.yaml").read_text(encoding="utf-8")
     assert changelog.startswith("# What release 2026.02 changed since 2026.01.")
     assert changelog.index("kind: removed") < changelog.index("kind: added") < changelog.index("kind: changed")
-    assert "estimate: 0.61 → 0.62" in changelog
+    assert "estimate: 0.61 → 0.70" in changelog  # as printed, not 0.7
     db = corpus / "her2db.sqlite"
     assert _rows(db, "SELECT kind, study_id, record_table FROM release_change ORDER BY id") == [
         ("removed", "mini-trial", "adverse_event"), ("added", "mini-trial", "characteristic"),

@@ -147,7 +147,7 @@ def diff_connections(old: sqlite3.Connection, new: sqlite3.Connection) -> list[C
     for table in sorted((set(_tables(old)) | set(_tables(new))) - set(SKIPPED)):
         old_rows = _rows(old, table) if table in _tables(old) else []
         new_rows = _rows(new, table) if table in _tables(new) else []
-        sample = (old_rows or new_rows or [{}])[0]
+        sample = (old_rows or new_rows or [_Record()])[0]
         identity = tuple(c for c in IDENTITY.get(table, tuple(sample)) if c in sample)
         before, after = _keyed(old_rows, identity), _keyed(new_rows, identity)
 
@@ -288,7 +288,7 @@ def render(changes: list[Change], fmt: str, old: str = "OLD", new: str = "NEW") 
     headings = {"removed": "REMOVED records (in OLD, missing from NEW)", "added": "Added records",
                 "changed": "Changed records"}
     for kind in ("removed", "added", "changed"):
-        groups = _grouped(changes, kind)  # type: ignore[arg-type]
+        groups = _grouped(changes, kind)
         if not groups:
             continue
         out += [f"## {headings[kind]}" if md else f"{headings[kind]} ({counts[kind]}):", ""]

@@ -94,7 +94,8 @@ def json_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     keys = [json.dumps(c, ensure_ascii=False) for c in columns]
     records = []
     for row in _cells(columns, rows):
-        members = ",\n".join(f"    {key}: {json_value(value, text)}" for key, (value, text) in zip(keys, row))
+        members = ",\n".join(f"    {key}: {json_value(value, text)}"
+                              for key, (value, text) in zip(keys, row, strict=True))
         records.append("  {\n" + members + "\n  }" if members else "  {}")
     return "[\n" + ",\n".join(records) + "\n]" if records else "[]"
 
@@ -134,6 +135,7 @@ PRIMARY_KEYS = {
     "v_studies": ("study_id",), "v_sources": ("source_id",), "v_arm_results": ("result_id",),
     "v_comparisons": ("comparison_id",), "v_adverse_events": ("adverse_event_id",),
     "v_characteristics": ("characteristic_id",), "v_study_field_basis": ("study_id", "field"),
+    "v_populations": ("population_id",), "v_analyses": ("analysis_id",),
 }
 # Columns that name a row of another view, wherever they appear.
 FOREIGN_KEYS = {"study_id": ("v_studies", "study_id"), "source_id": ("v_sources", "source_id"),
@@ -245,7 +247,7 @@ def datapackage(conn: sqlite3.Connection, data_model: Path | None, bom: bool = F
     }
     if releases := sitequeries.releases(conn):
         package["version"] = releases[0]["version"]
-    package["licenses"] = [{"name": metadata("her2db").get("License") or "MIT"}]
+    package["licenses"] = [{"name": metadata("her2db").json.get("license") or "MIT"}]
     package["sources"] = _sources(conn)
     package["resources"] = resources
     return package

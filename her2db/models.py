@@ -12,6 +12,7 @@ text the source printed ("0.70", "29.0"), which is what displays show.
 from __future__ import annotations
 
 from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
 
@@ -301,5 +302,16 @@ class ReleaseChange(SQLModel, table=True):
     kind: str  # removed, added or changed
     study_id: str | None = None  # no foreign key: a removed study is no longer in the database
     record_table: str
-    record: str
+    label: str  # what the record is (``diff.Change.label``), e.g. "endpoint OS · arm thp"
     detail: str | None = None
+
+
+def ddl_statements() -> list[CreateTable | CreateIndex]:
+    """CREATE TABLE and CREATE INDEX for every table, in one fixed order (tables by dependency,
+    then each table's indexes by name). ``metadata.create_all`` walks each table's indexes as a
+    set, whose order changes with ``PYTHONHASHSEED``: two loads would differ in ``.dump``."""
+    statements: list[CreateTable | CreateIndex] = []
+    for table in SQLModel.metadata.sorted_tables:
+        statements.append(CreateTable(table))
+        statements.extend(CreateIndex(index) for index in sorted(table.indexes, key=lambda i: i.name or ""))
+    return statements

@@ -152,7 +152,7 @@ CREATE TABLE release_change (
 	kind VARCHAR NOT NULL, 
 	study_id VARCHAR, 
 	record_table VARCHAR NOT NULL, 
-	record VARCHAR NOT NULL, 
+	label VARCHAR NOT NULL, 
 	detail VARCHAR, 
 	PRIMARY KEY (id), 
 	FOREIGN KEY(version) REFERENCES release (version)

@@ -426,8 +426,9 @@ def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_
 
     site_module = _site_module()
     try:
-        site_module.check_deployable(version, config)
-    except site_module.SiteError as exc:
+        release_module.check_version(version)
+        site_module.check_deployable(config)
+    except (release_module.ReleaseError, site_module.SiteError) as exc:
         raise click.ClickException(str(exc)) from exc
     _fresh_database(db_path, sources)
     conn = _open_db(db_path)
@@ -752,11 +753,16 @@ def export_command(outdir: Path, fmt: str, bom: bool, data_model: Path, db_path:
     if fmt == "datapackage" and described is None:
         click.secho(f"warning: {data_model} not found: the columns are exported without descriptions "
                     "(use --data-model)", fg="yellow", err=True)
+    import sqlite3
+
     conn = _open_db(db_path)
     try:
         files = export_module.export(conn, outdir, fmt, bom=bom, data_model=described)
     except export_module.ExportError as exc:
         raise click.ClickException(str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"{db_path} cannot be exported ({exc}): was it built by an older "
+                                   "her2db? Rebuild it with `her2db load`") from exc
     finally:
         conn.close()
     click.echo(f"wrote {len(files)} files into {outdir}")

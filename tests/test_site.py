@@ -343,11 +343,15 @@ def test_forest_plot_svg_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_deploy_checks_version_and_repository(tmp_path: Path) -> None:
-    with pytest.raises(site.SiteError, match="YYYY.MM"):
-        site.check_deployable("2026.13", ROOT / "mkdocs.yml")
     (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
-    with pytest.raises(site.SiteError, match="not inside a git repository"):
-        site.deploy("2026.02", tmp_path / "x.sqlite", config=tmp_path / "mkdocs.yml")
+    (tmp_path / "db").mkdir()
+    args = ["--sources", str(tmp_path / "db"), "--db", str(tmp_path / "x.sqlite"),
+            "--config", str(tmp_path / "mkdocs.yml")]
+    result = CliRunner().invoke(cli, ["site", "deploy", "2026.13", *args])
+    assert result.exit_code == 1 and "release version '2026.13' must be YYYY.MM" in result.output
+    result = CliRunner().invoke(cli, ["site", "deploy", "2026.02", *args])
+    assert result.exit_code == 1 and "not inside a git repository" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "mkdocs.yml"]
 
 
 def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> None:
@@ -433,6 +437,30 @@ def test_releases_page_shows_each_changelog_removals_first(tmp_path: Path) -> No
     changed = next(t for t in page.tables if t[0] == ["Study", "Table", "Record", "Old → new"])
     assert changed[1][:2] == ["patina", "arm"] and changed[1][3].endswith("→ 260")
     assert "The first release: there is no earlier release to compare it with." in page.text
+
+
+def test_site_layer_only_reads_the_database() -> None:
+    """Data flows one way: the site modules import nothing that loads the database or
+    writes curated files, and the macros only rendering and named queries."""
+    import ast
+
+    def imported(module: str) -> set[str]:
+        tree = ast.parse((ROOT / "her2db" / f"{module}.py").read_text(encoding="utf-8"))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("her2db"):
+                names.add((node.module or "").removeprefix("her2db").lstrip(".") or "*")
+                if node.module == "her2db":
+                    names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                names.add(node.module or "*")
+                if not node.module:
+                    names |= {alias.name for alias in node.names}
+        return names - {"*"}
+
+    writers = {"load", "release", "edit", "csvimport", "validate"}
+    assert not imported("site") & writers, imported("site")
+    assert imported("macros") <= {"render", "sitequeries", "querypage", "db"}, imported("macros")
 
 
 # --- curated text cannot become markup ----------------------------------------------------

@@ -220,8 +220,10 @@ NOT_COLUMNS = {
 GENERATED_COLUMNS = {
     # columns no curated field names: row ids and the parent study, assigned by the load
     "id": "row id in file order", "study_id": "the study the record belongs to",
+    "changes_since": "release: the release its changelog (releases/<version>.yaml) compares with",
 }
-DERIVED_TABLES = {"study_source", "study_field_basis", "intervention"}
+DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
+                  "release_change"}  # the last: from the changelogs of `her2db release`
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -301,9 +303,16 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
         row.update(given)
         rows[table].append(row)
 
-    for vocabulary in (corpus.sources, corpus.endpoints, corpus.drugs, corpus.ae_terms, corpus.releases):
+    since = {log.version: log.previous for log in corpus.changelogs}
+    for vocabulary in (corpus.sources, corpus.endpoints, corpus.drugs, corpus.ae_terms):
         for term in vocabulary:
             add(TABLE_OF[type(term)], term)
+    for release in corpus.releases:
+        add(models.Release, release, changes_since=since.get(release.version))
+    changes = [(log.version, change) for log in corpus.changelogs for change in log.changes]
+    for row_id, (version, change) in enumerate(changes, start=1):
+        add(models.ReleaseChange, id=row_id, version=version, kind=change.kind, study_id=change.study_id,
+            record_table=change.table, label=change.record, detail=change.detail)
 
     ids = _Ids()
     for entry in sorted(corpus.studies, key=lambda e: e.study.id):

@@ -7,6 +7,7 @@ Kept light (no SQLAlchemy at import time) because ``her2db query`` imports it on
 from __future__ import annotations
 
 import sqlite3
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +16,10 @@ if TYPE_CHECKING:
 
 DEFAULT_DB = Path("db/her2db.sqlite")
 DEFAULT_SOURCES = Path("db")
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
-VIEWS_SQL = SCHEMA_DIR / "views.sql"
+SCHEMA_DIR = Path("schema")
+"""Where ``her2db schema`` writes the generated artefacts: the checkout's ``schema/`` folder."""
+VIEWS_SQL = resources.files("her2db") / "sql" / "views.sql"
+"""The public views, shipped inside the package so an installed wheel can load."""
 
 APPLICATION_ID = 0x48455232
 """``PRAGMA application_id`` of every database ``her2db load`` writes: the bytes of "HER2".
@@ -34,11 +37,13 @@ def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 
 def sqlite_engine(path: Path) -> Engine:
-    """An engine on a SQLite file with foreign keys enforced on every connection."""
+    """An engine on a SQLite file with foreign keys enforced on every connection. The file is
+    opened by name, never through a URL: in ``sqlite:///a #?% b/x.sqlite`` the ``?`` would end
+    the path and the database would be written to ``a #`` instead."""
     from sqlalchemy import event
     from sqlmodel import create_engine
 
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(path))
     event.listen(engine, "connect", _enforce_foreign_keys)
     return engine
 

@@ -70,8 +70,12 @@ def counts_by_kind(conn: sqlite3.Connection) -> list[Row]:
 
 
 def releases(conn: sqlite3.Connection) -> list[Row]:
-    """Releases, newest first."""
-    return rows(conn, "site_releases")
+    """Releases, newest first, each with its changes by kind (``removed``, ``added``,
+    ``changed``) since the release before it."""
+    changes = group(rows(conn, "site_release_changes"), lambda c: (c["version"], c["kind"]))
+    return [{**r, "changes": {kind: changes.get((r["version"], kind), [])
+                              for kind in ("removed", "added", "changed")}}
+            for r in rows(conn, "site_releases")]
 
 
 def provenance_coverage(conn: sqlite3.Connection) -> list[Row]:
@@ -250,7 +254,8 @@ def study_page(conn: sqlite3.Connection, study_id: str) -> StudyPage | None:
     roles = group(rows(conn, "site_study_endpoint_roles", study_id=study_id), lambda r: r["endpoint"])
     results = group(rows(conn, "site_study_results", study_id=study_id), lambda r: r["endpoint"])
     comparisons = group(rows(conn, "site_study_comparisons", study_id=study_id), lambda r: r["endpoint"])
-    efficacy, patterns = [], []
+    efficacy: list[EndpointBlock] = []
+    patterns: list[EndpointBlock] = []
     for endpoint in rows(conn, "site_study_endpoints", study_id=study_id):
         code = endpoint["code"]
         block = EndpointBlock(code, endpoint["label"], endpoint["general_definition"],
@@ -277,7 +282,7 @@ def forest_groups(study_id: str, block: EndpointBlock) -> list[ForestGroup]:
     """One forest plot per endpoint, pair of arms and analysis that has subgroup HRs."""
     hrs = [c for c in block.comparisons if c["measure"] == "HR"]
     groups = group(hrs, lambda c: (c["experimental_arm"], c["control_arm"], c["analysis"]))
-    out = []
+    out: list[ForestGroup] = []
     for (experimental, control, analysis), members in groups.items():
         if not any(m["subgroup"] is not None for m in members):
             continue
@@ -471,7 +476,7 @@ def first_line(conn: sqlite3.Connection) -> list[Row]:
             arms = {"experimental": experimental, "control": control}
 
             def by_arm(items: list[Row]) -> dict[str, list[Row]]:
-                return {side: [i for i in items if i["arm"] == arm] for side, arm in arms.items()}
+                return {side: [i for i in items if i["arm"] == arm] for side, arm in arms.items()}  # noqa: B023 (called within the iteration)
 
             events = [e for e in safety.get(sid, []) if e["arm"] in arms.values()]
             study_arms = {a["label"]: a for a in rows(conn, "site_study_arms", study_id=sid)}
@@ -568,7 +573,7 @@ def view_rows(conn: sqlite3.Connection, view: str) -> tuple[list[str], list[tupl
     if view not in public_views(conn):
         raise ValueError(f"{view!r} is not a public view")
     quoted = '"' + view.replace('"', '""') + '"'
-    cursor = conn.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - checked identifier
+    cursor = conn.execute(f"SELECT * FROM {quoted}")
     return [d[0] for d in cursor.description], [tuple(r) for r in cursor.fetchall()]
 
 

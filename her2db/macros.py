@@ -75,6 +75,7 @@ def define_env(env: Any) -> None:
         "first_line_table": lambda: show("first_line.md", rows=q.first_line(conn)),
         "first_line_forest": lambda: show("first_line_forest.md", hrs=q.first_line_pfs_hrs(conn)),
         "attrition_table": lambda: show("attrition.md", rows=q.attrition(conn)),
+        "next_line_table": lambda: show("next_line.md", rows=q.attrition(conn)),
         "attrition_reasons_table": lambda: show("attrition_reasons.md", rows=q.attrition_reasons(conn)),
         "safety_tables": lambda: show("safety.md", **q.safety(conn)),
         "drug_list": lambda: show("drugs.md", drugs=q.drugs(conn)),

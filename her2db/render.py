@@ -221,13 +221,14 @@ def follow_up(row: dict[str, Any]) -> str:
 
 
 def statistic_phrase(row: dict[str, Any], endpoint: str = "") -> str:
-    """How a statistic reads before its value: "median", "24-month rate", "" (a proportion)."""
+    """How a statistic reads before its value: "median", "24-month rate", "median PFS",
+    "12-month PFS rate", "" or the endpoint alone (a proportion)."""
     stat = row.get("statistic") or ""
     if stat == "proportion":
         stat = ""
     if row.get("timepoint_months") is not None:
-        stat = f"{num(row['timepoint_months'])}-month {stat or 'rate'}"
-    return " ".join(part for part in (stat, endpoint) if part) if endpoint else stat
+        return " ".join(p for p in (f"{num(row['timepoint_months'])}-month", endpoint, stat or "rate") if p)
+    return " ".join(p for p in (stat, endpoint) if p)
 
 
 def ae_value(row: dict[str, Any] | None) -> str:

@@ -539,8 +539,13 @@ def safety(conn: sqlite3.Connection) -> dict[str, list[Row]]:
                    for sid, cols in group(columns, lambda c: c["study_id"]).items()]
         matrices.append({"category": category, "grade": grade, "arms": columns, "studies": studies,
                          "rows": matrix_rows, "special": any(r["special"] for r in matrix_rows)})
-    # events of special interest first, then the severe grades, then the rest
-    matrices.sort(key=lambda m: (not m["special"], m["grade"] not in SEVERE_GRADES))
+    # events of special interest at any grade first, then the severe grades, deaths, the rest
+    def rank(m: Row) -> int:
+        if m["special"] and m["grade"] == "any":
+            return 0
+        return {">=3": 1, "3-4": 1, ">=4": 2, "5": 3}.get(m["grade"], 4)
+
+    matrices.sort(key=rank)
     return {"matrices": matrices}
 
 

@@ -280,6 +280,28 @@ def percent_position(value: float) -> Markup:
     return Markup(f"{min(max(float(value), 0.0), 100.0):g}%")
 
 
+# Curators write notes for curators: field names, code spans, the validator. Readers see words.
+READER_WORDS = {
+    "cites": "primary-publication link", "median_follow_up_months": "median follow-up",
+    "value_upper": "upper value", "n_at_risk": "patients at risk", "p_versus": "compared arm",
+    "teae": "treatment-emergent (TEAE)", "not_reached": "not reached", "not_estimable": "not estimable",
+    "source_id": "source", "locator": "place in the source", "ci_low": "lower confidence bound",
+    "ci_high": "upper confidence bound", "timepoint_months": "time point",
+}
+_CODE = re.compile(r"`([^`]*)`")
+_WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, READER_WORDS), key=len, reverse=True)) + r")\b")
+_VALIDATOR = re.compile(r"\bthe validator's warning\b|\bthe validator\b|\bvalidator\b")
+
+
+def for_readers(text: str) -> str:
+    """A curator's note in a reader's words: no code spans, no field names, no validator."""
+    text = _CODE.sub(lambda m: READER_WORDS.get(m.group(1), m.group(1)), text)
+    text = _WORD.sub(lambda m: READER_WORDS[m.group(1)], text)
+    return _VALIDATOR.sub(lambda m: {"the validator's warning": "the automatic consistency check's warning",
+                                     "the validator": "the automatic consistency check"}.get(
+                                         m.group(0), "consistency check"), text)
+
+
 def first_upper(text: str) -> str:
     """The first letter upper case, the rest as written (PIK3CA status stays PIK3CA)."""
     return text[:1].upper() + text[1:]
@@ -324,7 +346,7 @@ def environment() -> Environment:
                        statistic_phrase=statistic_phrase, n_of=n_of, basis=basis,
                        median_difference=median_difference, percent_position=percent_position,
                        shorthands=shorthands, forest_plot=forest_plot,
-                       first_upper=first_upper)
+                       first_upper=first_upper, for_readers=for_readers)
     return env
 
 

@@ -185,6 +185,9 @@ def test_curation_notes_are_collapsed_at_the_end_for_readers(site_url: str, page
     assert notes.locator("summary").inner_text() == "Curation notes"
     assert notes.get_attribute("open") is None
     assert notes.locator("code").count() == 0
+    written = notes.text_content()
+    assert "TEAE" in written  # the curator's "teae", in a reader's words
+    assert not re.findall(r"`|\b[a-z]+_[a-z_]+\b|\bteae\b|validator", written), written
     following = notes.evaluate("d => { let n = d.nextElementSibling, k = 0; while (n) { if (/^H[1-6]$/.test(n.tagName)) k++; "
                                "n = n.nextElementSibling; } return k; }")
     assert following == 0, "the curation notes come last"

@@ -85,3 +85,10 @@ def test_forest_plot_names_its_rows_and_keeps_the_printed_numbers() -> None:
     assert figure.rows[0]["emphasis"] and not figure.rows[1]["emphasis"]
     # a lower hazard ratio lies further left on the log axis, 1 at the dashed line
     assert figure.rows[0]["x"] < figure.rows[1]["x"] < figure.x_one
+
+
+def test_curator_notes_read_in_plain_words() -> None:
+    note = "no `cites` is set; stored as median_follow_up_months and recorded as teae; the validator's warning is expected"
+    assert render.for_readers(note) == ("no primary-publication link is set; stored as median follow-up and "
+                                        "recorded as treatment-emergent (TEAE); the automatic consistency "
+                                        "check's warning is expected")

@@ -305,7 +305,8 @@ def show(study_id: str, db_path: Path) -> None:
 @cli.command()
 @click.option("--check", is_flag=True, help="Only report artefacts that differ from the models.")
 def schema(check: bool) -> None:
-    """Regenerate schema/schema.sql, schema/study.schema.json and schema/er.md from the models.
+    """Regenerate schema/schema.sql, schema/study.schema.json and schema/er.md (in the
+    current folder, a checkout's root) from the models.
 
     \b
     Example:

@@ -235,9 +235,11 @@ def _printed_fields(model: type[BaseModel]) -> set[str]:
     return {name for name, info in model.model_fields.items() if Printed in _types_in(info.annotation)}
 
 
-def _types_in(annotation: Any) -> set[Any]:
-    args = typing.get_args(annotation)
-    return {annotation} | set().union(*map(_types_in, args)) if args else {annotation}
+def _types_in(annotation: Any) -> Iterator[Any]:
+    """The annotation and every type inside it (``Printed | None`` gives both)."""
+    yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _types_in(arg)
 
 
 def model_drift(model: type[BaseModel], table: Table) -> tuple[set[str], set[str]]:
@@ -266,7 +268,9 @@ def record_values(record: BaseModel, table: Table, keys: dict[str, dict[str, int
         elif name not in table.columns:
             continue
         elif isinstance(value, Printed):
-            out[name], out[f"{name}_text"] = float(value), value.text
+            out[name] = float(value)
+            if out.get(f"{name}_text") is None:  # a curated X_text (words: "six") stays
+                out[f"{name}_text"] = value.text
         elif isinstance(value, list):
             out[name] = "; ".join(value) or None
         elif name not in out or value is not None:  # a curated X_text overrides the printed one

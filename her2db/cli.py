@@ -325,7 +325,7 @@ def schema(check: bool) -> None:
 
 
 def _site_module() -> Any:
-    """The site code, imported only by the site commands: it pulls in MkDocs and matplotlib,
+    """The site code, imported only by the site commands: it pulls in MkDocs and Jinja2,
     which would double the start-up time of every other command."""
     from . import site as site_module
 

@@ -3,7 +3,7 @@ orchestration only.
 
 The site is generated in two steps. First this module writes what MkDocs cannot make itself
 into the docs folder: one real Markdown page per study (so MkDocs, search and the tags plugin
-see ordinary files), the forest plots, and the download files (``export``). Then MkDocs
+see ordinary files) and the download files (``export``). Then MkDocs
 builds, always ``--strict``; the hand-written pages call macros (``macros.py``) that read the
 same database through the same named queries and templates (``render``).
 
@@ -23,16 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mkdocs.utils import yaml_load
 
 from . import assets, export, sitequeries
 from .db import connect_readonly
 from .files import UnsafePath, safe_child
-from .plots import ForestRow, forest_svg
 from .querypage import DOWNLOADS_DIR, download_stem
-from .render import FIGURES_DIR, FIRST_LINE_FOREST, effect, render
+from .render import render
 from .sitequeries import DB_ENV
 
 STUDIES_DIR = "studies"
@@ -94,40 +92,17 @@ def _fresh_dir(path: Path) -> Path:
     return path
 
 
-def forest_rows(comparisons: list[dict[str, Any]], label_key: str,
-                emphasize_whole: bool = True) -> list[ForestRow]:
-    """Plot rows of comparisons; the whole-population row stands out among subgroups."""
-    return [ForestRow(label=c[label_key] or "Whole population", estimate=c["estimate"],
-                      ci_low=c["ci_low"], ci_high=c["ci_high"], text=effect(c, measure=False),
-                      emphasis=emphasize_whole and c["subgroup"] is None)
-            for c in comparisons]
-
-
 def write_study_pages(conn: sqlite3.Connection, docs_dir: Path) -> int:
-    """One Markdown page per study, with its forest plots, into ``<docs_dir>/studies``."""
+    """One Markdown page per study into ``<docs_dir>/studies`` (forest plots are inline SVG)."""
     out = _fresh_dir(docs_dir / STUDIES_DIR)
     ids = sitequeries.study_ids(conn)
+    cited = sitequeries.cited(conn)
     for study_id in ids:
         page = sitequeries.study_page(conn, study_id)
         assert page is not None
-        for forest in page.forests:
-            title = f"{forest.endpoint}: {forest.experimental_arm} vs {forest.control_arm}"
-            forest_svg(forest_rows(forest.rows, "subgroup"), safe_child(out / "img", forest.slug, ".svg"),
-                       title)
-        safe_child(out, study_id, ".md").write_text(render("study.md", page=page, root="../"),
-                                                    encoding="utf-8")
+        safe_child(out, study_id, ".md").write_text(
+            render("study.md", page=page, root="../", html_root="../../", cited=cited), encoding="utf-8")
     return len(ids)
-
-
-def write_figures(conn: sqlite3.Connection, docs_dir: Path) -> None:
-    """The cross-study figures of the comparison pages."""
-    out = _fresh_dir(docs_dir / FIGURES_DIR)
-    hrs = sitequeries.first_line_pfs_hrs(conn)
-    for hr in hrs:
-        hr["forest_label"] = f"{hr['acronym']} ({hr['analysis']})" if hr["analysis"] else hr["acronym"]
-    if hrs:
-        forest_svg(forest_rows(hrs, "forest_label", emphasize_whole=False),
-                   safe_child(out, FIRST_LINE_FOREST), "PFS, whole population: first-line and maintenance trials")
 
 
 def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, label: str) -> None:
@@ -145,7 +120,6 @@ def generate(db_path: Path, cfg: Config, label: str) -> int:
     try:
         with _connection(db_path) as conn:
             studies = write_study_pages(conn, cfg.docs_dir)
-            write_figures(conn, cfg.docs_dir)
             write_downloads(conn, db_path, cfg.docs_dir, label)
     except UnsafePath as exc:
         raise SiteError(str(exc)) from exc

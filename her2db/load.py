@@ -25,7 +25,8 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from . import curated, models
-from .db import APPLICATION_ID, VIEWS_SQL, NotOurDatabase, check_replaceable, sqlite_engine
+from .db import (APPLICATION_ID, VIEWS_SQL, NotOurDatabase, check_replaceable, is_postgres, sqlite_engine,
+                 sqlite_path)
 from .numbers import Printed
 from .validate import Corpus, Report, validate
 
@@ -120,9 +121,31 @@ def _check_target(db_path: Path) -> None:
         raise DatabasePathError(f"cannot read {db_path}: {exc.strerror or exc}") from exc
 
 
+def source_files(sources: Path, db_path: Path | None = None) -> Iterator[Path]:
+    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
+    target = db_path.resolve() if db_path is not None else None
+    for path in sources.rglob("*"):
+        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
+                and path.resolve() != target:
+            yield path
+
+
+def sources_digest(sources: Path) -> str:
+    """What a PostgreSQL load records of its sources, so ``site build`` knows when to reload."""
+    from .pg import sources_digest as digest
+
+    return digest((p.relative_to(sources).as_posix(), p.read_bytes()) for p in source_files(sources))
+
+
 def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,
-         allow_empty: bool = False, review_text: Path | None = None) -> LoadResult:
-    """Validate ``sources`` and (re)build ``db_path`` from them atomically."""
+         allow_empty: bool = False, review_text: Path | None = None,
+         database_url: str | None = None) -> LoadResult:
+    """Validate ``sources`` and (re)build ``db_path`` from them atomically, or the database of
+    ``database_url`` (PostgreSQL, in one transaction; a ``sqlite:///`` URL names a file)."""
+    if database_url is not None and not is_postgres(database_url):
+        db_path, database_url = sqlite_path(database_url), None
+    if database_url is not None:
+        return _load_postgres(sources, database_url, on_study, allow_empty, review_text)
     _check_target(db_path)
     report = validate(sources, allow_empty=allow_empty, review_text=review_text)
     if report.errors:
@@ -137,6 +160,22 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
         os.replace(tmp, db_path)
     counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
     return LoadResult(report, db_path, counts)
+
+
+def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | None,
+                   allow_empty: bool, review_text: Path | None) -> LoadResult:
+    from . import pg
+
+    report = validate(sources, allow_empty=allow_empty, review_text=review_text)
+    if report.errors:
+        raise LoadError(report)
+    rows = corpus_rows(report.corpus, on_study)
+    try:
+        pg.write_database(rows, url, sources_digest(sources))
+    except pg.NotOurSchema as exc:
+        raise DatabasePathError(str(exc)) from exc
+    counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
+    return LoadResult(report, Path(pg.mask(url)), counts)
 
 
 def write_database(rows: Rows, path: Path) -> None:
@@ -197,8 +236,8 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
 
     for s in corpus.sources:
         add(models.Source, **_fields(s, "id", "kind", "citation", "year", "doi", "pmid", "url", "notes"))
-    for e in corpus.endpoints:
-        add(models.Endpoint, **_fields(e, "code", "label", "definition"))
+    for position, e in enumerate(corpus.endpoints):
+        add(models.Endpoint, **_fields(e, "code", "label", "definition"), position=position)
     for d in corpus.drugs:
         add(models.Drug, id=d.id, name=d.name, drug_class=d.drug_class,
             synonyms="; ".join(d.synonyms) or None)

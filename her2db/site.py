@@ -38,7 +38,7 @@ from . import assets, curated, sitequeries
 from .queries import plain_number
 from .db import connect_readonly
 from .files import dump_tree, read_document, write_atomic
-from .load import LoadError, load
+from .load import LoadError, load, source_files
 from .plots import ForestRow, forest_svg
 from .validate import RELEASES_FILE
 
@@ -288,18 +288,9 @@ def read_config(config: Path) -> Config:
     return Config(config.resolve(), base / data.get("docs_dir", "docs"), base / data.get("site_dir", "site"))
 
 
-def _source_files(sources: Path, db_path: Path) -> Iterator[Path]:
-    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
-    target = db_path.resolve()
-    for path in sources.rglob("*"):
-        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
-                and path.resolve() != target:
-            yield path
-
-
 def ensure_database(db_path: Path, sources: Path) -> bool:
     """(Re)load the database if it is missing or older than any curated file; True if loaded."""
-    newest = max((p.stat().st_mtime for p in _source_files(sources, db_path)), default=0.0)
+    newest = max((p.stat().st_mtime for p in source_files(sources, db_path)), default=0.0)
     if db_path.exists() and db_path.stat().st_mtime >= newest:
         return False
     load(sources, db_path)

@@ -31,17 +31,24 @@ ROLE_ORDER = ("experimental", "control", "cohort")
 
 
 @cache
-def sql(name: str) -> str:
-    """The text of ``her2db/sql/<name>.sql``."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def sql(name: str, engine: str = "sqlite") -> str:
+    """The text of ``her2db/sql/<name>.sql``, or of its variant ``<name>.<engine>.sql`` where
+    the engines differ (only the catalogue queries)."""
+    variant = SQL_DIR / f"{name}.{engine}.sql"
+    return (variant if variant.is_file() else SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def engine(conn: Any) -> str:
+    """``sqlite`` for a sqlite3 connection, ``postgresql`` for ``pg.Connection``."""
+    return "sqlite" if isinstance(conn, sqlite3.Connection) else "postgresql"
 
 
 def rows(conn: sqlite3.Connection, name: str, **params: Any) -> list[Row]:
-    return [dict(row) for row in conn.execute(sql(name), params)]
+    return [dict(row) for row in conn.execute(sql(name, engine(conn)), params)]
 
 
 def one(conn: sqlite3.Connection, name: str, **params: Any) -> Row | None:
-    row = conn.execute(sql(name), params).fetchone()
+    row = conn.execute(sql(name, engine(conn)), params).fetchone()
     return dict(row) if row is not None else None
 
 

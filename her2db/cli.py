@@ -17,7 +17,14 @@ from tabulate import tabulate
 
 from . import __version__, queries
 from . import schema as schema_module
-from .db import DEFAULT_DB, DEFAULT_SOURCES, BadDatabaseUrl, DatabaseMissing, DatabaseUrlError, connect
+from .db import (
+    DEFAULT_DB,
+    DEFAULT_SOURCES,
+    BadDatabaseUrl,
+    DatabaseMissing,
+    DatabaseUrlError,
+    connect,
+)
 from .load import DatabasePathError, LoadError
 from .load import load as load_database
 from .validate import STUDIES_DIR, Problem
@@ -374,18 +381,25 @@ def config_option(func: F) -> F:
 @site.command("build")
 @sources_option
 @db_option
+@database_url_option
 @config_option
-def site_build(sources: Path, db_path: Path, config: Path) -> None:
+def site_build(sources: Path, db_path: Path, database_url: str | None, config: Path) -> None:
     """Reload the database if its sources changed, generate the study pages, build public/.
 
+    With --database-url the pages are read from that database (reloaded first if it was
+    loaded from other sources); the SQLite download is built from the same sources.
+
     \b
-    Example:
+    Examples:
         her2db site build
+        her2db site build --database-url postgresql://her2db@localhost/her2db
     """
     site_module = _site_module()
     try:
-        built = site_module.build(db_path, sources, config)
-    except (site_module.SiteError, LoadError) as exc:
+        built = site_module.build(db_path, sources, config, database_url)
+    except DatabaseUrlError as exc:
+        raise _url_failed(exc) from exc
+    except (site_module.SiteError, LoadError, DatabaseMissing, DatabasePathError) as exc:
         if isinstance(exc, LoadError):
             _echo_problems(exc.report.problems)
         raise click.ClickException(str(exc)) from exc

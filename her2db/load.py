@@ -25,8 +25,15 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from . import curated, models
-from .db import (APPLICATION_ID, VIEWS_SQL, NotOurDatabase, check_replaceable, is_postgres, sqlite_engine,
-                 sqlite_path)
+from .db import (
+    APPLICATION_ID,
+    VIEWS_SQL,
+    NotOurDatabase,
+    check_replaceable,
+    is_postgres,
+    sqlite_engine,
+    sqlite_path,
+)
 from .numbers import Printed
 from .validate import Corpus, Report, validate
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 import decimal
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -237,7 +236,7 @@ def connect_readonly(url: str) -> Connection:
 
 # --- guarded queries -----------------------------------------------------------------------
 
-_FIRST_WORD = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*([A-Za-z]*)", re.S)
+_FIRST_WORD = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*([A-Za-z]*)", re.DOTALL)
 _WRAPPABLE = {"select", "with", "values", "table"}
 _READING = _WRAPPABLE | {"explain", "show"}
 READ_ONLY_MESSAGE = "the database is opened read-only: only SELECT queries are allowed"
@@ -314,7 +313,7 @@ def _explain(exc: Any, time_limit: float, max_bytes: int) -> str:
 # --- loading -------------------------------------------------------------------------------
 
 
-def sources_digest(files: Iterator[tuple[str, bytes]]) -> str:
+def sources_digest(files: Iterable[tuple[str, bytes]]) -> str:
     """A digest of the curated files (name and content), stored with a load so that ``site
     build`` can tell whether the database is current."""
     digest = hashlib.sha256()
@@ -391,30 +390,3 @@ def write_database(rows: Any, url: str, digest: str = "") -> None:
 def _literal(text: str) -> str:
     """A constant of ours as an SQL string literal (COMMENT takes no bound parameters)."""
     return "'" + text.replace("'", "''") + "'"
-
-
-@contextmanager
-def reading(url: str) -> Iterator[Connection]:
-    conn = connect_readonly(url)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def table_rows(url: str) -> dict[Any, list[dict[str, Any]]]:
-    """Every row of every table, as ``load.corpus_rows`` gives them: what a SQLite copy of the
-    PostgreSQL database (the site's download) is written from."""
-    from sqlmodel import SQLModel
-
-    from . import models  # noqa: F401  (registers the tables)
-
-    out: dict[Any, list[dict[str, Any]]] = {}
-    with reading(url) as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
-            cursor = conn.execute(f'SELECT * FROM "{table.name}" ORDER BY {order}')  # noqa: S608 - model names
-            bools = {c.name for c in table.columns if c.type.python_type is bool}
-            out[table] = [{k: (bool(v) if k in bools and v is not None else v) for k, v in zip(row.keys(), row)}
-                          for row in cursor.fetchall()]
-    return out

@@ -20,6 +20,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,15 +36,16 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from . import assets, curated, sitequeries
-from .queries import plain_number
-from .db import connect_readonly
+from .db import connect
 from .files import dump_tree, read_document, write_atomic
-from .load import LoadError, load, source_files
+from .load import LoadError, load, source_files, sources_digest
 from .plots import ForestRow, forest_svg
+from .queries import plain_number
 from .validate import RELEASES_FILE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DB_ENV = "HER2DB_SITE_DB"  # tells the macros module (inside mkdocs) which database to read
+URL_ENV = "HER2DB_SITE_DATABASE_URL"  # ... or which --database-url, when the site reads one
 STUDIES_DIR = "studies"
 FIGURES_DIR = "figures"
 DOWNLOADS_DIR = "downloads"
@@ -288,8 +290,16 @@ def read_config(config: Path) -> Config:
     return Config(config.resolve(), base / data.get("docs_dir", "docs"), base / data.get("site_dir", "site"))
 
 
-def ensure_database(db_path: Path, sources: Path) -> bool:
-    """(Re)load the database if it is missing or older than any curated file; True if loaded."""
+def ensure_database(db_path: Path, sources: Path, database_url: str | None = None) -> bool:
+    """(Re)load the database if it is missing or older than any curated file (for PostgreSQL:
+    loaded from other sources than these, by the digest the load stored); True if loaded."""
+    if database_url is not None:
+        from . import pg
+
+        if pg.stored_digest(database_url) == sources_digest(sources):
+            return False
+        load(sources, db_path, database_url=database_url)
+        return True
     newest = max((p.stat().st_mtime for p in source_files(sources, db_path)), default=0.0)
     if db_path.exists() and db_path.stat().st_mtime >= newest:
         return False
@@ -298,8 +308,8 @@ def ensure_database(db_path: Path, sources: Path) -> bool:
 
 
 @contextmanager
-def _connection(db_path: Path) -> Iterator[sqlite3.Connection]:
-    conn = connect_readonly(db_path)
+def _connection(db_path: Path, database_url: str | None = None) -> Iterator[sqlite3.Connection]:
+    conn = connect(db_path, database_url)
     try:
         yield conn
     finally:
@@ -382,9 +392,10 @@ def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, lab
             encoding="utf-8")
 
 
-def generate(db_path: Path, cfg: Config, label: str) -> int:
-    """Write every generated file into the docs folder; return the number of study pages."""
-    with _connection(db_path) as conn:
+def generate(db_path: Path, cfg: Config, label: str, database_url: str | None = None) -> int:
+    """Write every generated file into the docs folder; return the number of study pages.
+    Pages are read from ``database_url`` when given; ``db_path`` is the SQLite download."""
+    with _connection(db_path, database_url) as conn:
         studies = write_study_pages(conn, cfg.docs_dir)
         write_figures(conn, cfg.docs_dir)
         write_downloads(conn, db_path, cfg.docs_dir, label)
@@ -395,20 +406,23 @@ def generate(db_path: Path, cfg: Config, label: str) -> int:
 # --- running MkDocs and mike -------------------------------------------------------------
 
 
-def _env(db_path: Path) -> dict[str, str]:
+def _env(db_path: Path, database_url: str | None = None) -> dict[str, str]:
     """The environment of mkdocs and mike: our database, and this interpreter's scripts first
     on PATH (mike runs ``mkdocs`` by name)."""
     env = dict(os.environ)
     env[DB_ENV] = str(db_path.resolve())
+    env.pop(URL_ENV, None)
+    if database_url is not None:
+        env[URL_ENV] = database_url
     env["NO_MKDOCS_2_WARNING"] = "1"  # the successor notice would bury real warnings
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return env
 
 
-def _run(command: list[str], cfg: Config, db_path: Path, what: str) -> None:
+def _run(command: list[str], cfg: Config, db_path: Path, what: str, database_url: str | None = None) -> None:
     """Run mkdocs or mike quietly; on failure their whole output goes into the SiteError."""
-    result = subprocess.run(command, cwd=cfg.path.parent, env=_env(db_path), capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(command, cwd=cfg.path.parent, env=_env(db_path, database_url),
+                            capture_output=True, text=True, check=False)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()
         raise SiteError(f"{what} failed (exit {result.returncode}):\n{output}")
@@ -429,13 +443,24 @@ def _count_pages(docs_dir: Path) -> int:
     return sum(1 for _ in docs_dir.rglob("*.md"))
 
 
-def build(db_path: Path, sources: Path, config: Path = Path("mkdocs.yml")) -> SiteBuild:
+def build(db_path: Path, sources: Path, config: Path = Path("mkdocs.yml"),
+          database_url: str | None = None) -> SiteBuild:
     """Reload the database if its sources changed, generate the pages, run ``mkdocs build
-    --strict``. Downloads are labelled "dev": only ``deploy`` names a release."""
+    --strict``. Downloads are labelled "dev": only ``deploy`` names a release. With
+    ``database_url`` the pages are read from that database; the SQLite download (and the
+    Query page's database) is then loaded from the same sources into a temporary file."""
     cfg = read_config(config)
-    ensure_database(db_path, sources)
-    studies = generate(db_path, cfg, DEV_LABEL)
-    _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build")
+    ensure_database(db_path, sources, database_url)
+    mkdocs = _mkdocs(["build", "--strict", "--clean"], cfg)
+    if database_url is None:
+        studies = generate(db_path, cfg, DEV_LABEL)
+        _run(mkdocs, cfg, db_path, "mkdocs build")
+    else:
+        with tempfile.TemporaryDirectory(prefix="her2db-site-") as tmp:
+            download = Path(tmp) / "her2db.sqlite"
+            load(sources, download)
+            studies = generate(download, cfg, DEV_LABEL, database_url)
+            _run(mkdocs, cfg, download, "mkdocs build", database_url)
     return SiteBuild(cfg.site_dir, _count_pages(cfg.docs_dir), studies, cfg.docs_dir, DEV_LABEL)
 
 

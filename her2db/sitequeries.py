@@ -354,13 +354,20 @@ def view_columns(conn: sqlite3.Connection, view: str) -> list[Row]:
     return rows(conn, "site_view_columns", view=view)
 
 
+ROW_IDS = ("result_id", "comparison_id", "adverse_event_id", "characteristic_id")
+
+
 def view_rows(conn: sqlite3.Connection, view: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """All rows of a public view. The name must be one of ``public_views``: an identifier
-    cannot be a bound parameter, so it is checked, then quoted."""
+    """All rows of a public view, in a fixed order that both engines share: by the view's row
+    id, else by every column (NULLs first, as SQLite sorts). The name must be one of
+    ``public_views``: an identifier cannot be a bound parameter, so it is checked, then quoted."""
     if view not in public_views(conn):
         raise ValueError(f"{view!r} is not a public view")
     quoted = '"' + view.replace('"', '""') + '"'
-    cursor = conn.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - checked identifier
+    names = [c["name"] for c in view_columns(conn, view)]
+    positions = [i + 1 for i, name in enumerate(names) if name in ROW_IDS] or range(1, len(names) + 1)
+    order = ", ".join(f"{position} NULLS FIRST" for position in positions)
+    cursor = conn.execute(f"SELECT * FROM {quoted} ORDER BY {order}")  # checked identifier, column numbers
     return [d[0] for d in cursor.description], [tuple(r) for r in cursor.fetchall()]
 
 

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from .db import BadDatabaseUrl, DatabaseMissing, DatabaseUrlError
 
@@ -56,8 +56,8 @@ def mask(url: str) -> str:
         userinfo, host = netloc.rsplit("@", 1)
         if ":" in userinfo:
             netloc = userinfo.split(":", 1)[0] + ":***@" + host
-    query = urlencode([(k, "***" if k.lower() == "password" else v)
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="/:")
+    query = "&".join(f"{pair.split('=', 1)[0]}=***" if unquote(pair.split("=", 1)[0]).lower() == "password"
+                     else pair for pair in parts.query.split("&")) if parts.query else ""
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -254,6 +254,11 @@ def _guarded(sql: str) -> str:
             "WHERE her2db_fits(her2db_running_total, %(her2db_max_bytes)s, 'result')")
 
 
+def _keywords(conn: Connection) -> set[str]:
+    """The server's SQL keywords: every statement starts with one."""
+    return {row[0] for row in conn.execute("SELECT word FROM pg_get_keywords()")}
+
+
 def run_query(conn: Connection, sql: str, params: dict[str, Any] | Sequence[Any], max_rows: int,
               time_limit: float, max_bytes: int) -> QueryResult:
     """``queries.run_query`` on PostgreSQL: one read-only transaction with a statement timeout;
@@ -263,8 +268,10 @@ def run_query(conn: Connection, sql: str, params: dict[str, Any] | Sequence[Any]
 
     match = _FIRST_WORD.match(sql)
     first = (match.group(1) if match else "").lower()
-    if first not in _READING:
-        raise QueryError(READ_ONLY_MESSAGE if first else "the query is empty")
+    if not sql.strip():
+        raise QueryError("the query is empty")
+    if first not in _READING and first in _keywords(conn):
+        raise QueryError(READ_ONLY_MESSAGE)  # any statement but a query (a typo goes on to a syntax error)
     if isinstance(params, Sequence) and params:
         raise QueryError("positional parameters are not supported on PostgreSQL; use :name")
     wrapped = first in _WRAPPABLE
@@ -354,8 +361,9 @@ def write_database(rows: Any, url: str, digest: str = "") -> None:
     for table in rows:
         copy = table.to_metadata(metadata, schema=NEW_SCHEMA)
         for column in copy.columns:
-            if isinstance(column.type, String):
-                column.type = String(column.type.length, collation="C")
+            kind = getattr(column.type, "impl", column.type)  # SQLModel's AutoString wraps String
+            if isinstance(kind, String):
+                column.type = String(kind.length, collation="C")
         tables[table] = copy
     engine = create_engine(sqlalchemy_url(url), connect_args={"connect_timeout": 10})
     try:
@@ -377,8 +385,8 @@ def write_database(rows: Any, url: str, digest: str = "") -> None:
             raw.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
             raw.execute(f"ALTER SCHEMA {NEW_SCHEMA} RENAME TO {SCHEMA}")
             raw.execute(f"COMMENT ON SCHEMA {SCHEMA} IS {_literal(f'{MARK} {digest}'.strip())}")
-    except DBAPIError as exc:
-        reason = " ".join(str(exc.orig).split()) if exc.orig is not None else str(exc)
+    except (DBAPIError, _psycopg().Error) as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
         raise DatabaseUrlError(scrub(f"loading into {mask(url)} failed, nothing was changed: {reason}", url)) \
             from exc
     except SQLAlchemyError as exc:

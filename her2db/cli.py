@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -378,6 +379,25 @@ def config_option(func: F) -> F:
     )(func)
 
 
+def _fresh_database(db_path: Path, sources: Path, force: bool = False, database_url: str | None = None) -> None:
+    """Reload the database from the sources before the site reads it (only if they changed,
+    unless ``force``): data flows one way, and the site module itself never loads."""
+    from .load import ensure_database
+
+    try:
+        if force:
+            load_database(sources, db_path)
+        else:
+            ensure_database(db_path, sources, database_url)
+    except LoadError as exc:
+        _echo_problems(exc.report.problems)
+        raise click.ClickException(f"{exc}; fix them and retry") from exc
+    except DatabasePathError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except DatabaseUrlError as exc:
+        raise _url_failed(exc) from exc
+
+
 @site.command("build")
 @sources_option
 @db_option
@@ -394,14 +414,23 @@ def site_build(sources: Path, db_path: Path, database_url: str | None, config: P
         her2db site build
         her2db site build --database-url postgresql://her2db@localhost/her2db
     """
+    from .db import is_postgres, sqlite_path
+
     site_module = _site_module()
     try:
-        built = site_module.build(db_path, sources, config, database_url)
+        if database_url is not None and not is_postgres(database_url):
+            db_path, database_url = sqlite_path(database_url), None
+        _fresh_database(db_path, sources, database_url=database_url)
+        if database_url is None:
+            built = site_module.build(db_path, config)
+        else:  # the pages read PostgreSQL; the download is a SQLite file of the same sources
+            with tempfile.TemporaryDirectory(prefix="her2db-site-") as tmp:
+                download = Path(tmp) / "her2db.sqlite"
+                load_database(sources, download)
+                built = site_module.build(download, config, database_url)
     except DatabaseUrlError as exc:
         raise _url_failed(exc) from exc
-    except (site_module.SiteError, LoadError, DatabaseMissing, DatabasePathError) as exc:
-        if isinstance(exc, LoadError):
-            _echo_problems(exc.report.problems)
+    except (site_module.SiteError, LoadError, DatabaseMissing) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Built {built.pages} pages into {built.out_dir}")
 
@@ -419,8 +448,9 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
         her2db site serve --dev-addr 127.0.0.1:8001
     """
     site_module = _site_module()
+    _fresh_database(db_path, sources)
     try:
-        site_module.serve(db_path, sources, config, dev_addr)
+        site_module.serve(db_path, config, dev_addr)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -428,10 +458,12 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
 @site.command("deploy")
 @click.argument("version")
 @click.option("--alias", default=None, help="Alias to point at this version, e.g. latest.")
+@click.option("--branch", default="gh-pages", show_default=True, help="Branch mike commits the site to.")
 @sources_option
 @db_option
 @config_option
-def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, config: Path) -> None:
+def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_path: Path,
+                config: Path) -> None:
     """Deploy VERSION (a data release, YYYY.MM) with mike to the local gh-pages branch.
 
     The release is recorded in db/releases.yaml and in the database. Nothing is pushed:
@@ -441,12 +473,27 @@ def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, c
     Example:
         her2db site deploy 2026.11 --alias latest
     """
+    import datetime as dt
+
+    from . import release as release_module
+
     site_module = _site_module()
     try:
-        release = site_module.deploy(version, db_path, sources, alias=alias, config=config)
+        site_module.check_deployable(version, config)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Deployed {release.version} to the local gh-pages branch")
+    _fresh_database(db_path, sources)
+    try:
+        with release_module.restored_on_failure(sources):
+            entry = release_module.record_release(version, db_path, sources, dt.date.today().isoformat())
+            _fresh_database(db_path, sources, force=True)
+            site_module.deploy(version, db_path, alias=alias, config=config, branch=branch)
+    except BaseException as exc:
+        _fresh_database(db_path, sources, force=True)  # the database without the release
+        if isinstance(exc, site_module.SiteError):
+            raise click.ClickException(str(exc)) from exc
+        raise
+    click.echo(f"Deployed {entry.version} to the local {branch} branch")
 
 
 # --- curator workflow: add, new-study, set, remove, import-csv, diff ---------------------------

@@ -185,6 +185,25 @@ def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | No
     return LoadResult(report, Path(pg.mask(url)), counts)
 
 
+def ensure_database(db_path: Path, sources: Path, database_url: str | None = None) -> bool:
+    """(Re)load the database if it is missing or older than any curated file; True if loaded.
+    The site commands call it before a build, so a build always shows the current sources.
+    A PostgreSQL database (``database_url``) is reloaded when it was loaded from other sources
+    (the digest its load stored) or never."""
+    if database_url is not None:
+        from . import pg
+
+        if pg.stored_digest(database_url) == sources_digest(sources):
+            return False
+        load(sources, db_path, database_url=database_url)
+        return True
+    newest = max((p.stat().st_mtime for p in source_files(sources, db_path)), default=0.0)
+    if db_path.exists() and db_path.stat().st_mtime >= newest:
+        return False
+    load(sources, db_path)
+    return True
+
+
 def write_database(rows: Rows, path: Path) -> None:
     """Create the tables and views in a new SQLite file, insert ``rows`` and mark the file as
     ours (``PRAGMA application_id``)."""

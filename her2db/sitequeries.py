@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+DB_ENV = "HER2DB_SITE_DB"  # tells the macros module (inside mkdocs) which database to read
+URL_ENV = "HER2DB_SITE_DATABASE_URL"  # ... or which --database-url, when the site reads one
 
 Row = dict[str, Any]
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from her2db.cli import cli
-from her2db.load import LoadError, load
+from her2db.load import LoadError, ensure_database, load
 
 # The public contract (DESIGN.md "Public SQL views"): these columns, in this order, first.
 VIEW_COLUMNS = {
@@ -224,3 +224,15 @@ def test_load_killed_half_way_is_cleaned_up_by_the_next(corpus: Path, mini_db: P
     result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(mini_db)])
     assert result.exit_code == 0, result.output
     assert not list(mini_db.parent.glob(".her2db.sqlite.*"))
+
+
+def test_ensure_database_reloads_only_when_sources_changed(corpus: Path) -> None:
+    """What the site commands run before a build: a load when the database is missing or
+    older than a curated file, nothing otherwise."""
+    db = corpus / "her2db.sqlite"
+    assert ensure_database(db, corpus)
+    assert not ensure_database(db, corpus)
+    study = next((corpus / "studies").glob("*.yaml"))
+    later = db.stat().st_mtime + 1
+    os.utime(study, (later, later))
+    assert ensure_database(db, corpus)

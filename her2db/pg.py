@@ -77,7 +77,8 @@ def scrub(text: str, url: str) -> str:
     """``text`` without the URL's password anywhere in it, and the URL itself masked."""
     text = text.replace(url, mask(url))
     for secret in sorted(_secrets(url), key=len, reverse=True):
-        text = text.replace(secret, "***")
+        if len(secret) >= 4:  # a shorter one would garble the message (servers do not echo passwords)
+            text = text.replace(secret, "***")
     return text
 
 
@@ -106,11 +107,21 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def _connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
-    """A psycopg connection, or a ``DatabaseUrlError`` that says why not (password masked)."""
+def _connect(url: str, settings: str = "") -> psycopg.Connection[Any]:
+    """A psycopg connection, with server ``settings`` (``-c name=value ...``) added to the
+    URL's own ``options``; or a ``DatabaseUrlError`` that says why not (password masked)."""
     psycopg = _psycopg()
+    from psycopg.conninfo import conninfo_to_dict
+
     try:
-        return psycopg.connect(libpq_url(url), connect_timeout=10, **kwargs)
+        params = conninfo_to_dict(libpq_url(url))
+        params.setdefault("connect_timeout", 10)
+        if settings:
+            params["options"] = f"{params.get('options') or ''} {settings}".strip()
+        return psycopg.connect(**params)
+    except psycopg.ProgrammingError as exc:  # libpq could not parse the URL
+        reason = " ".join(str(exc).split())
+        raise BadDatabaseUrl(scrub(f"malformed database URL {mask(url)}: {reason}", url)) from exc
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split())
         raise DatabaseUrlError(scrub(f"cannot connect to {mask(url)}: {reason}", url)) from exc
@@ -216,7 +227,7 @@ class Connection:
 def connect_readonly(url: str) -> Connection:
     """A connection whose transactions are read-only (``default_transaction_read_only``), on
     the ``her2db`` schema; ``DatabaseMissing`` if no load has created it."""
-    raw = _connect(url, options=f"-c default_transaction_read_only=on -c search_path={SCHEMA}")
+    raw = _connect(url, f"-c default_transaction_read_only=on -c search_path={SCHEMA}")
     raw.read_only = True
     from psycopg.types.string import TextLoader
 

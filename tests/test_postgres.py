@@ -36,7 +36,12 @@ from her2db import db, pg, queries, sitequeries
 from her2db.cli import cli
 from her2db.load import load
 
-psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
+try:
+    import psycopg
+except ImportError:  # the test extras install it
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("psycopg is not installed: pip install -e '.[test]'", allow_module_level=True)
 
 ADMIN = "her2db_test"
 PASSWORD = "s3cr#t:p@ss/" + secrets.token_hex(4)  # characters a URL must percent-encode
@@ -195,7 +200,7 @@ def test_printed_numbers_are_identical_text(engines: tuple[Any, Any]) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in sitequeries.SQL_DIR.glob("*.sql")
-                                        if "." not in p.stem and not p.stem.startswith("pg_")))
+                                        if "." not in p.stem and p.stem.startswith(("site_", "example_"))))
 def test_every_named_query_gives_the_same_rows_in_the_same_order(engines: tuple[Any, Any], name: str) -> None:
     lite, post = engines
     text = sitequeries.sql(name)

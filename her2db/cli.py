@@ -11,25 +11,20 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from tabulate import tabulate
 
 from . import __version__, queries
-from . import schema as schema_module
-from .db import (
-    DEFAULT_DB,
-    DEFAULT_SOURCES,
-    BadDatabaseUrl,
-    DatabaseMissing,
-    DatabaseUrlError,
-    connect,
-)
-from .load import DatabasePathError, LoadError
-from .load import load as load_database
-from .validate import STUDIES_DIR, Problem
-from .validate import validate as validate_sources
+from .db import DEFAULT_DB, DEFAULT_SOURCES, BadDatabaseUrl, DatabaseMissing, DatabaseUrlError, connect
+
+if TYPE_CHECKING:
+    from .validate import Problem
+
+# The models, the loader and validation (pydantic, SQLModel, SQLAlchemy) are imported inside
+# the commands that use them: `her2db --help` and `her2db query` start without them
+# (tests/test_cli.py checks that).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -167,6 +162,10 @@ def load(sources: Path, db_path: Path, database_url: str | None, review_text: Pa
         her2db load --sources db --db db/her2db.sqlite
         her2db load --database-url postgresql://her2db@localhost/her2db
     """
+    from .load import DatabasePathError, LoadError
+    from .load import load as load_database
+    from .validate import STUDIES_DIR
+
     target = _target(db_path, database_url)
     total = len(list((sources / STUDIES_DIR).glob("*.yaml")))
     with click.progressbar(length=total, label="Loading studies", file=sys.stderr,
@@ -209,6 +208,8 @@ def validate(sources: Path, review_text: Path | None, allow_empty: bool, errors_
     Example:
         her2db validate --sources db
     """
+    from .validate import validate as validate_sources
+
     report = validate_sources(sources, allow_empty=allow_empty, review_text=review_text)
     _echo_problems(report.errors if errors_only else report.problems)
     summary = f"{len(report.errors)} errors, {len(report.warnings)} warnings"
@@ -256,7 +257,20 @@ def coverage(sources: Path, review_text: Path | None, uncovered: bool) -> None:
         sys.exit(1)
 
 
-@cli.command()
+class _QueryCommand(click.Command):
+    """``query``: SQL that opens with a ``--`` comment is the SQL argument, not an option.
+
+    Click reads any word starting with ``--`` as an option name; one holding whitespace (a
+    comment, then the query) can never be one, so it is passed on after ``--``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            sql = [a for a in args if a.startswith("--") and any(c.isspace() for c in a)]
+            args = [a for a in args if a not in sql] + (["--", *sql] if sql else [])
+        return super().parse_args(ctx, args)
+
+
+@cli.command(cls=_QueryCommand)
 @click.argument("sql")
 @db_option
 @database_url_option
@@ -267,7 +281,8 @@ def coverage(sources: Path, review_text: Path | None, uncovered: bool) -> None:
               show_default=True, help="Seconds before the query is stopped.")
 def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows: int,
           time_limit: float) -> None:
-    """Run one read-only SQL query against the database.
+    """Run one read-only SQL query against the database. SQL may open with a `--` comment;
+    `-` reads the SQL from standard input (a saved .sql file).
 
     On PostgreSQL the query runs in a read-only transaction with a statement timeout, and the
     server stops it once a row or the result is too large.
@@ -276,7 +291,12 @@ def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows:
     Examples:
         her2db query "select study_id, endpoint, subgroup, estimate, ci_low, ci_high from v_comparisons"
         her2db query "select * from v_adverse_events where term = 'neutropenia'" --format csv
+        her2db query - < question.sql
     """
+    if sql == "-":
+        sql = sys.stdin.read()
+    if not sql.strip():
+        raise click.UsageError("no SQL given (standard input was empty)" if sql == "" else "no SQL given")
     conn = _open_db(db_path, database_url)
     try:
         result = queries.run_query(conn, sql, max_rows=max_rows, time_limit=time_limit)
@@ -349,6 +369,8 @@ def schema(check: bool) -> None:
     Example:
         her2db schema --check
     """
+    from . import schema as schema_module
+
     if check:
         stale = schema_module.stale_artefacts()
         if stale:
@@ -382,7 +404,8 @@ def config_option(func: F) -> F:
 def _fresh_database(db_path: Path, sources: Path, force: bool = False, database_url: str | None = None) -> None:
     """Reload the database from the sources before the site reads it (only if they changed,
     unless ``force``): data flows one way, and the site module itself never loads."""
-    from .load import ensure_database
+    from .load import DatabasePathError, LoadError, ensure_database
+    from .load import load as load_database
 
     try:
         if force:
@@ -415,6 +438,8 @@ def site_build(sources: Path, db_path: Path, database_url: str | None, config: P
         her2db site build --database-url postgresql://her2db@localhost/her2db
     """
     from .db import is_postgres, sqlite_path
+    from .load import LoadError
+    from .load import load as load_database
 
     site_module = _site_module()
     try:

@@ -92,7 +92,8 @@ def json_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     keys = [json.dumps(c, ensure_ascii=False) for c in columns]
     records = []
     for row in _cells(columns, rows):
-        members = ",\n".join(f"    {key}: {json_value(value, text)}" for key, (value, text) in zip(keys, row))
+        members = ",\n".join(f"    {key}: {json_value(value, text)}"
+                              for key, (value, text) in zip(keys, row, strict=True))
         records.append("  {\n" + members + "\n  }" if members else "  {}")
     return "[\n" + ",\n".join(records) + "\n]" if records else "[]"
 

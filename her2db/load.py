@@ -15,12 +15,14 @@ import os
 import re
 import stat
 import tempfile
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
@@ -209,8 +211,9 @@ def write_database(rows: Rows, path: Path) -> None:
     ours (``PRAGMA application_id``)."""
     engine = sqlite_engine(path)
     try:
-        SQLModel.metadata.create_all(engine)
         with engine.begin() as conn:
+            for statement in models.ddl_statements():
+                conn.execute(statement)
             for table in SQLModel.metadata.sorted_tables:
                 if rows.get(table):
                     conn.execute(table.insert(), rows[table])
@@ -220,18 +223,97 @@ def write_database(rows: Rows, path: Path) -> None:
         engine.dispose()
 
 
-def _provenance(record: curated.Provenance) -> dict[str, Any]:
-    return {"source_id": record.source_id, "locator": record.locator, "cites": record.cites,
-            "quote": record.quote, "basis": record.basis, "basis_note": record.basis_note}
+# The curated model (curated.py) and the tables (models.py) describe the same fields once each:
+# a record's field fills the table column of the same name. The exceptions, all listed here,
+# are kept in step by tests/test_load.py (``model_drift``).
+TABLE_OF: dict[type[BaseModel], type[SQLModel]] = {
+    curated.Source: models.Source,
+    curated.EndpointTerm: models.Endpoint,
+    curated.DrugTerm: models.Drug,
+    curated.AeTermEntry: models.AeTerm,
+    curated.ReleaseEntry: models.Release,
+    curated.StudyFile: models.Study,
+    curated.Analysis: models.Analysis,
+    curated.Population: models.Population,
+    curated.Arm: models.Arm,
+    curated.Subgroup: models.Subgroup,
+    curated.StudyEndpoint: models.StudyEndpoint,
+    curated.ArmResult: models.ArmResult,
+    curated.Comparison: models.Comparison,
+    curated.AdverseEvent: models.AdverseEvent,
+    curated.Characteristic: models.Characteristic,
+}
+KEY_COLUMNS = {
+    # a key naming another record of the study -> (its id column, the section it names)
+    "arm": ("arm_id", "arms"),
+    "experimental": ("experimental_arm_id", "arms"),
+    "control": ("control_arm_id", "arms"),
+    "p_versus": ("p_versus_arm_id", "arms"),
+    "analysis": ("analysis_id", "analyses"),
+    "population": ("population_id", "populations"),
+    "subgroup": ("subgroup_id", "subgroups"),
+}
+KEYED_SECTIONS = ("analyses", "populations", "arms", "subgroups")
+ROW_SECTIONS = ("endpoints", "results", "comparisons", "adverse_events", "characteristics")
+NOT_COLUMNS = {
+    # curated fields that are not a column of their record's table, and where they go instead
+    "Source.text": "the review text's path: read by coverage, never stored",
+    "StudyFile.references": "table study_source",
+    "StudyFile.field_basis": "table study_field_basis",
+    "Arm.drugs": "table intervention",
+    **{f"StudyFile.{section}": "its own table" for section in KEYED_SECTIONS + ROW_SECTIONS},
+}
+GENERATED_COLUMNS = {
+    # columns no curated field names: row ids and the parent study, assigned by the load
+    "id": "row id in file order", "study_id": "the study the record belongs to",
+    "position": "order in its file (endpoints: the vocabulary order pages follow on every engine)",
+}
+DERIVED_TABLES = {"study_source", "study_field_basis", "intervention"}
 
 
-def _fields(record: Any, *names: str) -> dict[str, Any]:
-    """The named fields; a printed number ``X`` gives the columns ``X`` and ``X_text``."""
+def table_of(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def _printed_fields(model: type[BaseModel]) -> set[str]:
+    """Fields holding a printed number: each also fills the column ``<field>_text``."""
+    return {name for name, info in model.model_fields.items() if Printed in _types_in(info.annotation)}
+
+
+def _types_in(annotation: Any) -> set[Any]:
+    args = typing.get_args(annotation)
+    return {annotation} | set().union(*map(_types_in, args)) if args else {annotation}
+
+
+def model_drift(model: type[BaseModel], table: Table) -> tuple[set[str], set[str]]:
+    """(curated fields with no column, columns with no curated field) beyond the documented
+    exceptions: both empty while the two models describe the same fields."""
+    name = model.__name__
+    fields = {f for f in model.model_fields if f"{name}.{f}" not in NOT_COLUMNS}
+    keyed = {f for f in fields if f in KEY_COLUMNS and f not in table.columns}
+    columns = set(table.columns.keys())
+    derived = {f"{f}_text" for f in _printed_fields(model)} | {KEY_COLUMNS[f][0] for f in keyed}
+    return fields - keyed - columns, columns - fields - derived - set(GENERATED_COLUMNS)
+
+
+def record_values(record: BaseModel, table: Table, keys: dict[str, dict[str, int]] | None = None
+                  ) -> dict[str, Any]:
+    """The columns ``record`` fills: each field its namesake column, a printed number ``X``
+    also ``X_text``, a list of names one ``; ``-separated text, a key of another record (arm,
+    analysis, ...) that record's row id from ``keys``."""
     out: dict[str, Any] = {}
-    for name in names:
+    for name in type(record).model_fields:
         value = getattr(record, name)
-        if isinstance(value, Printed):
+        if name in KEY_COLUMNS and name not in table.columns:
+            column, section = KEY_COLUMNS[name]
+            if column in table.columns:
+                out[column] = None if value is None else (keys or {})[section][value]
+        elif name not in table.columns:
+            continue
+        elif isinstance(value, Printed):
             out[name], out[f"{name}_text"] = float(value), value.text
+        elif isinstance(value, list):
+            out[name] = "; ".join(value) or None
         elif name not in out or value is not None:  # a curated X_text overrides the printed one
             out[name] = value
     return out
@@ -252,92 +334,44 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
     """Translate the validated corpus into rows, table by table, in a fixed order."""
     rows: Rows = {table: [] for table in SQLModel.metadata.sorted_tables}
 
-    def add(model: type[SQLModel], **values: Any) -> None:
-        """One row; columns not given (such as the text of an absent number) are NULL."""
-        table: Table = model.__table__  # type: ignore[attr-defined]
+    def add(model: type[SQLModel], record: BaseModel | None = None,
+            keys: dict[str, dict[str, int]] | None = None, **values: Any) -> None:
+        """One row: the record's fields, then ``values``; columns not given are NULL."""
+        table = table_of(model)
         row: dict[str, Any] = dict.fromkeys(table.columns.keys())
-        assert values.keys() <= row.keys(), values.keys() - row.keys()
-        row.update(values)
+        given = {**(record_values(record, table, keys) if record is not None else {}), **values}
+        assert given.keys() <= row.keys(), given.keys() - row.keys()
+        row.update(given)
         rows[table].append(row)
 
-    for s in corpus.sources:
-        add(models.Source, **_fields(s, "id", "kind", "citation", "year", "doi", "pmid", "url", "notes"))
-    for position, e in enumerate(corpus.endpoints):
-        add(models.Endpoint, **_fields(e, "code", "label", "definition"), position=position)
-    for d in corpus.drugs:
-        add(models.Drug, id=d.id, name=d.name, drug_class=d.drug_class,
-            synonyms="; ".join(d.synonyms) or None)
-    for t in corpus.ae_terms:
-        add(models.AeTerm, **_fields(t, "term", "label", "group"))
-    for r in corpus.releases:
-        add(models.Release, **_fields(r, "version", "date", "studies", "results", "comparisons",
-                                      "adverse_events", "notes"))
+    for vocabulary in (corpus.sources, corpus.drugs, corpus.ae_terms, corpus.releases):
+        for term in vocabulary:
+            add(TABLE_OF[type(term)], term)
+    for position, endpoint in enumerate(corpus.endpoints):  # pages list endpoints in this order
+        add(models.Endpoint, endpoint, position=position)
 
     ids = _Ids()
     for entry in sorted(corpus.studies, key=lambda e: e.study.id):
         study = entry.study
         if on_study:
             on_study(study.id)
-        add(models.Study, **_fields(study, "id", "acronym", "title", "kind", "phase", "setting", "line",
-                                    "design", "registry_id", "sponsor", "period_start", "period_end",
-                                    "status", "summary", "role_in_review", "notes"),
-            countries="; ".join(study.countries) or None)
+        add(models.Study, study)
         for name, field_basis in sorted(study.field_basis.items()):
             add(models.StudyFieldBasis, study_id=study.id, field=name, basis=field_basis.basis,
                 basis_note=field_basis.note)
         for position, source_id in enumerate(study.references):
             add(models.StudySource, study_id=study.id, source_id=source_id, position=position)
-        key_ids: dict[str, dict[str, int]] = {}
-        for section, model, names in (
-            ("analyses", models.Analysis, ("key", "label", "data_cutoff", "median_follow_up_months", "notes")),
-            ("populations", models.Population, ("key", "label", "n", "definition", "enrolled", "notes")),
-            ("arms", models.Arm, ("key", "label", "role", "regimen", "n_randomized", "n_treated", "notes")),
-            ("subgroups", models.Subgroup, ("key", "category", "level", "n", "notes")),
-        ):
-            key_ids[section] = {}
+        keys: dict[str, dict[str, int]] = {section: {} for section in KEYED_SECTIONS}
+        for section in KEYED_SECTIONS:
             for record in getattr(study, section):
-                row_id = ids(model.__tablename__)
-                key_ids[section][record.key] = row_id
-                add(model, id=row_id, study_id=study.id, **_fields(record, *names), **_provenance(record))
-        arm_ids = key_ids["arms"]
+                model = TABLE_OF[type(record)]
+                keys[section][record.key] = row_id = ids(table_of(model).name)
+                add(model, record, id=row_id, study_id=study.id)
         for arm in study.arms:
             for position, drug in enumerate(arm.drugs):
-                add(models.Intervention, arm_id=arm_ids[arm.key], drug_id=drug, position=position)
-
-        def links(record: Any) -> dict[str, int | None]:
-            """Resolve a record's analysis / population / subgroup keys to row ids."""
-            out: dict[str, int | None] = {}
-            for attr, section in (("analysis", "analyses"), ("population", "populations"),
-                                  ("subgroup", "subgroups")):
-                if hasattr(record, attr):
-                    key = getattr(record, attr)
-                    out[f"{attr}_id"] = key_ids[section][key] if key is not None else None
-            return out
-
-        for e in study.endpoints:
-            add(models.StudyEndpoint, id=ids("study_endpoint"), study_id=study.id,
-                **_fields(e, "endpoint", "role", "assessor", "definition", "notes"), **_provenance(e))
-        for r in study.results:
-            add(models.ArmResult, id=ids("arm_result"), study_id=study.id, arm_id=arm_ids[r.arm],
-                **links(r), **_fields(r, "endpoint", "category", "breakdown", "statistic", "value",
-                                      "qualifier", "value_upper", "unit", "ci_low", "ci_high", "ci_level", "timepoint_months", "n", "denominator",
-                                      "not_reached", "not_estimable", "notes"), **_provenance(r))
-        for c in study.comparisons:
-            add(models.Comparison, id=ids("comparison"), study_id=study.id,
-                experimental_arm_id=arm_ids[c.experimental], control_arm_id=arm_ids[c.control],
-                **links(c), **_fields(c, "endpoint", "measure", "estimate", "unit", "ci_low", "ci_high",
-                                      "ci_level", "p_value", "p_operator", "method", "notes"),
-                **_provenance(c))
-        for a in study.adverse_events:
-            add(models.AdverseEvent, id=ids("adverse_event"), study_id=study.id, arm_id=arm_ids[a.arm],
-                p_versus_arm_id=arm_ids[a.p_versus] if a.p_versus else None,
-                **links(a), **_fields(a, "term", "category", "grade", "n", "pct", "qualifier", "n_at_risk",
-                                      "p_value", "p_operator", "notes"),
-                **_provenance(a))
-        for ch in study.characteristics:
-            add(models.Characteristic, id=ids("characteristic"), study_id=study.id,
-                arm_id=arm_ids[ch.arm] if ch.arm else None, **links(ch),
-                **_fields(ch, "name", "category", "statistic", "value", "value_text", "qualifier",
-                          "value_upper", "unit", "n",
-                          "denominator", "notes"), **_provenance(ch))
+                add(models.Intervention, arm_id=keys["arms"][arm.key], drug_id=drug, position=position)
+        for section in ROW_SECTIONS:
+            for record in getattr(study, section):
+                model = TABLE_OF[type(record)]
+                add(model, record, keys, id=ids(table_of(model).name), study_id=study.id)
     return rows

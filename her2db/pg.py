@@ -90,7 +90,8 @@ def libpq_url(url: str) -> str:
     """The URL as libpq reads it: SQLAlchemy's ``postgresql+driver://`` becomes ``postgresql://``."""
     scheme = scheme_of(url)
     if scheme not in SCHEMES:
-        raise BadDatabaseUrl(f"{mask(url)} is not a URL of a supported engine (postgresql://user:password@host:port/dbname, or sqlite:///path/to/file.sqlite)")
+        raise BadDatabaseUrl(f"{mask(url)} is not a URL of a supported engine "
+                             "(postgresql://user:password@host:port/dbname, or sqlite:///path/to/file.sqlite)")
     return "postgresql://" + url.split("://", 1)[1]
 
 
@@ -164,7 +165,7 @@ class Row(tuple[Any, ...]):
 
     _names: dict[str, int]
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return super().__getitem__(self._names[key])
         return super().__getitem__(key)
@@ -379,7 +380,7 @@ def write_database(rows: Any, url: str, digest: str = "") -> None:
     engine = create_engine(sqlalchemy_url(url), connect_args={"connect_timeout": 10})
     try:
         with engine.begin() as conn:
-            raw = conn.connection.driver_connection
+            raw: Any = conn.connection.driver_connection  # the psycopg connection of the transaction
             raw.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             _check_schema(raw, SCHEMA, url)
             _check_schema(raw, NEW_SCHEMA, url)

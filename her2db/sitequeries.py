@@ -187,7 +187,8 @@ def study_page(conn: sqlite3.Connection, study_id: str) -> StudyPage | None:
     roles = group(rows(conn, "site_study_endpoint_roles", study_id=study_id), lambda r: r["endpoint"])
     results = group(rows(conn, "site_study_results", study_id=study_id), lambda r: r["endpoint"])
     comparisons = group(rows(conn, "site_study_comparisons", study_id=study_id), lambda r: r["endpoint"])
-    efficacy, patterns = [], []
+    efficacy: list[EndpointBlock] = []
+    patterns: list[EndpointBlock] = []
     for endpoint in rows(conn, "site_study_endpoints", study_id=study_id):
         code = endpoint["code"]
         block = EndpointBlock(code, endpoint["label"], endpoint["general_definition"],
@@ -213,7 +214,7 @@ def forest_groups(study_id: str, block: EndpointBlock) -> list[ForestGroup]:
     """One forest plot per endpoint, pair of arms and analysis that has subgroup HRs."""
     hrs = [c for c in block.comparisons if c["measure"] == "HR"]
     groups = group(hrs, lambda c: (c["experimental_arm"], c["control_arm"], c["analysis"]))
-    out = []
+    out: list[ForestGroup] = []
     for (experimental, control, analysis), members in groups.items():
         if not any(m["subgroup"] is not None for m in members):
             continue
@@ -294,7 +295,7 @@ def first_line(conn: sqlite3.Connection) -> list[Row]:
             arms = {"experimental": experimental, "control": control}
 
             def by_arm(items: list[Row]) -> dict[str, list[Row]]:
-                return {side: [i for i in items if i["arm"] == arm] for side, arm in arms.items()}
+                return {side: [i for i in items if i["arm"] == arm] for side, arm in arms.items()}  # noqa: B023 (called within the iteration)
 
             events = [e for e in safety.get(sid, []) if e["arm"] in arms.values()]
             out.append({

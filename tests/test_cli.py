@@ -69,6 +69,23 @@ def test_query_syntax_error_is_reported(mini_db: Path, runner: CliRunner) -> Non
     assert 'near "selec": syntax error' in result.output
 
 
+def test_query_sql_may_open_with_a_comment(mini_db: Path, runner: CliRunner) -> None:
+    """A saved query usually starts with a `-- comment`: it is the SQL, not an option, before
+    or after the options; `-` reads the SQL from standard input."""
+    sql = "-- enrolled patients\nselect n_enrolled from v_studies"
+    for args in (["query", sql, "--db", str(mini_db), "--format", "csv"],
+                 ["query", "--format", "csv", "--db", str(mini_db), sql],
+                 ["query", "--format", "csv", "--db", str(mini_db), "--", sql]):
+        result = runner.invoke(cli, args)
+        assert (result.exit_code, result.output) == (0, "n_enrolled\n770\n"), args
+    piped = runner.invoke(cli, ["query", "-", "--db", str(mini_db), "--format", "csv"], input=sql)
+    assert (piped.exit_code, piped.output) == (0, "n_enrolled\n770\n")
+    empty = runner.invoke(cli, ["query", "-", "--db", str(mini_db)], input="")
+    assert empty.exit_code == 2 and "no SQL given (standard input was empty)" in empty.output
+    typo = runner.invoke(cli, ["query", "--fromat", "csv", "--db", str(mini_db), "select 1"])
+    assert typo.exit_code == 2 and "No such option '--fromat'" in typo.output
+
+
 def test_query_without_database(tmp_path: Path, runner: CliRunner) -> None:
     result = _query(runner, tmp_path / "none.sqlite", "select 1")
     assert result.exit_code == 1
@@ -104,3 +121,37 @@ def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
         result = runner.invoke(cli, [*command, "--help"])
         assert result.exit_code == 0
         assert "Example" in result.output, command
+
+
+_HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "yaml", "ruamel", "mkdocs", "matplotlib")
+_MODULES_AFTER = """
+import json, sys
+from her2db.cli import cli
+try:
+    cli(sys.argv[1:], prog_name="her2db")
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.stdin.read())))
+print("HEAVY:" + json.dumps(heavy))
+"""
+
+
+def _heavy_modules(*args: str) -> list[str]:
+    """The heavy packages a fresh interpreter imported to run ``her2db ARGS``."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _MODULES_AFTER, *args], input=json.dumps(_HEAVY),
+                          capture_output=True, text=True, check=True)
+    marker = next(line for line in done.stdout.splitlines() if line.startswith("HEAVY:"))
+    return json.loads(marker.removeprefix("HEAVY:"))
+
+
+def test_help_and_query_start_without_the_orm(corpus: Path, mini_db: Path) -> None:
+    """`her2db --help` and `her2db query` stay quick: no SQLAlchemy, SQLModel, pydantic, YAML
+    or site libraries are imported for them (the commands that need those import them)."""
+    assert _heavy_modules("--help") == []
+    assert _heavy_modules("query", "select count(*) from v_studies", "--db", str(mini_db)) == []
+    assert _heavy_modules("studies", "--db", str(mini_db)) == []
+    # a command that needs the models does import them (the check can see them)
+    assert {"pydantic", "yaml"} <= set(_heavy_modules("validate", "--sources", str(corpus)))

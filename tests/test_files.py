@@ -221,3 +221,55 @@ def test_problem_line_in_a_large_file_costs_one_parse(corpus: Path, monkeypatch:
     report = validate(corpus)
     assert [(p.line, p.path) for p in report.errors] == [
         (len(head.splitlines()) + 2 + rows, f"mini-trial › results[{rows}] › ci_low")]
+
+
+# Today's reading of every kind of plain scalar, written out (not compared with another
+# library), so that a change of YAML library cannot silently change a value. YAML 1.1 readers
+# (PyYAML's resolver) would read yes/no/on/off as booleans, 010 as octal 8, 1e5 as text and
+# dates as date objects; the curated files have always been read the YAML 1.2 way below.
+PINNED = [
+    ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"), ("y", "y"), ("n", "n"),
+    ("Yes", "Yes"), ("NO", "NO"), ("On", "On"), ("OFF", "OFF"),
+    ("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False),
+    ("010", 10), ("0010", 10), ("-010", -10), ("+010", 10), ("07", 7), ("08", 8), ("09", 9),
+    ("0o10", 8), ("0x1F", 31), ("0b101", 5), ("1_000", 1000),
+    ("+1", 1), ("-1", -1), ("+0", 0),
+    ("1e5", 100000.0), ("1E5", 100000.0), ("1e-5", 1e-05), ("1.5e3", 1500.0), ("1.0e+3", 1000.0),
+    (".5", 0.5), ("-.5", -0.5), ("+.5", 0.5), ("1.", 1.0), ("+1.5", 1.5),
+    ("~", None), ("null", None), ("", None),
+    ("2020-01-01", "2020-01-01"), ("2020-1-1", "2020-1-1"), ("2020-01-01 10:20:30", "2020-01-01T10:20:30"),
+    ("1:20", "1:20"), ("12:30:00", "12:30:00"), ("0.1.2", "0.1.2"), ("1e", "1e"), ("e5", "e5"),
+    ("NE", "NE"), ("=", "="), ("<", "<"),
+    ("'010'", "010"), ('"yes"', "yes"), ('"1e5"', "1e5"), ("'2020-01-01'", "2020-01-01"),
+]
+
+
+@pytest.mark.parametrize("scalar,expected", PINNED)
+def test_scalars_keep_todays_yaml_1_2_reading(scalar: str, expected: object) -> None:
+    value = parse_yaml(Path("x.yaml"), f"k: {scalar}\n")[0]["k"]
+    assert type(value) in ({type(expected)} | ({files.Printed} if type(expected) is float else set()))
+    assert value == expected
+
+
+@pytest.mark.parametrize("scalar,text", [("0.70", "0.70"), ("29.0", "29.0"), ("-0.5", "-0.5"),
+                                         ("0.543", "0.543"), ("1.0", "1.0")])
+def test_decimals_keep_their_printed_text(scalar: str, text: str) -> None:
+    value = parse_yaml(Path("x.yaml"), f"k: {scalar}\n")[0]["k"]
+    assert isinstance(value, files.Printed) and value.text == text
+    assert value == float(text)
+
+
+@pytest.mark.parametrize("scalar", ["1e5", ".5", "+1.5", "1.", ".inf"])
+def test_other_floats_carry_no_printed_text(scalar: str) -> None:
+    assert not isinstance(parse_yaml(Path("x.yaml"), f"k: {scalar}\n")[0]["k"], files.Printed)
+
+
+def test_keys_are_text_as_written() -> None:
+    data = parse_yaml(Path("x.yaml"), "yes: 1\non: 2\n010: 3\n1e5: 4\n2020-01-01: 5\ntrue: 6\n")[0]
+    assert list(data) == ["yes", "on", "10", "100000.0", "2020-01-01", "True"]
+
+
+@pytest.mark.parametrize("scalar", [".nan", ".NaN", "-.inf"])
+def test_non_finite_values_are_read_as_floats(scalar: str) -> None:
+    value = parse_yaml(Path("x.yaml"), f"k: {scalar}\n")[0]["k"]
+    assert type(value) is float and not math.isfinite(value)

@@ -21,6 +21,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -471,3 +472,12 @@ def test_site_built_from_postgresql_equals_the_sqlite_build(server: Server, tmp_
         assert (built["postgresql"] / "downloads" / csv_file.name).read_bytes() == csv_file.read_bytes()
     # the site loaded the database it needed; a second build finds it current
     assert pg.stored_digest(url) is not None
+
+
+def test_query_on_postgresql_starts_without_the_orm(loaded: str) -> None:
+    """`her2db query --database-url` imports psycopg, not SQLAlchemy, SQLModel or pydantic."""
+    code = ("import sys; from her2db.cli import cli; "
+            "cli(['query', 'select 1 as one', '--format', 'csv', '--database-url', sys.argv[1]], standalone_mode=False); "
+            "print([m for m in ('sqlalchemy', 'sqlmodel', 'pydantic', 'psycopg') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code, loaded], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == ["one", "1", "['psycopg']"]

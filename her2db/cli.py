@@ -292,6 +292,7 @@ def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows:
         her2db query "select study_id, endpoint, subgroup, estimate, ci_low, ci_high from v_comparisons"
         her2db query "select * from v_adverse_events where term = 'neutropenia'" --format csv
         her2db query - < question.sql
+        her2db query "select count(*) from v_studies" --database-url postgresql://her2db@localhost/her2db
     """
     if sql == "-":
         sql = sys.stdin.read()

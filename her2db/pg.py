@@ -187,12 +187,13 @@ def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
     return make
 
 
-_PLACEHOLDERS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|::|:(\w+)|%")
+_PLACEHOLDERS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(?:\w*)\$.*?\$(?:\w*)\$|--[^\n]*|::|:(\w+)|%",
+                           re.DOTALL)
 
 
 def paramstyle(sql: str) -> str:
     """SQLite's ``:name`` placeholders as psycopg's ``%(name)s``, ``%`` doubled; string
-    literals, quoted names, comments and ``::`` casts left alone."""
+    literals (also dollar-quoted), quoted names, comments and ``::`` casts left alone."""
     def replace(match: re.Match[str]) -> str:
         text = match.group(0)
         if match.group(1):
@@ -254,11 +255,26 @@ _READING = _WRAPPABLE | {"explain", "show"}
 READ_ONLY_MESSAGE = "the database is opened read-only: only SELECT queries are allowed"
 
 
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(\w*)\$.*?\$\1\$|--[^\n]*|/\*.*?\*/|\s+"
+                    r"|[^'\"$\s;-]+|.", re.DOTALL)
+
+
+def _statement(sql: str) -> str:
+    """``sql`` without the semicolons, comments and blank space after its last word, so that it
+    can be wrapped in a subquery (``select 1; -- done`` is ``select 1``)."""
+    end = 0
+    for match in _TOKEN.finditer(sql):
+        token = match.group()
+        if token != ";" and not token.isspace() and not token.startswith(("--", "/*")):
+            end = match.end()
+    return sql[:end]
+
+
 def _guarded(sql: str) -> str:
     """``sql`` wrapped so the server enforces the caps before a row is sent: a row larger than
     ``max_value`` or a running total over ``max_bytes`` raises an error (``her2db_fits``), and
     no more than ``limit`` rows leave the server. The extra total column is dropped by the caller."""
-    body = paramstyle(sql.strip().rstrip(";").rstrip())
+    body = paramstyle(_statement(sql))
     return ("SELECT * FROM (SELECT q.*, sum(pg_column_size(q.*)) OVER (ROWS UNBOUNDED PRECEDING) "
             "AS her2db_running_total FROM (\n" + body + "\n) AS q "
             "WHERE her2db_fits(pg_column_size(q.*), %(her2db_max_value)s, 'value') "

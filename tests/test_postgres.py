@@ -290,6 +290,12 @@ def test_query_output_matches_sqlite(real_db: Path, loaded: str) -> None:
         assert run("query", sql, "--format", fmt, "--database-url", loaded).output == on_sqlite.output
 
 
+def test_query_from_a_file_opening_with_a_comment(loaded: str) -> None:
+    sql = "-- how many studies?\nselect count(*) as n from v_studies; -- all of them\n"
+    result = CliRunner().invoke(cli, ["query", "-", "--format", "csv", "--database-url", loaded], input=sql)
+    assert result.output == f"n\n{len(STUDY_IDS)}\n"
+
+
 def test_query_errors_are_clean(loaded: str) -> None:
     result = run("query", "selec 1", "--database-url", loaded)
     assert result.exit_code == 1

@@ -364,7 +364,8 @@ def show(study_id: str, db_path: Path, database_url: str | None) -> None:
 @cli.command()
 @click.option("--check", is_flag=True, help="Only report artefacts that differ from the models.")
 def schema(check: bool) -> None:
-    """Regenerate schema/schema.sql, schema/study.schema.json and schema/er.md from the models.
+    """Regenerate schema/schema.sql, schema/study.schema.json and schema/er.md (in the
+    current folder, a checkout's root) from the models.
 
     \b
     Example:
@@ -492,34 +493,37 @@ def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_
                 config: Path) -> None:
     """Deploy VERSION (a data release, YYYY.MM) with mike to the local gh-pages branch.
 
-    The release is recorded in db/releases.yaml and in the database. Nothing is pushed:
-    publishing the branch is your choice (git push origin gh-pages).
+    A version not yet released is first cut with `her2db release` (and taken back if the
+    deploy fails); a recorded one is deployed as it is. Nothing is pushed: publishing the
+    branch is your choice (git push origin gh-pages).
 
     \b
     Example:
         her2db site deploy 2026.11 --alias latest
     """
-    import datetime as dt
+    import contextlib
 
     from . import release as release_module
 
     site_module = _site_module()
     try:
-        site_module.check_deployable(version, config)
-    except site_module.SiteError as exc:
+        release_module.check_version(version)
+        site_module.check_deployable(config)
+    except (release_module.ReleaseError, site_module.SiteError) as exc:
         raise click.ClickException(str(exc)) from exc
     _fresh_database(db_path, sources)
+    conn = _open_db(db_path)
     try:
-        with release_module.restored_on_failure(sources):
-            entry = release_module.record_release(version, db_path, sources, dt.date.today().isoformat())
-            _fresh_database(db_path, sources, force=True)
+        recorded = conn.execute("SELECT 1 FROM release WHERE version = ?", (version,)).fetchone()
+    finally:
+        conn.close()
+    cut = None if recorded else _cut_release(version, sources, db_path, _today())
+    try:
+        with release_module.undone_on_failure(cut, sources, db_path) if cut else contextlib.nullcontext():
             site_module.deploy(version, db_path, alias=alias, config=config, branch=branch)
-    except BaseException as exc:
-        _fresh_database(db_path, sources, force=True)  # the database without the release
-        if isinstance(exc, site_module.SiteError):
-            raise click.ClickException(str(exc)) from exc
-        raise
-    click.echo(f"Deployed {entry.version} to the local {branch} branch")
+    except site_module.SiteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Deployed {version} to the local {branch} branch")
 
 
 # --- curator workflow: add, new-study, set, remove, import-csv, diff ---------------------------
@@ -799,6 +803,105 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
                                                          for k, v in row.record.items()))
         return
     _report_edit(result)
+
+
+@cli.command("export")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("csv", "json", "datapackage")), default="csv",
+              show_default=True, help="csv or json: one file per public view; datapackage: the CSV "
+              "files and a Frictionless datapackage.json describing them.")
+@click.option("--bom", is_flag=True, help="Start CSV files with a UTF-8 byte order mark, so "
+              "spreadsheets read accented characters and symbols right.")
+@click.option("--data-model", type=click.Path(path_type=Path, dir_okay=False), default=Path("site/data-model.md"),
+              show_default=True, help="The data-model page, whose front matter describes every "
+              "column (datapackage only).")
+@db_option
+def export_command(outdir: Path, fmt: str, bom: bool, data_model: Path, db_path: Path) -> None:
+    """Write every public view into OUTDIR: the same files as the site's downloads.
+
+    OUTDIR must be new, empty, or the folder of an earlier export (whose files are then
+    replaced); nothing is written outside it. Numbers are written as the source printed
+    them (0.70, not 0.7).
+
+    \b
+    Examples:
+        her2db export --format csv --bom exports/csv
+        her2db export --format datapackage exports/her2db && frictionless validate exports/her2db/datapackage.json
+    """
+    from . import export as export_module
+
+    described = data_model if data_model.is_file() else None
+    if fmt == "datapackage" and described is None:
+        click.secho(f"warning: {data_model} not found: the columns are exported without descriptions "
+                    "(use --data-model)", fg="yellow", err=True)
+    import sqlite3
+
+    conn = _open_db(db_path)
+    try:
+        files = export_module.export(conn, outdir, fmt, bom=bom, data_model=described)
+    except export_module.ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"{db_path} cannot be exported ({exc}): was it built by an older "
+                                   "her2db? Rebuild it with `her2db load`") from exc
+    finally:
+        conn.close()
+    click.echo(f"wrote {len(files)} files into {outdir}")
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
+
+
+def _cut_release(version: str, sources: Path, db_path: Path, date: str) -> Any:
+    """Cut the release (``release.cut``) and say what it recorded; errors become clean messages."""
+    from . import diff as diff_module
+    from . import release as release_module
+    from .load import DatabasePathError, LoadError
+
+    try:
+        cut = release_module.cut(version, sources, db_path, date)
+    except LoadError as exc:
+        _echo_problems(exc.report.errors)
+        raise click.ClickException(f"{exc}: a release is cut only from a corpus without errors") from exc
+    except (release_module.ReleaseError, DatabasePathError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    entry = cut.entry
+    click.echo(f"Release {entry.version} ({entry.date}): {entry.studies} studies, {entry.results} "
+               f"results, {entry.comparisons} comparisons, {entry.adverse_events} adverse events")
+    if cut.warning:
+        click.secho(f"warning: {cut.warning}", fg="yellow", err=True)
+    elif cut.previous is None:
+        click.echo("First release: there is no earlier release to compare it with.")
+    else:
+        click.echo(diff_module.render(cut.changes, "text", cut.previous, entry.version), nl=False)
+    for path in cut.files.created if cut.files else []:
+        click.echo(f"wrote {path}")
+    return cut
+
+
+@cli.command("release")
+@click.argument("version")
+@click.option("--date", default=None, help="Release date, YYYY-MM-DD (default: today).",
+              type=click.DateTime(formats=["%Y-%m-%d"]))
+@sources_option
+@db_option
+def release_command(version: str, date: Any, sources: Path, db_path: Path) -> None:
+    """Cut data release VERSION (YYYY.MM) of the curated data.
+
+    The corpus must validate without errors. The release is recorded in db/releases.yaml
+    (version, date, counts), a snapshot of the data goes to db/releases/VERSION.sql.gz, and
+    the changes since the previous release (records removed, added, changed) to
+    db/releases/VERSION.yaml, which the site's Releases page shows. A failure leaves every
+    file as it was.
+
+    \b
+    Example:
+        her2db release 2026.11
+    """
+    _cut_release(version, sources, db_path, date.date().isoformat() if date else _today())
 
 
 @cli.command("diff")

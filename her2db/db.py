@@ -37,11 +37,13 @@ def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 
 def sqlite_engine(path: Path) -> Engine:
-    """An engine on a SQLite file with foreign keys enforced on every connection."""
+    """An engine on a SQLite file with foreign keys enforced on every connection. The file is
+    opened by name, never through a URL: in ``sqlite:///a #?% b/x.sqlite`` the ``?`` would end
+    the path and the database would be written to ``a #`` instead."""
     from sqlalchemy import event
     from sqlmodel import create_engine
 
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(path))
     event.listen(engine, "connect", _enforce_foreign_keys)
     return engine
 

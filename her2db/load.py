@@ -267,8 +267,10 @@ GENERATED_COLUMNS = {
     # columns no curated field names: row ids and the parent study, assigned by the load
     "id": "row id in file order", "study_id": "the study the record belongs to",
     "position": "order in its file (endpoints: the vocabulary order pages follow on every engine)",
+    "changes_since": "release: the release its changelog (releases/<version>.yaml) compares with",
 }
-DERIVED_TABLES = {"study_source", "study_field_basis", "intervention"}
+DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
+                  "release_change"}  # the last: from the changelogs of `her2db release`
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -280,9 +282,11 @@ def _printed_fields(model: type[BaseModel]) -> set[str]:
     return {name for name, info in model.model_fields.items() if Printed in _types_in(info.annotation)}
 
 
-def _types_in(annotation: Any) -> set[Any]:
-    args = typing.get_args(annotation)
-    return {annotation} | set().union(*map(_types_in, args)) if args else {annotation}
+def _types_in(annotation: Any) -> Iterator[Any]:
+    """The annotation and every type inside it (``Printed | None`` gives both)."""
+    yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _types_in(arg)
 
 
 def model_drift(model: type[BaseModel], table: Table) -> tuple[set[str], set[str]]:
@@ -311,7 +315,9 @@ def record_values(record: BaseModel, table: Table, keys: dict[str, dict[str, int
         elif name not in table.columns:
             continue
         elif isinstance(value, Printed):
-            out[name], out[f"{name}_text"] = float(value), value.text
+            out[name] = float(value)
+            if out.get(f"{name}_text") is None:  # a curated X_text (words: "six") stays
+                out[f"{name}_text"] = value.text
         elif isinstance(value, list):
             out[name] = "; ".join(value) or None
         elif name not in out or value is not None:  # a curated X_text overrides the printed one
@@ -344,11 +350,18 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
         row.update(given)
         rows[table].append(row)
 
-    for vocabulary in (corpus.sources, corpus.drugs, corpus.ae_terms, corpus.releases):
+    since = {log.version: log.previous for log in corpus.changelogs}
+    for vocabulary in (corpus.sources, corpus.drugs, corpus.ae_terms):
         for term in vocabulary:
             add(TABLE_OF[type(term)], term)
     for position, endpoint in enumerate(corpus.endpoints):  # pages list endpoints in this order
         add(models.Endpoint, endpoint, position=position)
+    for release in corpus.releases:
+        add(models.Release, release, changes_since=since.get(release.version))
+    changes = [(log.version, change) for log in corpus.changelogs for change in log.changes]
+    for row_id, (version, change) in enumerate(changes, start=1):
+        add(models.ReleaseChange, id=row_id, version=version, kind=change.kind, study_id=change.study_id,
+            record_table=change.table, label=change.record, detail=change.detail)
 
     ids = _Ids()
     for entry in sorted(corpus.studies, key=lambda e: e.study.id):

@@ -2,7 +2,7 @@
 
 Each macro is one or two named queries (``her2db.sitequeries``) rendered by one template
 (``her2db/templates``), so hand-written pages hold prose and macro calls but never a number.
-Loaded by path (``module_name: her2db/macros``), hence the absolute imports. The database is
+Imported from the installed package (``modules: [her2db.macros]`` in mkdocs.yml). The database is
 the one ``her2db site build`` names in ``HER2DB_SITE_DATABASE_URL`` (PostgreSQL) or
 ``HER2DB_SITE_DB``, else ``db/her2db.sqlite`` beside mkdocs.yml.
 """

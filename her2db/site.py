@@ -32,7 +32,6 @@ from .db import connect
 from .files import UnsafePath, safe_child
 from .plots import ForestRow, forest_svg
 from .querypage import DOWNLOADS_DIR, download_stem
-from .release import ReleaseError, check_version
 from .render import FIGURES_DIR, FIRST_LINE_FOREST, effect, render
 from .sitequeries import DB_ENV, URL_ENV
 
@@ -225,14 +224,9 @@ def serve(db_path: Path, config: Path = Path("mkdocs.yml"), dev_addr: str = "127
 # --- deploying ---------------------------------------------------------------------------
 
 
-def check_deployable(version: str, config: Path) -> Config:
-    """Refuse a deploy before anything is written: ``version`` must be YYYY.MM, and mike
-    needs a git repository with a commit (it commits each version to a branch and names the
-    source commit in its message)."""
-    try:
-        check_version(version)
-    except ReleaseError as exc:
-        raise SiteError(str(exc)) from exc
+def check_deployable(config: Path) -> Config:
+    """Refuse a deploy before anything is written: mike needs a git repository with a commit
+    (it commits each version to a branch and names the source commit in its message)."""
     cfg = read_config(config)
 
     def git(*args: str) -> subprocess.CompletedProcess[str]:
@@ -251,10 +245,11 @@ def check_deployable(version: str, config: Path) -> Config:
 
 def deploy(version: str, db_path: Path, alias: str | None = None, config: Path = Path("mkdocs.yml"),
            branch: str = "gh-pages") -> None:
-    """Build the site of release ``version`` (YYYY.MM) from the database and commit it with
-    mike to the local ``branch`` (never pushed); ``alias`` (e.g. latest) is moved to it and
-    becomes the default version. Recording the release is the caller's (``her2db release``)."""
-    cfg = check_deployable(version, config)
+    """Build the site of release ``version`` from the database and commit it with mike to the
+    local ``branch`` (never pushed); ``alias`` (e.g. latest) is moved to it and becomes the
+    default version. Checking and recording the release is the caller's (``her2db release``);
+    the version names the download files, so it must be a safe file name."""
+    cfg = check_deployable(config)
     generate(db_path, cfg, version)
     _run(_mike(["deploy", *(["--update-aliases"] if alias else []), version,
                 *([alias] if alias else [])], cfg, branch), cfg, db_path, "mike deploy")

@@ -74,8 +74,12 @@ def counts_by_kind(conn: sqlite3.Connection) -> list[Row]:
 
 
 def releases(conn: sqlite3.Connection) -> list[Row]:
-    """Releases, newest first."""
-    return rows(conn, "site_releases")
+    """Releases, newest first, each with its changes by kind (``removed``, ``added``,
+    ``changed``) since the release before it."""
+    changes = group(rows(conn, "site_release_changes"), lambda c: (c["version"], c["kind"]))
+    return [{**r, "changes": {kind: changes.get((r["version"], kind), [])
+                              for kind in ("removed", "added", "changed")}}
+            for r in rows(conn, "site_releases")]
 
 
 def provenance_coverage(conn: sqlite3.Connection) -> list[Row]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,22 @@ from her2db.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_SOURCES = ROOT / "db"
+REVIEW_TEXT_ENV = "HER2DB_REVIEW_TEXT"
+REVIEW_TEXT_HOWTO = ("run pytest with --review-text PATH or set HER2DB_REVIEW_TEXT=PATH (the review's "
+                     "file or its folder; in the project, shared/sources/)")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--review-text", metavar="PATH",
+                     help="The review's full text (its file or folder) for the coverage tests; "
+                          "the same as setting HER2DB_REVIEW_TEXT.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``--review-text`` reaches the code under test the way a user's setting would."""
+    named = config.getoption("--review-text")
+    if named:
+        os.environ[REVIEW_TEXT_ENV] = str(Path(named).resolve())
 
 # A small but complete study file: every section, the way curators write them.
 MINI_STUDY = """\
@@ -63,6 +81,18 @@ adverse_events:
 characteristics:
   - {name: median age, statistic: median, value: 54, unit: years, population: itt, source_id: huober-review, locator: text}
 """
+
+
+def fresh_checkout(folder: Path) -> Path:
+    """The checkout's files as a clone would have them (uncommitted edits included, nothing
+    git ignores: no .venv, node_modules or built database), copied into ``folder``."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, folder / name)
+    return folder
 
 
 def make_corpus(root: Path) -> Path:

@@ -5,6 +5,7 @@ in the plots, markup or scripts smuggled in through curated text)."""
 from __future__ import annotations
 
 import csv
+import html as html_module
 import json
 import os
 import re
@@ -342,11 +343,15 @@ def test_forest_plot_svg_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_deploy_checks_version_and_repository(tmp_path: Path) -> None:
-    with pytest.raises(site.SiteError, match="YYYY.MM"):
-        site.check_deployable("2026.13", ROOT / "mkdocs.yml")
     (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
-    with pytest.raises(site.SiteError, match="not inside a git repository"):
-        site.deploy("2026.02", tmp_path / "x.sqlite", config=tmp_path / "mkdocs.yml")
+    (tmp_path / "db").mkdir()
+    args = ["--sources", str(tmp_path / "db"), "--db", str(tmp_path / "x.sqlite"),
+            "--config", str(tmp_path / "mkdocs.yml")]
+    result = CliRunner().invoke(cli, ["site", "deploy", "2026.13", *args])
+    assert result.exit_code == 1 and "release version '2026.13' must be YYYY.MM" in result.output
+    result = CliRunner().invoke(cli, ["site", "deploy", "2026.02", *args])
+    assert result.exit_code == 1 and "not inside a git repository" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "mkdocs.yml"]
 
 
 def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> None:
@@ -403,6 +408,59 @@ def test_site_refuses_a_file_name_outside_its_folder(tmp_path: Path) -> None:
     with pytest.raises(site.SiteError, match="not a safe file name"):
         site.generate(db, site.read_config(config), "../../escaped")
     assert not list(tmp_path.rglob("*escaped*"))
+
+
+def test_releases_page_shows_each_changelog_removals_first(tmp_path: Path) -> None:
+    """Two releases cut with `her2db release` around a correction and a removal: the page
+    lists the removed record in a warning, and the corrected number as old → new."""
+    config = copy_project(tmp_path)
+    sources, db = tmp_path / "db", tmp_path / "db" / "her2db.sqlite"
+    runner = CliRunner()
+
+    def run(*args: str) -> None:
+        result = runner.invoke(cli, [*args, "--sources", str(sources), "--db", str(db)])
+        assert result.exit_code == 0, result.output
+
+    run("release", "2026.01", "--date", "2026-01-10")
+    run("remove", "destiny-breast09", "adverse_events[0]", "--yes")
+    run("set", "patina", "arms[0]", "n_treated", "260")
+    run("release", "2026.02", "--date", "2026-02-10")
+    built = Built(tmp_path, db, site.build(db, config))
+    page = built.page("releases")
+    html = (built.public / "releases" / "index.html").read_text(encoding="utf-8")
+    assert "release-2026-02" in page.ids and "release-2026-01" in page.ids
+    assert "Changes since 2026.01: 1 removed, 0 added, 1 changed." in page.text
+    warning = html[html.index('class="admonition warning"'):]
+    warning = html_module.unescape(warning[:warning.index("</div>")])
+    assert "Removed records: in 2026.01, no longer in 2026.02" in warning
+    assert "destiny-breast09" in warning and "adverse_event" in warning
+    changed = next(t for t in page.tables if t[0] == ["Study", "Table", "Record", "Old → new"])
+    assert changed[1][:2] == ["patina", "arm"] and changed[1][3].endswith("→ 260")
+    assert "The first release: there is no earlier release to compare it with." in page.text
+
+
+def test_site_layer_only_reads_the_database() -> None:
+    """Data flows one way: the site modules import nothing that loads the database or
+    writes curated files, and the macros only rendering and named queries."""
+    import ast
+
+    def imported(module: str) -> set[str]:
+        tree = ast.parse((ROOT / "her2db" / f"{module}.py").read_text(encoding="utf-8"))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("her2db"):
+                names.add((node.module or "").removeprefix("her2db").lstrip(".") or "*")
+                if node.module == "her2db":
+                    names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                names.add(node.module or "*")
+                if not node.module:
+                    names |= {alias.name for alias in node.names}
+        return names - {"*"}
+
+    writers = {"load", "release", "edit", "csvimport", "validate"}
+    assert not imported("site") & writers, imported("site")
+    assert imported("macros") <= {"render", "sitequeries", "querypage", "db"}, imported("macros")
 
 
 # --- curated text cannot become markup ----------------------------------------------------

@@ -175,11 +175,12 @@ def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | No
                    allow_empty: bool, review_text: Path | None) -> LoadResult:
     from . import pg
 
-    report = validate(sources, allow_empty=allow_empty, review_text=review_text)
-    if report.errors:
-        raise LoadError(report)
-    rows = corpus_rows(report.corpus, on_study)
     try:
+        pg.check_target(url)
+        report = validate(sources, allow_empty=allow_empty, review_text=review_text)
+        if report.errors:
+            raise LoadError(report)
+        rows = corpus_rows(report.corpus, on_study)
         pg.write_database(rows, url, sources_digest(sources))
     except pg.NotOurSchema as exc:
         raise DatabasePathError(str(exc)) from exc

@@ -368,6 +368,17 @@ def stored_digest(url: str) -> str | None:
         conn.close()
 
 
+def check_target(url: str) -> None:
+    """Fail early, before validating a corpus, when the server cannot be reached or holds a
+    her2db schema we did not create (``write_database`` checks again in its transaction)."""
+    conn = _connect(url)
+    try:
+        for schema in (SCHEMA, NEW_SCHEMA):
+            _check_schema(conn, schema, url)
+    finally:
+        conn.close()
+
+
 def _check_schema(conn: Any, schema: str, url: str) -> None:
     mark = _schema_mark(conn, schema)
     if mark is not None and not mark.startswith(MARK):

@@ -317,9 +317,11 @@ def test_wrong_password(server: Server, loaded: str) -> None:
     assert secret_free(result.output, wrong) and "Traceback" not in result.output
 
 
-def test_unreachable_server(server: Server) -> None:
+@pytest.mark.parametrize("command", [["query", "select 1"], ["studies"], ["show", "patina"], ["load"],
+                                     ["site", "build"]])
+def test_unreachable_server(server: Server, command: list[str]) -> None:
     closed = _free_port()
-    result = run("query", "select 1", "--database-url", server.url("real").replace(str(server.port), str(closed)))
+    result = run(*command, "--database-url", server.url("real").replace(str(server.port), str(closed)))
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: cannot connect to postgresql://{ADMIN}:***@127.0.0.1:{closed}/real")
     assert secret_free(result.output) and "Traceback" not in result.output

@@ -84,7 +84,8 @@ class BadDatabaseUrl(DatabaseUrlError):
 
 
 def is_postgres(url: str | None) -> bool:
-    return bool(url) and not url.lower().startswith("sqlite")  # type: ignore[union-attr]
+    """Whether ``url`` names a server (any URL but ``sqlite:///``, which names a file)."""
+    return url is not None and url != "" and not url.lower().startswith("sqlite")
 
 
 def sqlite_path(url: str) -> Path:

@@ -264,6 +264,9 @@ def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = False,
     views = sitequeries.public_views(conn)
     names = [f"{view}{FORMATS[table_format]}" for view in views]
     names += [f"{DATAPACKAGE}.json"] if fmt == DATAPACKAGE else []
+    # the package reads the database before anything is written: a database it cannot read
+    # leaves the folder as it was
+    package = datapackage(conn, data_model, bom) if fmt == DATAPACKAGE else None
     _prepare(out)
     try:
         # the marker first: a folder left half-written is still recognised as an export
@@ -271,9 +274,8 @@ def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = False,
             "# Written by `her2db export`; the next export into this folder replaces these files.\n"
             + "\n".join(names) + "\n", encoding="utf-8")
         written = write_views(conn, out, table_format, lambda view: view, bom)
-        if fmt == DATAPACKAGE:
+        if package is not None:
             path = safe_child(out, DATAPACKAGE, ".json")
-            package = datapackage(conn, data_model, bom)
             path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             written.append(path)
     except OSError as exc:

@@ -27,7 +27,15 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from . import curated, models
-from .db import APPLICATION_ID, VIEWS_SQL, NotOurDatabase, check_replaceable, sqlite_engine
+from .db import (
+    APPLICATION_ID,
+    VIEWS_SQL,
+    NotOurDatabase,
+    check_replaceable,
+    is_postgres,
+    sqlite_engine,
+    sqlite_path,
+)
 from .numbers import Printed
 from .validate import Corpus, Report, validate
 
@@ -122,9 +130,31 @@ def _check_target(db_path: Path) -> None:
         raise DatabasePathError(f"cannot read {db_path}: {exc.strerror or exc}") from exc
 
 
+def source_files(sources: Path, db_path: Path | None = None) -> Iterator[Path]:
+    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
+    target = db_path.resolve() if db_path is not None else None
+    for path in sources.rglob("*"):
+        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
+                and path.resolve() != target:
+            yield path
+
+
+def sources_digest(sources: Path) -> str:
+    """What a PostgreSQL load records of its sources, so ``site build`` knows when to reload."""
+    from .pg import sources_digest as digest
+
+    return digest((p.relative_to(sources).as_posix(), p.read_bytes()) for p in source_files(sources))
+
+
 def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,
-         allow_empty: bool = False, review_text: Path | None = None) -> LoadResult:
-    """Validate ``sources`` and (re)build ``db_path`` from them atomically."""
+         allow_empty: bool = False, review_text: Path | None = None,
+         database_url: str | None = None) -> LoadResult:
+    """Validate ``sources`` and (re)build ``db_path`` from them atomically, or the database of
+    ``database_url`` (PostgreSQL, in one transaction; a ``sqlite:///`` URL names a file)."""
+    if database_url is not None and not is_postgres(database_url):
+        db_path, database_url = sqlite_path(database_url), None
+    if database_url is not None:
+        return _load_postgres(sources, database_url, on_study, allow_empty, review_text)
     _check_target(db_path)
     report = validate(sources, allow_empty=allow_empty, review_text=review_text)
     if report.errors:
@@ -141,19 +171,36 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
     return LoadResult(report, db_path, counts)
 
 
-def _source_files(sources: Path, db_path: Path) -> Iterator[Path]:
-    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
-    target = db_path.resolve()
-    for path in sources.rglob("*"):
-        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
-                and path.resolve() != target:
-            yield path
+def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | None,
+                   allow_empty: bool, review_text: Path | None) -> LoadResult:
+    from . import pg
+
+    try:
+        pg.check_target(url)
+        report = validate(sources, allow_empty=allow_empty, review_text=review_text)
+        if report.errors:
+            raise LoadError(report)
+        rows = corpus_rows(report.corpus, on_study)
+        pg.write_database(rows, url, sources_digest(sources))
+    except pg.NotOurSchema as exc:
+        raise DatabasePathError(str(exc)) from exc
+    counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
+    return LoadResult(report, Path(pg.mask(url)), counts)
 
 
-def ensure_database(db_path: Path, sources: Path) -> bool:
+def ensure_database(db_path: Path, sources: Path, database_url: str | None = None) -> bool:
     """(Re)load the database if it is missing or older than any curated file; True if loaded.
-    The site commands call it before a build, so a build always shows the current sources."""
-    newest = max((p.stat().st_mtime for p in _source_files(sources, db_path)), default=0.0)
+    The site commands call it before a build, so a build always shows the current sources.
+    A PostgreSQL database (``database_url``) is reloaded when it was loaded from other sources
+    (the digest its load stored) or never."""
+    if database_url is not None:
+        from . import pg
+
+        if pg.stored_digest(database_url) == sources_digest(sources):
+            return False
+        load(sources, db_path, database_url=database_url)
+        return True
+    newest = max((p.stat().st_mtime for p in source_files(sources, db_path)), default=0.0)
     if db_path.exists() and db_path.stat().st_mtime >= newest:
         return False
     load(sources, db_path)
@@ -220,6 +267,7 @@ NOT_COLUMNS = {
 GENERATED_COLUMNS = {
     # columns no curated field names: row ids and the parent study, assigned by the load
     "id": "row id in file order", "study_id": "the study the record belongs to",
+    "position": "order in its file (endpoints: the vocabulary order pages follow on every engine)",
     "changes_since": "release: the release its changelog (releases/<version>.yaml) compares with",
 }
 DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
@@ -304,9 +352,11 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
         rows[table].append(row)
 
     since = {log.version: log.previous for log in corpus.changelogs}
-    for vocabulary in (corpus.sources, corpus.endpoints, corpus.drugs, corpus.ae_terms):
+    for vocabulary in (corpus.sources, corpus.drugs, corpus.ae_terms):
         for term in vocabulary:
             add(TABLE_OF[type(term)], term)
+    for position, endpoint in enumerate(corpus.endpoints):  # pages list endpoints in this order
+        add(models.Endpoint, endpoint, position=position)
     for release in corpus.releases:
         add(models.Release, release, changes_since=since.get(release.version))
     changes = [(log.version, change) for log in corpus.changelogs for change in log.changes]

@@ -3,8 +3,8 @@
 Each macro is one or two named queries (``her2db.sitequeries``) rendered by one template
 (``her2db/templates``), so hand-written pages hold prose and macro calls but never a number.
 Imported from the installed package (``modules: [her2db.macros]`` in mkdocs.yml). The database is
-the one ``her2db site build`` names in ``HER2DB_SITE_DB``, else ``db/her2db.sqlite`` beside
-mkdocs.yml.
+the one ``her2db site build`` names in ``HER2DB_SITE_DATABASE_URL`` (PostgreSQL) or
+``HER2DB_SITE_DB``, else ``db/her2db.sqlite`` beside mkdocs.yml.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from markupsafe import Markup
 
 from her2db import querypage, render
 from her2db import sitequeries as q
-from her2db.db import DEFAULT_DB, connect_readonly
+from her2db.db import DEFAULT_DB, connect
 
 MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by mike while it builds a version
 
 
 def define_env(env: Any) -> None:
-    conn = connect_readonly(Path(os.environ.get(q.DB_ENV) or Path(env.project_dir) / DEFAULT_DB))
+    conn = connect(Path(os.environ.get(q.DB_ENV) or Path(env.project_dir) / DEFAULT_DB),
+                   os.environ.get(q.URL_ENV) or None)
     docs_dir = Path(env.conf["docs_dir"])
     cited = q.cited(conn)
     if os.environ.get(MIKE_VERSION):

@@ -30,11 +30,13 @@ class Source(SQLModel, table=True):
 
 
 class Endpoint(SQLModel, table=True):
-    """Endpoint vocabulary (``db/vocabulary/endpoints.yaml``)."""
+    """Endpoint vocabulary (``db/vocabulary/endpoints.yaml``), ``position`` its order there
+    (pages list endpoints in vocabulary order, on every engine)."""
 
     code: str = Field(primary_key=True)
     label: str
     definition: str
+    position: int
 
 
 class Drug(SQLModel, table=True):

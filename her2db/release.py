@@ -133,6 +133,12 @@ class _Files:
 
     created: list[Path] = field(default_factory=list)
     replaced: dict[Path, str | None] = field(default_factory=dict)
+    folders: list[Path] = field(default_factory=list)
+
+    def folder(self, path: Path) -> None:
+        if not path.is_dir():
+            path.mkdir()
+            self.folders.append(path)
 
     def create(self, path: Path, data: bytes | str) -> None:
         if path.exists():
@@ -158,6 +164,9 @@ class _Files:
                 path.unlink(missing_ok=True)
             else:
                 write_atomic(path, text)
+        for path in self.folders:
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
 
 
 @dataclass
@@ -209,7 +218,7 @@ def cut(version: str, sources: Path, db_path: Path, date: str) -> Release:
         conn.close()
     files = _Files()
     try:
-        folder.mkdir(exist_ok=True)
+        files.folder(folder)
         files.create(safe_child(folder, version, SNAPSHOT_SUFFIX), write_snapshot(snapshot))
         if previous is not None and release.warning is None:
             files.create(safe_child(folder, version, CHANGELOG_SUFFIX),

@@ -27,11 +27,11 @@ from pathlib import Path
 from mkdocs.utils import yaml_load
 
 from . import assets, export, sitequeries
-from .db import connect_readonly
+from .db import connect
 from .files import UnsafePath, safe_child
 from .querypage import DOWNLOADS_DIR, download_stem
 from .render import render
-from .sitequeries import DB_ENV
+from .sitequeries import DB_ENV, URL_ENV
 
 STUDIES_DIR = "studies"
 DEV_LABEL = "dev"
@@ -73,8 +73,8 @@ def read_config(config: Path) -> Config:
 
 
 @contextmanager
-def _connection(db_path: Path) -> Iterator[sqlite3.Connection]:
-    conn = connect_readonly(db_path)
+def _connection(db_path: Path, database_url: str | None = None) -> Iterator[sqlite3.Connection]:
+    conn = connect(db_path, database_url)
     try:
         yield conn
     finally:
@@ -114,11 +114,13 @@ def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, lab
         export.write_views(conn, out, fmt, lambda view: download_stem(label, view))
 
 
-def generate(db_path: Path, cfg: Config, label: str) -> int:
+def generate(db_path: Path, cfg: Config, label: str, database_url: str | None = None) -> int:
     """Write every generated file into the docs folder; return the number of study pages.
-    A name that is not a safe file name (a study id, a release label) is a ``SiteError``."""
+    A name that is not a safe file name (a study id, a release label) is a ``SiteError``.
+    With ``database_url`` the pages are read from that database, and ``db_path`` is only the
+    SQLite file offered for download."""
     try:
-        with _connection(db_path) as conn:
+        with _connection(db_path, database_url) as conn:
             studies = write_study_pages(conn, cfg.docs_dir)
             write_downloads(conn, db_path, cfg.docs_dir, label)
     except UnsafePath as exc:
@@ -130,20 +132,23 @@ def generate(db_path: Path, cfg: Config, label: str) -> int:
 # --- running MkDocs and mike -------------------------------------------------------------
 
 
-def _env(db_path: Path) -> dict[str, str]:
+def _env(db_path: Path, database_url: str | None = None) -> dict[str, str]:
     """The environment of mkdocs and mike: our database, and this interpreter's scripts first
     on PATH (mike runs ``mkdocs`` by name)."""
     env = dict(os.environ)
     env[DB_ENV] = str(db_path.resolve())
+    env.pop(URL_ENV, None)
+    if database_url is not None:
+        env[URL_ENV] = database_url
     env["NO_MKDOCS_2_WARNING"] = "1"  # the successor notice would bury real warnings
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return env
 
 
-def _run(command: list[str], cfg: Config, db_path: Path, what: str) -> None:
+def _run(command: list[str], cfg: Config, db_path: Path, what: str, database_url: str | None = None) -> None:
     """Run mkdocs or mike quietly; on failure their whole output goes into the SiteError."""
-    result = subprocess.run(command, cwd=cfg.path.parent, env=_env(db_path), capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(command, cwd=cfg.path.parent, env=_env(db_path, database_url),
+                            capture_output=True, text=True, check=False)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()
         raise SiteError(f"{what} failed (exit {result.returncode}):\n{output}")
@@ -164,12 +169,14 @@ def _count_pages(docs_dir: Path) -> int:
     return sum(1 for _ in docs_dir.rglob("*.md"))
 
 
-def build(db_path: Path, config: Path = Path("mkdocs.yml")) -> SiteBuild:
+def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | None = None) -> SiteBuild:
     """Generate the pages from the database, run ``mkdocs build --strict``. Downloads are
-    labelled "dev": only ``deploy`` names a release."""
+    labelled "dev": only ``deploy`` names a release. With ``database_url`` every page is read
+    from that database (PostgreSQL); ``db_path`` is then the SQLite file offered for download
+    and queried by the Query page."""
     cfg = read_config(config)
-    studies = generate(db_path, cfg, DEV_LABEL)
-    _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build")
+    studies = generate(db_path, cfg, DEV_LABEL, database_url)
+    _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build", database_url)
     return SiteBuild(cfg.site_dir, _count_pages(cfg.docs_dir), studies, cfg.docs_dir, DEV_LABEL)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 DB_ENV = "HER2DB_SITE_DB"  # tells the macros module (inside mkdocs) which database to read
+URL_ENV = "HER2DB_SITE_DATABASE_URL"  # ... or which --database-url, when the site reads one
 
 Row = dict[str, Any]
 
@@ -36,17 +37,24 @@ SPECIAL_TERMS = ("interstitial lung disease/pneumonitis", "pneumonitis", "left v
 
 
 @cache
-def sql(name: str) -> str:
-    """The text of ``her2db/sql/<name>.sql``."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def sql(name: str, engine: str = "sqlite") -> str:
+    """The text of ``her2db/sql/<name>.sql``, or of its variant ``<name>.<engine>.sql`` where
+    the engines differ (only the catalogue queries)."""
+    variant = SQL_DIR / f"{name}.{engine}.sql"
+    return (variant if variant.is_file() else SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def engine(conn: Any) -> str:
+    """``sqlite`` for a sqlite3 connection, ``postgresql`` for ``pg.Connection``."""
+    return "sqlite" if isinstance(conn, sqlite3.Connection) else "postgresql"
 
 
 def rows(conn: sqlite3.Connection, name: str, **params: Any) -> list[Row]:
-    return [dict(row) for row in conn.execute(sql(name), params)]
+    return [dict(row) for row in conn.execute(sql(name, engine(conn)), params)]
 
 
 def one(conn: sqlite3.Connection, name: str, **params: Any) -> Row | None:
-    row = conn.execute(sql(name), params).fetchone()
+    row = conn.execute(sql(name, engine(conn)), params).fetchone()
     return dict(row) if row is not None else None
 
 
@@ -575,13 +583,20 @@ def view_columns(conn: sqlite3.Connection, view: str) -> list[Row]:
     return rows(conn, "site_view_columns", view=view)
 
 
+ROW_IDS = ("result_id", "comparison_id", "adverse_event_id", "characteristic_id")
+
+
 def view_rows(conn: sqlite3.Connection, view: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """All rows of a public view. The name must be one of ``public_views``: an identifier
-    cannot be a bound parameter, so it is checked, then quoted."""
+    """All rows of a public view, in a fixed order that both engines share: by the view's row
+    id, else by every column (NULLs first, as SQLite sorts). The name must be one of
+    ``public_views``: an identifier cannot be a bound parameter, so it is checked, then quoted."""
     if view not in public_views(conn):
         raise ValueError(f"{view!r} is not a public view")
     quoted = '"' + view.replace('"', '""') + '"'
-    cursor = conn.execute(f"SELECT * FROM {quoted}")
+    names = [c["name"] for c in view_columns(conn, view)]
+    positions = [i + 1 for i, name in enumerate(names) if name in ROW_IDS] or range(1, len(names) + 1)
+    order = ", ".join(f"{position} NULLS FIRST" for position in positions)
+    cursor = conn.execute(f"SELECT * FROM {quoted} ORDER BY {order}")  # checked identifier, column numbers
     return [d[0] for d in cursor.description], [tuple(r) for r in cursor.fetchall()]
 
 

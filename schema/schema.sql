@@ -19,6 +19,7 @@ CREATE TABLE endpoint (
 	code VARCHAR NOT NULL, 
 	label VARCHAR NOT NULL, 
 	definition VARCHAR NOT NULL, 
+	position INTEGER NOT NULL, 
 	PRIMARY KEY (code)
 );
 

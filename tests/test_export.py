@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,8 @@ def test_export_files_are_the_site_downloads_byte_for_byte(real_db: Path, tmp_pa
 
 
 def test_datapackage_passes_frictionless_validate(real_db: Path, tmp_path: Path, runner: CliRunner) -> None:
-    frictionless = pytest.importorskip("frictionless", reason="pip install -e '.[test]' installs frictionless")
+    import frictionless  # a test dependency (pyproject.toml, test extras)
+
     out = tmp_path / "package"
     result = _export(runner, real_db, out, "--format", "datapackage")
     assert result.exit_code == 0, result.output
@@ -209,3 +211,14 @@ def test_bad_output_paths_are_clean_errors(mini_db: Path, tmp_path: Path, runner
     result = _export(runner, mini_db, tmp_path / name)
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
     assert _files(tmp_path) == before
+
+
+def test_a_database_from_an_older_her2db_is_named(mini_db: Path, tmp_path: Path, runner: CliRunner) -> None:
+    conn = sqlite3.connect(mini_db)
+    conn.execute("DROP TABLE release_change")  # as built before releases had changelogs
+    conn.commit()
+    conn.close()
+    result = _export(runner, mini_db, tmp_path / "p", "--format", "datapackage")
+    assert result.exit_code == 1 and "was it built by an older her2db? Rebuild it with `her2db load`" \
+        in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "p").exists()

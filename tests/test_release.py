@@ -118,6 +118,17 @@ def test_a_write_that_fails_half_way_leaves_every_file_as_it_was(corpus: Path, r
     assert _rows(corpus / "her2db.sqlite", "SELECT version FROM release") == [("2026.01",)]
 
 
+def test_a_first_release_that_fails_leaves_no_folder(corpus: Path, runner: CliRunner,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(path: Path, text: str) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(release, "write_atomic", full_disk)
+    result = _release(runner, corpus, "2026.01")
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert not (corpus / "releases").exists() and not (corpus / "releases.yaml").exists()
+
+
 def test_a_folder_it_cannot_write_is_a_clean_error(corpus: Path, runner: CliRunner) -> None:
     (corpus / "releases").write_text("not a folder\n", encoding="utf-8")
     before = _files(corpus)

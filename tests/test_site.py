@@ -256,6 +256,7 @@ def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> Non
                                       "--branch", "not..a..branch"])
     assert result.exit_code == 1 and "mike deploy failed" in result.output, result.output
     assert releases.read_text(encoding="utf-8") == "# kept\nreleases: []\n"
+    assert not (tmp_path / "db" / "releases").exists()  # the snapshot the deploy cut is gone
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM release").fetchone()[0] == 0
     conn.close()

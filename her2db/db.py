@@ -17,6 +17,7 @@ DEFAULT_DB = Path("db/her2db.sqlite")
 DEFAULT_SOURCES = Path("db")
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 VIEWS_SQL = SCHEMA_DIR / "views.sql"
+SCHEMA_SQL = SCHEMA_DIR / "schema.sql"  # the tables' DDL, generated from the models (her2db schema)
 
 APPLICATION_ID = 0x48455232
 """``PRAGMA application_id`` of every database ``her2db load`` writes: the bytes of "HER2".

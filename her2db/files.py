@@ -47,6 +47,36 @@ class YamlFileError(Exception):
         self.message = message
 
 
+def line_of(lines: Lines, path: tuple[PathKey, ...]) -> int | None:
+    """1-based line of the deepest part of ``path`` that exists in a file's line tree."""
+    line = None
+    node: Lines = lines
+    for key in path:
+        if not isinstance(node, tuple):
+            break
+        children = node[1]
+        if isinstance(children, dict) and isinstance(key, str) and key in children:
+            node = children[key]
+        elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
+            node = children[key]
+        else:
+            break
+        line = node if isinstance(node, int) else node[0]
+    return line
+
+
+@dataclass(slots=True)
+class Located:
+    """A parsed file's path and the line of every node, without its text or data: what the
+    checks after parsing need, kept for every file of a corpus at a fraction of the memory."""
+
+    path: Path
+    lines: Lines = 1
+
+    def line(self, path: tuple[PathKey, ...]) -> int | None:
+        return line_of(self.lines, path)
+
+
 @dataclass
 class Document:
     """A parsed YAML file: plain data, the line of every node, and (parsed only when a writer
@@ -66,20 +96,10 @@ class Document:
 
     def line(self, path: tuple[PathKey, ...]) -> int | None:
         """1-based line of the deepest part of ``path`` that exists in the file."""
-        line = None
-        node: Lines = self.lines
-        for key in path:
-            if not isinstance(node, tuple):
-                break
-            children = node[1]
-            if isinstance(children, dict) and isinstance(key, str) and key in children:
-                node = children[key]
-            elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
-                node = children[key]
-            else:
-                break
-            line = node if isinstance(node, int) else node[0]
-        return line
+        return line_of(self.lines, path)
+
+    def located(self) -> Located:
+        return Located(self.path, self.lines)
 
 
 def _yaml() -> Any:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from . import curated, models
-from .db import APPLICATION_ID, VIEWS_SQL, NotOurDatabase, check_replaceable, sqlite_engine
+from .db import APPLICATION_ID, SCHEMA_SQL, VIEWS_SQL, NotOurDatabase, check_replaceable
 from .numbers import Printed
 from .validate import Corpus, Report, validate
 
@@ -35,6 +36,7 @@ except ImportError:  # not POSIX: leftovers are not swept
     fcntl = None  # type: ignore[assignment]
 
 Rows = dict[Table, list[dict[str, Any]]]
+"""Rows by table, in the tables' dependency order."""
 
 
 class LoadError(Exception):
@@ -130,29 +132,44 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
     sweep_leftovers(db_path)
     mode = stat.S_IMODE(db_path.stat().st_mode) if db_path.is_file() else _new_file_mode()
     with _locked_temp(db_path) as tmp:
-        rows = corpus_rows(report.corpus, on_study)
-        write_database(rows, tmp)
+        counts = write_database(corpus_rows(report.corpus, on_study), tmp)
         os.chmod(tmp, mode)
         _check_target(db_path)  # again: the file may have changed while we wrote
         os.replace(tmp, db_path)
-    counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
     return LoadResult(report, db_path, counts)
 
 
-def write_database(rows: Rows, path: Path) -> None:
-    """Create the tables and views in a new SQLite file, insert ``rows`` and mark the file as
-    ours (``PRAGMA application_id``)."""
-    engine = sqlite_engine(path)
+def _insert(table: Table) -> tuple[str, list[str]]:
+    """The INSERT statement of ``table`` (names from the models, never from input), its columns."""
+    columns = list(table.columns.keys())
+    names = ", ".join(f'"{name}"' for name in columns)
+    return f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})', columns
+
+
+def write_database(batches: Iterable[Rows], path: Path) -> dict[str, int]:
+    """Create the tables (``schema/schema.sql``, generated from the models) and views in a new
+    SQLite file, insert each batch of rows in one transaction, mark the file as ours (``PRAGMA
+    application_id``); return the rows written per table. Plain ``sqlite3.executemany``: the
+    ORM's insert machinery would cost more than the rest of the write."""
+    counts = {table.name: 0 for table in SQLModel.metadata.sorted_tables}
+    inserts = {table: _insert(table) for table in SQLModel.metadata.sorted_tables}
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
-        SQLModel.metadata.create_all(engine)
-        with engine.begin() as conn:
-            for table in SQLModel.metadata.sorted_tables:
-                if rows.get(table):
-                    conn.execute(table.insert(), rows[table])
-            conn.connection.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
-            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID:d}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.executescript(SCHEMA_SQL.read_text(encoding="utf-8"))
+        conn.execute("BEGIN")
+        for batch in batches:
+            for table, rows in batch.items():
+                if rows:
+                    sql, columns = inserts[table]
+                    conn.executemany(sql, ([row[c] for c in columns] for row in rows))
+                    counts[table.name] += len(rows)
+        conn.execute("COMMIT")
+        conn.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
     finally:
-        engine.dispose()
+        conn.close()
+    return counts
 
 
 def _provenance(record: curated.Provenance) -> dict[str, Any]:
@@ -183,9 +200,16 @@ class _Ids:
         return self._next[table]
 
 
-def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> Rows:
-    """Translate the validated corpus into rows, table by table, in a fixed order."""
+def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> Iterator[Rows]:
+    """Translate the validated corpus into rows, in a fixed order, in batches: the sources and
+    vocabularies, then one study at a time (a load never holds the whole corpus as rows)."""
     rows: Rows = {table: [] for table in SQLModel.metadata.sorted_tables}
+
+    def batch() -> Rows:
+        """The rows gathered since the last batch; gathering starts anew."""
+        nonlocal rows
+        done, rows = rows, {table: [] for table in SQLModel.metadata.sorted_tables}
+        return done
 
     def add(model: type[SQLModel], **values: Any) -> None:
         """One row; columns not given (such as the text of an absent number) are NULL."""
@@ -208,6 +232,7 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
         add(models.Release, **_fields(r, "version", "date", "studies", "results", "comparisons",
                                       "adverse_events", "notes"))
 
+    yield batch()
     ids = _Ids()
     for entry in sorted(corpus.studies, key=lambda e: e.study.id):
         study = entry.study
@@ -275,4 +300,4 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
                 **_fields(ch, "name", "category", "statistic", "value", "value_text", "qualifier",
                           "value_upper", "unit", "n",
                           "denominator", "notes"), **_provenance(ch))
-    return rows
+        yield batch()

@@ -163,7 +163,7 @@ class StudyEndpoint(Provenance, table=True):
     __tablename__ = "study_endpoint"
     id: int = Field(primary_key=True)
     study_id: str = Field(foreign_key="study.id", index=True)
-    endpoint: str = Field(foreign_key="endpoint.code")
+    endpoint: str = Field(foreign_key="endpoint.code", index=True)
     role: str
     assessor: str | None = None
     definition: str | None = None
@@ -181,7 +181,7 @@ class ArmResult(Provenance, table=True):
     analysis_id: int | None = Field(default=None, foreign_key="analysis.id")
     population_id: int | None = Field(default=None, foreign_key="population.id")
     subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
-    endpoint: str = Field(foreign_key="endpoint.code")
+    endpoint: str = Field(foreign_key="endpoint.code", index=True)
     category: str | None = None
     breakdown: str | None = None
     statistic: str
@@ -214,7 +214,7 @@ class Comparison(Provenance, table=True):
     analysis_id: int | None = Field(default=None, foreign_key="analysis.id")
     population_id: int | None = Field(default=None, foreign_key="population.id")
     subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
-    endpoint: str = Field(foreign_key="endpoint.code")
+    endpoint: str = Field(foreign_key="endpoint.code", index=True)
     measure: str
     experimental_arm_id: int = Field(foreign_key="arm.id")
     control_arm_id: int = Field(foreign_key="arm.id")
@@ -240,7 +240,7 @@ class AdverseEvent(Provenance, table=True):
     study_id: str = Field(foreign_key="study.id")
     arm_id: int = Field(foreign_key="arm.id", index=True)
     population_id: int | None = Field(default=None, foreign_key="population.id")
-    term: str = Field(foreign_key="ae_term.term")
+    term: str = Field(foreign_key="ae_term.term", index=True)
     category: str
     grade: str
     n: int | None = None

@@ -166,6 +166,8 @@ CREATE TABLE study_endpoint (
 	FOREIGN KEY(endpoint) REFERENCES endpoint (code)
 );
 
+CREATE INDEX ix_study_endpoint_endpoint ON study_endpoint (endpoint);
+
 CREATE INDEX ix_study_endpoint_source_id ON study_endpoint (source_id);
 
 CREATE INDEX ix_study_endpoint_study_id ON study_endpoint (study_id);
@@ -253,6 +255,8 @@ CREATE INDEX ix_adverse_event_source_id ON adverse_event (source_id);
 
 CREATE INDEX ix_adverse_event_study_term ON adverse_event (study_id, term);
 
+CREATE INDEX ix_adverse_event_term ON adverse_event (term);
+
 CREATE TABLE arm_result (
 	source_id VARCHAR NOT NULL, 
 	locator VARCHAR NOT NULL, 
@@ -299,6 +303,8 @@ CREATE TABLE arm_result (
 );
 
 CREATE INDEX ix_arm_result_arm_id ON arm_result (arm_id);
+
+CREATE INDEX ix_arm_result_endpoint ON arm_result (endpoint);
 
 CREATE INDEX ix_arm_result_source_id ON arm_result (source_id);
 
@@ -381,6 +387,8 @@ CREATE TABLE comparison (
 	FOREIGN KEY(experimental_arm_id) REFERENCES arm (id), 
 	FOREIGN KEY(control_arm_id) REFERENCES arm (id)
 );
+
+CREATE INDEX ix_comparison_endpoint ON comparison (endpoint);
 
 CREATE INDEX ix_comparison_source_id ON comparison (source_id);
 

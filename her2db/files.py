@@ -20,6 +20,7 @@ import io
 import math
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable
@@ -309,11 +310,13 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, Lines]:
     start_events = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     stack: list[_Frame] = []
     result: tuple[Any, Lines] | None = None
+    same_line: dict[int, int] = {}
     try:
         while True:
             event = parser.get_event()
             kind = type(event)
             line = event.start_mark.line + 1
+            line = same_line.setdefault(line, line)  # one int object per line, not per node
             if kind is scalar_event:
                 if event.anchor:
                     raise _Refused(f"anchor &{event.anchor} is not allowed: curated files need none", event)
@@ -345,7 +348,7 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, Lines]:
                 top.data.append(value)
                 top.lines.append(node)  # type: ignore[union-attr]
             elif top.key is None:
-                key = str(value)
+                key = sys.intern(str(value))  # shared by every record: one copy in memory
                 if key == "<<" and event.implicit[0]:
                     raise _Refused("merge keys ('<<') are not allowed: write the fields out", event)
                 if key in top.data:

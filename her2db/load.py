@@ -22,10 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table
-from sqlmodel import SQLModel
-
-from . import curated, models
+from . import curated
 from .db import APPLICATION_ID, SCHEMA_SQL, VIEWS_SQL, NotOurDatabase, check_replaceable
 from .numbers import Printed
 from .validate import Corpus, Report, validate
@@ -35,8 +32,8 @@ try:
 except ImportError:  # not POSIX: leftovers are not swept
     fcntl = None  # type: ignore[assignment]
 
-Rows = dict[Table, list[dict[str, Any]]]
-"""Rows by table, in the tables' dependency order."""
+Rows = dict[str, list[dict[str, Any]]]
+"""Rows by table name; each row has the columns it gives (the others are NULL)."""
 
 
 class LoadError(Exception):
@@ -139,37 +136,50 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
     return LoadResult(report, db_path, counts)
 
 
-def _insert(table: Table) -> tuple[str, list[str]]:
-    """The INSERT statement of ``table`` (names from the models, never from input), its columns."""
-    columns = list(table.columns.keys())
-    names = ", ".join(f'"{name}"' for name in columns)
-    return f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})', columns
+def _tables(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The tables of ``conn`` in the order they were created (parents before children, as
+    ``schema.sql`` creates them), each with its columns."""
+    names = [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+    return {name: [row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (name,))]
+            for name in names}
 
 
 def write_database(batches: Iterable[Rows], path: Path) -> dict[str, int]:
     """Create the tables (``schema/schema.sql``, generated from the models) and views in a new
     SQLite file, insert each batch of rows in one transaction, mark the file as ours (``PRAGMA
-    application_id``); return the rows written per table. Plain ``sqlite3.executemany``: the
-    ORM's insert machinery would cost more than the rest of the write."""
-    counts = {table.name: 0 for table in SQLModel.metadata.sorted_tables}
-    inserts = {table: _insert(table) for table in SQLModel.metadata.sorted_tables}
+    application_id``); return the rows written per table. Plain ``sqlite3.executemany``, without
+    the ORM: importing and running it would cost more than the rest of the write."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.executescript(SCHEMA_SQL.read_text(encoding="utf-8"))
+        tables = _tables(conn)
+        counts = dict.fromkeys(tables, 0)
+        known = {name: set(columns) for name, columns in tables.items()}
+        inserts = {name: f'INSERT INTO "{name}" ({", ".join(map(_quoted, columns))}) '
+                         f'VALUES ({", ".join("?" * len(columns))})' for name, columns in tables.items()}
         conn.execute("BEGIN")
         for batch in batches:
-            for table, rows in batch.items():
-                if rows:
-                    sql, columns = inserts[table]
-                    conn.executemany(sql, ([row[c] for c in columns] for row in rows))
-                    counts[table.name] += len(rows)
+            for name, columns in tables.items():
+                rows = batch.get(name)
+                if not rows:
+                    continue
+                for row in rows:
+                    if not row.keys() <= known[name]:
+                        raise ValueError(f"{name} has no column {sorted(row.keys() - known[name])}")
+                conn.executemany(inserts[name], ([row.get(c) for c in columns] for row in rows))
+                counts[name] += len(rows)
         conn.execute("COMMIT")
         conn.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
     finally:
         conn.close()
     return counts
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
 
 
 def _provenance(record: curated.Provenance) -> dict[str, Any]:
@@ -203,33 +213,29 @@ class _Ids:
 def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> Iterator[Rows]:
     """Translate the validated corpus into rows, in a fixed order, in batches: the sources and
     vocabularies, then one study at a time (a load never holds the whole corpus as rows)."""
-    rows: Rows = {table: [] for table in SQLModel.metadata.sorted_tables}
+    rows: Rows = {}
 
     def batch() -> Rows:
         """The rows gathered since the last batch; gathering starts anew."""
         nonlocal rows
-        done, rows = rows, {table: [] for table in SQLModel.metadata.sorted_tables}
+        done, rows = rows, {}
         return done
 
-    def add(model: type[SQLModel], **values: Any) -> None:
+    def add(table: str, **values: Any) -> None:
         """One row; columns not given (such as the text of an absent number) are NULL."""
-        table: Table = model.__table__  # type: ignore[attr-defined]
-        row: dict[str, Any] = dict.fromkeys(table.columns.keys())
-        assert values.keys() <= row.keys(), values.keys() - row.keys()
-        row.update(values)
-        rows[table].append(row)
+        rows.setdefault(table, []).append(values)
 
     for s in corpus.sources:
-        add(models.Source, **_fields(s, "id", "kind", "citation", "year", "doi", "pmid", "url", "notes"))
+        add("source", **_fields(s, "id", "kind", "citation", "year", "doi", "pmid", "url", "notes"))
     for e in corpus.endpoints:
-        add(models.Endpoint, **_fields(e, "code", "label", "definition"))
+        add("endpoint", **_fields(e, "code", "label", "definition"))
     for d in corpus.drugs:
-        add(models.Drug, id=d.id, name=d.name, drug_class=d.drug_class,
+        add("drug", id=d.id, name=d.name, drug_class=d.drug_class,
             synonyms="; ".join(d.synonyms) or None)
     for t in corpus.ae_terms:
-        add(models.AeTerm, **_fields(t, "term", "label", "group"))
+        add("ae_term", **_fields(t, "term", "label", "group"))
     for r in corpus.releases:
-        add(models.Release, **_fields(r, "version", "date", "studies", "results", "comparisons",
+        add("release", **_fields(r, "version", "date", "studies", "results", "comparisons",
                                       "adverse_events", "notes"))
 
     yield batch()
@@ -238,31 +244,31 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
         study = entry.study
         if on_study:
             on_study(study.id)
-        add(models.Study, **_fields(study, "id", "acronym", "title", "kind", "phase", "setting", "line",
+        add("study", **_fields(study, "id", "acronym", "title", "kind", "phase", "setting", "line",
                                     "design", "registry_id", "sponsor", "period_start", "period_end",
                                     "status", "summary", "role_in_review", "notes"),
             countries="; ".join(study.countries) or None)
         for name, field_basis in sorted(study.field_basis.items()):
-            add(models.StudyFieldBasis, study_id=study.id, field=name, basis=field_basis.basis,
+            add("study_field_basis", study_id=study.id, field=name, basis=field_basis.basis,
                 basis_note=field_basis.note)
         for position, source_id in enumerate(study.references):
-            add(models.StudySource, study_id=study.id, source_id=source_id, position=position)
+            add("study_source", study_id=study.id, source_id=source_id, position=position)
         key_ids: dict[str, dict[str, int]] = {}
-        for section, model, names in (
-            ("analyses", models.Analysis, ("key", "label", "data_cutoff", "median_follow_up_months", "notes")),
-            ("populations", models.Population, ("key", "label", "n", "definition", "enrolled", "notes")),
-            ("arms", models.Arm, ("key", "label", "role", "regimen", "n_randomized", "n_treated", "notes")),
-            ("subgroups", models.Subgroup, ("key", "category", "level", "n", "notes")),
+        for section, table, names in (
+            ("analyses", "analysis", ("key", "label", "data_cutoff", "median_follow_up_months", "notes")),
+            ("populations", "population", ("key", "label", "n", "definition", "enrolled", "notes")),
+            ("arms", "arm", ("key", "label", "role", "regimen", "n_randomized", "n_treated", "notes")),
+            ("subgroups", "subgroup", ("key", "category", "level", "n", "notes")),
         ):
             key_ids[section] = {}
             for record in getattr(study, section):
-                row_id = ids(model.__tablename__)
+                row_id = ids(table)
                 key_ids[section][record.key] = row_id
-                add(model, id=row_id, study_id=study.id, **_fields(record, *names), **_provenance(record))
+                add(table, id=row_id, study_id=study.id, **_fields(record, *names), **_provenance(record))
         arm_ids = key_ids["arms"]
         for arm in study.arms:
             for position, drug in enumerate(arm.drugs):
-                add(models.Intervention, arm_id=arm_ids[arm.key], drug_id=drug, position=position)
+                add("intervention", arm_id=arm_ids[arm.key], drug_id=drug, position=position)
 
         def links(record: Any) -> dict[str, int | None]:
             """Resolve a record's analysis / population / subgroup keys to row ids."""
@@ -275,27 +281,27 @@ def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
             return out
 
         for e in study.endpoints:
-            add(models.StudyEndpoint, id=ids("study_endpoint"), study_id=study.id,
+            add("study_endpoint", id=ids("study_endpoint"), study_id=study.id,
                 **_fields(e, "endpoint", "role", "assessor", "definition", "notes"), **_provenance(e))
         for r in study.results:
-            add(models.ArmResult, id=ids("arm_result"), study_id=study.id, arm_id=arm_ids[r.arm],
+            add("arm_result", id=ids("arm_result"), study_id=study.id, arm_id=arm_ids[r.arm],
                 **links(r), **_fields(r, "endpoint", "category", "breakdown", "statistic", "value",
                                       "qualifier", "value_upper", "unit", "ci_low", "ci_high", "ci_level", "timepoint_months", "n", "denominator",
                                       "not_reached", "not_estimable", "notes"), **_provenance(r))
         for c in study.comparisons:
-            add(models.Comparison, id=ids("comparison"), study_id=study.id,
+            add("comparison", id=ids("comparison"), study_id=study.id,
                 experimental_arm_id=arm_ids[c.experimental], control_arm_id=arm_ids[c.control],
                 **links(c), **_fields(c, "endpoint", "measure", "estimate", "unit", "ci_low", "ci_high",
                                       "ci_level", "p_value", "p_operator", "method", "notes"),
                 **_provenance(c))
         for a in study.adverse_events:
-            add(models.AdverseEvent, id=ids("adverse_event"), study_id=study.id, arm_id=arm_ids[a.arm],
+            add("adverse_event", id=ids("adverse_event"), study_id=study.id, arm_id=arm_ids[a.arm],
                 p_versus_arm_id=arm_ids[a.p_versus] if a.p_versus else None,
                 **links(a), **_fields(a, "term", "category", "grade", "n", "pct", "qualifier", "n_at_risk",
                                       "p_value", "p_operator", "notes"),
                 **_provenance(a))
         for ch in study.characteristics:
-            add(models.Characteristic, id=ids("characteristic"), study_id=study.id,
+            add("characteristic", id=ids("characteristic"), study_id=study.id,
                 arm_id=arm_ids[ch.arm] if ch.arm else None, **links(ch),
                 **_fields(ch, "name", "category", "statistic", "value", "value_text", "qualifier",
                           "value_upper", "unit", "n",

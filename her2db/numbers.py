@@ -23,6 +23,7 @@ class Printed(float):
 
     It computes like any float, so checks and arithmetic need no special case."""
 
+    __slots__ = ("text",)  # no per-number __dict__: a large corpus holds many numbers
     text: str
 
     def __new__(cls, value: float, text: str) -> Printed:

@@ -6,7 +6,7 @@ HER2DB := $(VENV)/bin/her2db
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install db site serve test test-deps schema bench clean
+.PHONY: install db site serve test test-deps lint schema bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ test-deps: install $(NODE_STAMP)
 	  $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
 
-test: test-deps
+# ruff and mypy, configured in pyproject.toml; `make test` runs them first.
+lint: install
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/mypy
+
+test: lint test-deps
 	$(PY) -m pytest -q
 
 bench: install

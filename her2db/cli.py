@@ -206,7 +206,20 @@ def coverage(sources: Path, review_text: Path | None, uncovered: bool) -> None:
         sys.exit(1)
 
 
-@cli.command()
+class _QueryCommand(click.Command):
+    """``query``: SQL that opens with a ``--`` comment is the SQL argument, not an option.
+
+    Click reads any word starting with ``--`` as an option name; one holding whitespace (a
+    comment, then the query) can never be one, so it is passed on after ``--``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            sql = [a for a in args if a.startswith("--") and any(c.isspace() for c in a)]
+            args = [a for a in args if a not in sql] + (["--", *sql] if sql else [])
+        return super().parse_args(ctx, args)
+
+
+@cli.command(cls=_QueryCommand)
 @click.argument("sql")
 @db_option
 @format_option
@@ -215,13 +228,19 @@ def coverage(sources: Path, review_text: Path | None, uncovered: bool) -> None:
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=queries.DEFAULT_TIME_LIMIT,
               show_default=True, help="Seconds before the query is stopped.")
 def query(sql: str, db_path: Path, fmt: str, max_rows: int, time_limit: float) -> None:
-    """Run one read-only SQL query against the database.
+    """Run one read-only SQL query against the database. SQL may open with a `--` comment;
+    `-` reads the SQL from standard input (a saved .sql file).
 
     \b
     Examples:
         her2db query "select study_id, endpoint, subgroup, estimate, ci_low, ci_high from v_comparisons"
         her2db query "select * from v_adverse_events where term = 'neutropenia'" --format csv
+        her2db query - < question.sql
     """
+    if sql == "-":
+        sql = sys.stdin.read()
+    if not sql.strip():
+        raise click.UsageError("no SQL given (standard input was empty)" if sql == "" else "no SQL given")
     conn = _open_db(db_path)
     try:
         result = queries.run_query(conn, sql, max_rows=max_rows, time_limit=time_limit)
@@ -324,6 +343,24 @@ def config_option(func: F) -> F:
     )(func)
 
 
+def _fresh_database(db_path: Path, sources: Path, force: bool = False) -> None:
+    """Reload the database from the sources before the site reads it (only if they changed,
+    unless ``force``): data flows one way, and the site module itself never loads."""
+    from .load import DatabasePathError, LoadError, ensure_database
+    from .load import load as load_database
+
+    try:
+        if force:
+            load_database(sources, db_path)
+        else:
+            ensure_database(db_path, sources)
+    except LoadError as exc:
+        _echo_problems(exc.report.problems)
+        raise click.ClickException(f"{exc}; fix them and retry") from exc
+    except DatabasePathError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @site.command("build")
 @sources_option
 @db_option
@@ -335,14 +372,11 @@ def site_build(sources: Path, db_path: Path, config: Path) -> None:
     Example:
         her2db site build
     """
-    from .load import LoadError
-
     site_module = _site_module()
+    _fresh_database(db_path, sources)
     try:
-        built = site_module.build(db_path, sources, config)
-    except (site_module.SiteError, LoadError) as exc:
-        if isinstance(exc, LoadError):
-            _echo_problems(exc.report.problems)
+        built = site_module.build(db_path, config)
+    except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Built {built.pages} pages into {built.out_dir}")
 
@@ -360,8 +394,9 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
         her2db site serve --dev-addr 127.0.0.1:8001
     """
     site_module = _site_module()
+    _fresh_database(db_path, sources)
     try:
-        site_module.serve(db_path, sources, config, dev_addr)
+        site_module.serve(db_path, config, dev_addr)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -369,10 +404,12 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
 @site.command("deploy")
 @click.argument("version")
 @click.option("--alias", default=None, help="Alias to point at this version, e.g. latest.")
+@click.option("--branch", default="gh-pages", show_default=True, help="Branch mike commits the site to.")
 @sources_option
 @db_option
 @config_option
-def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, config: Path) -> None:
+def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_path: Path,
+                config: Path) -> None:
     """Deploy VERSION (a data release, YYYY.MM) with mike to the local gh-pages branch.
 
     The release is recorded in db/releases.yaml and in the database. Nothing is pushed:
@@ -382,12 +419,27 @@ def site_deploy(version: str, alias: str | None, sources: Path, db_path: Path, c
     Example:
         her2db site deploy 2026.11 --alias latest
     """
+    import datetime as dt
+
+    from . import release as release_module
+
     site_module = _site_module()
     try:
-        release = site_module.deploy(version, db_path, sources, alias=alias, config=config)
+        site_module.check_deployable(version, config)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Deployed {release.version} to the local gh-pages branch")
+    _fresh_database(db_path, sources)
+    try:
+        with release_module.restored_on_failure(sources):
+            entry = release_module.record_release(version, db_path, sources, dt.date.today().isoformat())
+            _fresh_database(db_path, sources, force=True)
+            site_module.deploy(version, db_path, alias=alias, config=config, branch=branch)
+    except BaseException as exc:
+        _fresh_database(db_path, sources, force=True)  # the database without the release
+        if isinstance(exc, site_module.SiteError):
+            raise click.ClickException(str(exc)) from exc
+        raise
+    click.echo(f"Deployed {entry.version} to the local {branch} branch")
 
 
 # --- curator workflow: add, new-study, set, remove, import-csv, diff ---------------------------

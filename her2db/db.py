@@ -7,6 +7,7 @@ Kept light (no SQLAlchemy at import time) because ``her2db query`` imports it on
 from __future__ import annotations
 
 import sqlite3
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +16,13 @@ if TYPE_CHECKING:
 
 DEFAULT_DB = Path("db/her2db.sqlite")
 DEFAULT_SOURCES = Path("db")
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
-VIEWS_SQL = SCHEMA_DIR / "views.sql"
-SCHEMA_SQL = SCHEMA_DIR / "schema.sql"  # the tables' DDL, generated from the models (her2db schema)
+SCHEMA_DIR = Path("schema")
+"""Where ``her2db schema`` writes the generated artefacts: the checkout's ``schema/`` folder."""
+VIEWS_SQL = resources.files("her2db") / "sql" / "views.sql"
+"""The public views, shipped inside the package so an installed wheel can load."""
+TABLES_SQL = resources.files("her2db") / "sql" / "tables.sql"
+"""The tables' DDL, generated from models.py by ``her2db schema`` (as ``schema/schema.sql`` is)
+and shipped inside the package: a load creates the tables without importing the ORM."""
 
 APPLICATION_ID = 0x48455232
 """``PRAGMA application_id`` of every database ``her2db load`` writes: the bytes of "HER2".

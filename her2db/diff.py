@@ -252,7 +252,7 @@ def render(changes: list[Change], fmt: str, old: str = "OLD", new: str = "NEW") 
     headings = {"removed": "REMOVED records (in OLD, missing from NEW)", "added": "Added records",
                 "changed": "Changed records"}
     for kind in ("removed", "added", "changed"):
-        groups = _grouped(changes, kind)  # type: ignore[arg-type]
+        groups = _grouped(changes, kind)
         if not groups:
             continue
         out += [f"## {headings[kind]}" if md else f"{headings[kind]} ({counts[kind]}):", ""]

@@ -95,7 +95,7 @@ def model_for(kind: str) -> type[BaseModel]:
 
 def section_model(section: str) -> type[BaseModel]:
     annotation = curated.StudyFile.model_fields[section].annotation
-    return typing.get_args(annotation)[0]  # type: ignore[no-any-return]
+    return typing.get_args(annotation)[0]
 
 
 def _types(annotation: Any) -> tuple[set[str], tuple[str, ...] | None]:
@@ -198,7 +198,7 @@ def _plain_ok(text: str, flow: bool) -> bool:
         return False
     try:
         return bool(_SAFE_YAML.load(text) == text)
-    except Exception:  # noqa: BLE001 - anything the parser rejects must be quoted
+    except Exception:
         return False
 
 
@@ -473,7 +473,7 @@ def _check_same(doc: Document, new_text: str, expected: Any) -> None:
     """Refuse an edit whose text does not parse to exactly the intended data."""
     try:
         got = to_plain(_SAFE_YAML.load(new_text))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise EditError(f"{doc.path}: the edited text would not parse ({exc}); nothing written") from exc
     if got != to_plain(json.loads(json.dumps(expected))):
         raise EditError(f"{doc.path}: this file's layout cannot be edited in place without changing "

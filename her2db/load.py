@@ -16,14 +16,17 @@ import re
 import sqlite3
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+import typing
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from . import curated
-from .db import APPLICATION_ID, SCHEMA_SQL, VIEWS_SQL, NotOurDatabase, check_replaceable
+from .db import APPLICATION_ID, TABLES_SQL, VIEWS_SQL, NotOurDatabase, check_replaceable
 from .numbers import Printed
 from .validate import Corpus, Report, validate
 
@@ -33,7 +36,7 @@ except ImportError:  # not POSIX: leftovers are not swept
     fcntl = None  # type: ignore[assignment]
 
 Rows = dict[str, list[dict[str, Any]]]
-"""Rows by table name; each row has the columns it gives (the others are NULL)."""
+"""Rows by table name; each row holds the columns it fills (the others are NULL)."""
 
 
 class LoadError(Exception):
@@ -129,47 +132,66 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
     sweep_leftovers(db_path)
     mode = stat.S_IMODE(db_path.stat().st_mode) if db_path.is_file() else _new_file_mode()
     with _locked_temp(db_path) as tmp:
-        counts = write_database(corpus_rows(report.corpus, on_study), tmp)
+        counts = write_database(report.corpus, tmp, on_study)
         os.chmod(tmp, mode)
         _check_target(db_path)  # again: the file may have changed while we wrote
         os.replace(tmp, db_path)
     return LoadResult(report, db_path, counts)
 
 
-def _tables(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    """The tables of ``conn`` in the order they were created (parents before children, as
-    ``schema.sql`` creates them), each with its columns."""
+def _source_files(sources: Path, db_path: Path) -> Iterator[Path]:
+    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
+    target = db_path.resolve()
+    for path in sources.rglob("*"):
+        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
+                and path.resolve() != target:
+            yield path
+
+
+def ensure_database(db_path: Path, sources: Path) -> bool:
+    """(Re)load the database if it is missing or older than any curated file; True if loaded.
+    The site commands call it before a build, so a build always shows the current sources."""
+    newest = max((p.stat().st_mtime for p in _source_files(sources, db_path)), default=0.0)
+    if db_path.exists() and db_path.stat().st_mtime >= newest:
+        return False
+    load(sources, db_path)
+    return True
+
+
+def table_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The tables of ``conn`` in the order they were created (parents before children), each
+    with its columns."""
     names = [name for (name,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
     return {name: [row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (name,))]
             for name in names}
 
 
-def write_database(batches: Iterable[Rows], path: Path) -> dict[str, int]:
-    """Create the tables (``schema/schema.sql``, generated from the models) and views in a new
-    SQLite file, insert each batch of rows in one transaction, mark the file as ours (``PRAGMA
-    application_id``); return the rows written per table. Plain ``sqlite3.executemany``, without
-    the ORM: importing and running it would cost more than the rest of the write."""
+def _quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+def write_database(corpus: Corpus, path: Path, on_study: Callable[[str], None] | None = None
+                   ) -> dict[str, int]:
+    """Create the tables (``her2db/sql/tables.sql``, generated from models.py) and views in a
+    new SQLite file, insert the corpus's rows study by study in one transaction, and mark the
+    file as ours (``PRAGMA application_id``); return the rows written per table. Plain
+    ``sqlite3.executemany``: importing and running the ORM would cost more than the rest of
+    the load, and one study's rows at a time keep the memory of a large corpus small."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.executescript(SCHEMA_SQL.read_text(encoding="utf-8"))
-        tables = _tables(conn)
+        conn.executescript(TABLES_SQL.read_text(encoding="utf-8"))
+        tables = table_columns(conn)
         counts = dict.fromkeys(tables, 0)
-        known = {name: set(columns) for name, columns in tables.items()}
         inserts = {name: f'INSERT INTO "{name}" ({", ".join(map(_quoted, columns))}) '
                          f'VALUES ({", ".join("?" * len(columns))})' for name, columns in tables.items()}
         conn.execute("BEGIN")
-        for batch in batches:
+        for batch in corpus_rows(corpus, {name: set(columns) for name, columns in tables.items()}, on_study):
             for name, columns in tables.items():
-                rows = batch.get(name)
-                if not rows:
-                    continue
-                for row in rows:
-                    if not row.keys() <= known[name]:
-                        raise ValueError(f"{name} has no column {sorted(row.keys() - known[name])}")
-                conn.executemany(inserts[name], ([row.get(c) for c in columns] for row in rows))
-                counts[name] += len(rows)
+                if rows := batch.get(name):
+                    conn.executemany(inserts[name], ([row.get(c) for c in columns] for row in rows))
+                    counts[name] += len(rows)
         conn.execute("COMMIT")
         conn.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
@@ -178,22 +200,92 @@ def write_database(batches: Iterable[Rows], path: Path) -> dict[str, int]:
     return counts
 
 
-def _quoted(name: str) -> str:
-    return f'"{name}"'
+# The curated model (curated.py) and the tables (models.py) describe the same fields once each:
+# a record's field fills the table column of the same name. The exceptions, all listed here,
+# are kept in step by tests/test_load.py (``model_drift``).
+# Tables by name (models.py's ``__tablename__``s): the load does not import the ORM.
+TABLE_OF: dict[type[BaseModel], str] = {
+    curated.Source: "source",
+    curated.EndpointTerm: "endpoint",
+    curated.DrugTerm: "drug",
+    curated.AeTermEntry: "ae_term",
+    curated.ReleaseEntry: "release",
+    curated.StudyFile: "study",
+    curated.Analysis: "analysis",
+    curated.Population: "population",
+    curated.Arm: "arm",
+    curated.Subgroup: "subgroup",
+    curated.StudyEndpoint: "study_endpoint",
+    curated.ArmResult: "arm_result",
+    curated.Comparison: "comparison",
+    curated.AdverseEvent: "adverse_event",
+    curated.Characteristic: "characteristic",
+}
+KEY_COLUMNS = {
+    # a key naming another record of the study -> (its id column, the section it names)
+    "arm": ("arm_id", "arms"),
+    "experimental": ("experimental_arm_id", "arms"),
+    "control": ("control_arm_id", "arms"),
+    "p_versus": ("p_versus_arm_id", "arms"),
+    "analysis": ("analysis_id", "analyses"),
+    "population": ("population_id", "populations"),
+    "subgroup": ("subgroup_id", "subgroups"),
+}
+KEYED_SECTIONS = ("analyses", "populations", "arms", "subgroups")
+ROW_SECTIONS = ("endpoints", "results", "comparisons", "adverse_events", "characteristics")
+NOT_COLUMNS = {
+    # curated fields that are not a column of their record's table, and where they go instead
+    "Source.text": "the review text's path: read by coverage, never stored",
+    "StudyFile.references": "table study_source",
+    "StudyFile.field_basis": "table study_field_basis",
+    "Arm.drugs": "table intervention",
+    **{f"StudyFile.{section}": "its own table" for section in KEYED_SECTIONS + ROW_SECTIONS},
+}
+GENERATED_COLUMNS = {
+    # columns no curated field names: row ids and the parent study, assigned by the load
+    "id": "row id in file order", "study_id": "the study the record belongs to",
+}
+DERIVED_TABLES = {"study_source", "study_field_basis", "intervention"}
 
 
-def _provenance(record: curated.Provenance) -> dict[str, Any]:
-    return {"source_id": record.source_id, "locator": record.locator, "cites": record.cites,
-            "quote": record.quote, "basis": record.basis, "basis_note": record.basis_note}
+def _printed_fields(model: type[BaseModel]) -> set[str]:
+    """Fields holding a printed number: each also fills the column ``<field>_text``."""
+    return {name for name, info in model.model_fields.items() if Printed in _types_in(info.annotation)}
 
 
-def _fields(record: Any, *names: str) -> dict[str, Any]:
-    """The named fields; a printed number ``X`` gives the columns ``X`` and ``X_text``."""
+def _types_in(annotation: Any) -> set[Any]:
+    args = typing.get_args(annotation)
+    return {annotation} | set().union(*map(_types_in, args)) if args else {annotation}
+
+
+def model_drift(model: type[BaseModel], columns: set[str]) -> tuple[set[str], set[str]]:
+    """(curated fields with no column, columns with no curated field) beyond the documented
+    exceptions: both empty while the two models describe the same fields."""
+    name = model.__name__
+    fields = {f for f in model.model_fields if f"{name}.{f}" not in NOT_COLUMNS}
+    keyed = {f for f in fields if f in KEY_COLUMNS and f not in columns}
+    derived = {f"{f}_text" for f in _printed_fields(model)} | {KEY_COLUMNS[f][0] for f in keyed}
+    return fields - keyed - columns, columns - fields - derived - set(GENERATED_COLUMNS)
+
+
+def record_values(record: BaseModel, columns: Collection[str],
+                  keys: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+    """The columns ``record`` fills: each field its namesake column, a printed number ``X``
+    also ``X_text``, a list of names one ``; ``-separated text, a key of another record (arm,
+    analysis, ...) that record's row id from ``keys``."""
     out: dict[str, Any] = {}
-    for name in names:
+    for name in type(record).model_fields:
         value = getattr(record, name)
-        if isinstance(value, Printed):
+        if name in KEY_COLUMNS and name not in columns:
+            column, section = KEY_COLUMNS[name]
+            if column in columns:
+                out[column] = None if value is None else (keys or {})[section][value]
+        elif name not in columns:
+            continue
+        elif isinstance(value, Printed):
             out[name], out[f"{name}_text"] = float(value), value.text
+        elif isinstance(value, list):
+            out[name] = "; ".join(value) or None
         elif name not in out or value is not None:  # a curated X_text overrides the printed one
             out[name] = value
     return out
@@ -210,100 +302,53 @@ class _Ids:
         return self._next[table]
 
 
-def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> Iterator[Rows]:
-    """Translate the validated corpus into rows, in a fixed order, in batches: the sources and
-    vocabularies, then one study at a time (a load never holds the whole corpus as rows)."""
+def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
+                on_study: Callable[[str], None] | None = None) -> Iterator[Rows]:
+    """Translate the validated corpus into rows (``columns``: each table's), in a fixed order,
+    in batches: the sources and vocabularies, then one study at a time."""
     rows: Rows = {}
 
+    def add(table: str, record: BaseModel | None = None,
+            keys: dict[str, dict[str, int]] | None = None, **values: Any) -> None:
+        """One row: the record's fields, then ``values``; columns not given are NULL."""
+        given = {**(record_values(record, columns[table], keys) if record is not None else {}), **values}
+        if not given.keys() <= columns[table]:
+            raise ValueError(f"table {table} has no column {sorted(given.keys() - columns[table])}")
+        rows.setdefault(table, []).append(given)
+
     def batch() -> Rows:
-        """The rows gathered since the last batch; gathering starts anew."""
+        """The rows added since the last batch; adding starts anew."""
         nonlocal rows
         done, rows = rows, {}
         return done
 
-    def add(table: str, **values: Any) -> None:
-        """One row; columns not given (such as the text of an absent number) are NULL."""
-        rows.setdefault(table, []).append(values)
-
-    for s in corpus.sources:
-        add("source", **_fields(s, "id", "kind", "citation", "year", "doi", "pmid", "url", "notes"))
-    for e in corpus.endpoints:
-        add("endpoint", **_fields(e, "code", "label", "definition"))
-    for d in corpus.drugs:
-        add("drug", id=d.id, name=d.name, drug_class=d.drug_class,
-            synonyms="; ".join(d.synonyms) or None)
-    for t in corpus.ae_terms:
-        add("ae_term", **_fields(t, "term", "label", "group"))
-    for r in corpus.releases:
-        add("release", **_fields(r, "version", "date", "studies", "results", "comparisons",
-                                      "adverse_events", "notes"))
-
+    for vocabulary in (corpus.sources, corpus.endpoints, corpus.drugs, corpus.ae_terms, corpus.releases):
+        for term in vocabulary:
+            add(TABLE_OF[type(term)], term)
     yield batch()
+
     ids = _Ids()
     for entry in sorted(corpus.studies, key=lambda e: e.study.id):
         study = entry.study
         if on_study:
             on_study(study.id)
-        add("study", **_fields(study, "id", "acronym", "title", "kind", "phase", "setting", "line",
-                                    "design", "registry_id", "sponsor", "period_start", "period_end",
-                                    "status", "summary", "role_in_review", "notes"),
-            countries="; ".join(study.countries) or None)
+        add("study", study)
         for name, field_basis in sorted(study.field_basis.items()):
             add("study_field_basis", study_id=study.id, field=name, basis=field_basis.basis,
                 basis_note=field_basis.note)
         for position, source_id in enumerate(study.references):
             add("study_source", study_id=study.id, source_id=source_id, position=position)
-        key_ids: dict[str, dict[str, int]] = {}
-        for section, table, names in (
-            ("analyses", "analysis", ("key", "label", "data_cutoff", "median_follow_up_months", "notes")),
-            ("populations", "population", ("key", "label", "n", "definition", "enrolled", "notes")),
-            ("arms", "arm", ("key", "label", "role", "regimen", "n_randomized", "n_treated", "notes")),
-            ("subgroups", "subgroup", ("key", "category", "level", "n", "notes")),
-        ):
-            key_ids[section] = {}
+        keys: dict[str, dict[str, int]] = {section: {} for section in KEYED_SECTIONS}
+        for section in KEYED_SECTIONS:
             for record in getattr(study, section):
-                row_id = ids(table)
-                key_ids[section][record.key] = row_id
-                add(table, id=row_id, study_id=study.id, **_fields(record, *names), **_provenance(record))
-        arm_ids = key_ids["arms"]
+                table = TABLE_OF[type(record)]
+                keys[section][record.key] = row_id = ids(table)
+                add(table, record, id=row_id, study_id=study.id)
         for arm in study.arms:
             for position, drug in enumerate(arm.drugs):
-                add("intervention", arm_id=arm_ids[arm.key], drug_id=drug, position=position)
-
-        def links(record: Any) -> dict[str, int | None]:
-            """Resolve a record's analysis / population / subgroup keys to row ids."""
-            out: dict[str, int | None] = {}
-            for attr, section in (("analysis", "analyses"), ("population", "populations"),
-                                  ("subgroup", "subgroups")):
-                if hasattr(record, attr):
-                    key = getattr(record, attr)
-                    out[f"{attr}_id"] = key_ids[section][key] if key is not None else None
-            return out
-
-        for e in study.endpoints:
-            add("study_endpoint", id=ids("study_endpoint"), study_id=study.id,
-                **_fields(e, "endpoint", "role", "assessor", "definition", "notes"), **_provenance(e))
-        for r in study.results:
-            add("arm_result", id=ids("arm_result"), study_id=study.id, arm_id=arm_ids[r.arm],
-                **links(r), **_fields(r, "endpoint", "category", "breakdown", "statistic", "value",
-                                      "qualifier", "value_upper", "unit", "ci_low", "ci_high", "ci_level", "timepoint_months", "n", "denominator",
-                                      "not_reached", "not_estimable", "notes"), **_provenance(r))
-        for c in study.comparisons:
-            add("comparison", id=ids("comparison"), study_id=study.id,
-                experimental_arm_id=arm_ids[c.experimental], control_arm_id=arm_ids[c.control],
-                **links(c), **_fields(c, "endpoint", "measure", "estimate", "unit", "ci_low", "ci_high",
-                                      "ci_level", "p_value", "p_operator", "method", "notes"),
-                **_provenance(c))
-        for a in study.adverse_events:
-            add("adverse_event", id=ids("adverse_event"), study_id=study.id, arm_id=arm_ids[a.arm],
-                p_versus_arm_id=arm_ids[a.p_versus] if a.p_versus else None,
-                **links(a), **_fields(a, "term", "category", "grade", "n", "pct", "qualifier", "n_at_risk",
-                                      "p_value", "p_operator", "notes"),
-                **_provenance(a))
-        for ch in study.characteristics:
-            add("characteristic", id=ids("characteristic"), study_id=study.id,
-                arm_id=arm_ids[ch.arm] if ch.arm else None, **links(ch),
-                **_fields(ch, "name", "category", "statistic", "value", "value_text", "qualifier",
-                          "value_upper", "unit", "n",
-                          "denominator", "notes"), **_provenance(ch))
+                add("intervention", arm_id=keys["arms"][arm.key], drug_id=drug, position=position)
+        for section in ROW_SECTIONS:
+            for record in getattr(study, section):
+                table = TABLE_OF[type(record)]
+                add(table, record, keys, id=ids(table), study_id=study.id)
         yield batch()

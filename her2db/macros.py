@@ -15,19 +15,19 @@ from typing import Any
 
 from markupsafe import Markup
 
-from her2db import querypage, site
+from her2db import querypage, render
 from her2db import sitequeries as q
 from her2db.db import DEFAULT_DB, connect_readonly
 
 
 def define_env(env: Any) -> None:
-    conn = connect_readonly(Path(os.environ.get(site.DB_ENV) or Path(env.project_dir) / DEFAULT_DB))
+    conn = connect_readonly(Path(os.environ.get(q.DB_ENV) or Path(env.project_dir) / DEFAULT_DB))
     docs_dir = Path(env.conf["docs_dir"])
 
     def show(template: str, **context: Any) -> str:
         # links in templates are relative to the page being rendered
         root = "../" * env.page.file.src_uri.count("/")
-        return site.render(template, root=root, **context)
+        return render.render(template, root=root, **context)
 
     def view_doc(view: str) -> str:
         """A view's columns as they are in the database, each with the description in the
@@ -55,7 +55,7 @@ def define_env(env: Any) -> None:
 
     def downloads_table() -> str:
         counts = {view: len(q.view_rows(conn, view)[1]) for view in q.public_views(conn)}
-        return show("downloads.md", files=site.download_files(docs_dir), counts=counts)
+        return show("downloads.md", files=querypage.download_files(docs_dir), counts=counts)
 
     macros = {
         "key_numbers": lambda: show("home_numbers.md", totals=q.totals(conn), kinds=q.counts_by_kind(conn)),
@@ -65,7 +65,7 @@ def define_env(env: Any) -> None:
         "studies_table": lambda: show("studies_index.md", studies=q.studies_index(conn)),
         "first_line_table": lambda: show("first_line.md", rows=q.first_line(conn)),
         "first_line_forest": lambda: show("first_line_forest.md", hrs=q.first_line_pfs_hrs(conn),
-                                          figure=f"{site.FIGURES_DIR}/{site.FIRST_LINE_FOREST}"),
+                                          figure=f"{render.FIGURES_DIR}/{render.FIRST_LINE_FOREST}"),
         "attrition_table": lambda: show("attrition.md", rows=q.attrition(conn)),
         "attrition_reasons_table": lambda: show("attrition_reasons.md", rows=q.attrition_reasons(conn)),
         "safety_tables": lambda: show("safety.md", **q.safety(conn)),
@@ -74,7 +74,7 @@ def define_env(env: Any) -> None:
         "drug_abbreviations": lambda: show("glossary_drugs.md", drugs=q.drugs(conn)),
         "provenance_table": lambda: show("provenance.md", rows=q.provenance_coverage(conn),
                                          totals=q.totals(conn)),
-        "count": lambda name: site.num(q.totals(conn)[name]),
+        "count": lambda name: render.num(q.totals(conn)[name]),
         "releases_table": lambda: show("releases.md", releases=q.releases(conn)),
         "sources_list": lambda: show("sources.md", sources=q.sources(conn)),
         "views_list": views_list,

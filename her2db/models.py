@@ -12,6 +12,7 @@ text the source printed ("0.70", "29.0"), which is what displays show.
 from __future__ import annotations
 
 from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
 
@@ -287,3 +288,14 @@ class Release(SQLModel, table=True):
     comparisons: int
     adverse_events: int
     notes: str | None = None
+
+
+def ddl_statements() -> list[CreateTable | CreateIndex]:
+    """CREATE TABLE and CREATE INDEX for every table, in one fixed order (tables by dependency,
+    then each table's indexes by name). ``metadata.create_all`` walks each table's indexes as a
+    set, whose order changes with ``PYTHONHASHSEED``: two loads would differ in ``.dump``."""
+    statements: list[CreateTable | CreateIndex] = []
+    for table in SQLModel.metadata.sorted_tables:
+        statements.append(CreateTable(table))
+        statements.extend(CreateIndex(index) for index in sorted(table.indexes, key=lambda i: i.name or ""))
+    return statements

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import rc_context  # noqa: E402 - the backend is chosen first
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import rc_context
+from matplotlib.figure import Figure
 
-RC = {
+RC: dict[Any, Any] = {  # matplotlib types its keys as a Literal of every rcParam
     "svg.hashsalt": "her2db",
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
@@ -57,7 +58,7 @@ def forest_svg(rows: list[ForestRow], path: Path, title: str, column: str = "HR 
         fig = Figure(figsize=(7.5, 1.1 + ROW_HEIGHT * len(rows)), facecolor="white")
         ax = fig.add_subplot()
         ys = list(range(len(rows), 0, -1))
-        for y, row in zip(ys, rows):
+        for y, row in zip(ys, rows, strict=True):
             if row.ci_low is not None and row.ci_high is not None:
                 ax.hlines(y, row.ci_low, row.ci_high, color=INK, linewidth=1.2)
             ax.plot([row.estimate], [y], marker="D" if row.emphasis else "s", color=ACCENT,
@@ -74,7 +75,7 @@ def forest_svg(rows: list[ForestRow], path: Path, title: str, column: str = "HR 
         ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
         ax.minorticks_off()
         ax.set_yticks(ys, [row.label for row in rows])
-        for tick, row in zip(ax.get_yticklabels(), rows):
+        for tick, row in zip(ax.get_yticklabels(), rows, strict=True):
             tick.set_fontweight("bold" if row.emphasis else "normal")
         ax.set_ylim(0.4, len(rows) + 0.6)
         ax.set_xlabel(xlabel)

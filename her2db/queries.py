@@ -7,10 +7,6 @@ so the CLI stays a thin layer.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 import re
 import sqlite3
 import time
@@ -19,8 +15,8 @@ from typing import Any
 
 from tabulate import tabulate
 
+from . import export
 from .files import printable
-from .numbers import plain
 
 FORMATS = ("table", "csv", "json", "markdown")
 DEFAULT_MAX_ROWS = 1000
@@ -122,26 +118,9 @@ def _explain(exc: sqlite3.Error, guard: _Guard, time_limit: float) -> str:
     return text
 
 
-def plain_number(value: Any) -> Any:
-    """Floats as written (0.00001, not 1e-05; 49, not 49.0); other values unchanged."""
-    if isinstance(value, float) and math.isfinite(value):
-        return plain(value)
-    return value
-
-
 def _cell(value: Any) -> Any:
     """A value for a text format: numbers as written, a BLOB as an SQL hex literal."""
-    if isinstance(value, bytes):
-        return f"X'{value.hex().upper()}'"
-    return plain_number(value)
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, bytes):
-        return _cell(value)
-    return value
+    return export.cell(value)
 
 
 _MARKDOWN_BREAKS = re.compile(r"\r\n|\r|\n")
@@ -156,18 +135,13 @@ def _markdown(value: Any) -> Any:
 
 
 def render(result: QueryResult, fmt: str) -> str:
-    """The result as text in one of ``FORMATS``; JSON keeps numbers as numbers and is always
-    valid JSON (see ``FORMAT_HELP``)."""
+    """The result as text in one of ``FORMATS``. CSV and JSON come from the exporter of the
+    site's downloads (``export``), so a number prints the same in both: as printed where the
+    result has its ``X_text`` column; JSON is always valid JSON (see ``FORMAT_HELP``)."""
     if fmt == "json":
-        records = [{c: _json_value(v) for c, v in zip(result.columns, row, strict=True)}
-                   for row in result.rows]
-        return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
+        return export.json_text(result.columns, result.rows)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows([_cell(v) for v in row] for row in result.rows)
-        return buffer.getvalue().rstrip("\n")
+        return export.csv_text(result.columns, result.rows).rstrip("\n")
     if fmt == "markdown":
         return tabulate([[_markdown(v) for v in row] for row in result.rows],
                         headers=[_markdown(c) for c in result.columns], tablefmt="github",

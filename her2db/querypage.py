@@ -1,6 +1,7 @@
 """What the Query page shows, gathered at site-build time: the public views with the column
 descriptions of the data-model page, the example questions (``sql/example_*.sql``), the
-database file of the downloads page, and the weight of what the page loads.
+database file of the downloads page, and the weight of what the page loads. Also the names
+of the download files, which the site build writes and the Query and Downloads pages list.
 
 The SQL itself runs in the reader's browser (``site/javascripts/query.js``, sql.js in a Web
 Worker); this module only decides what the page offers and states, so everything on it comes
@@ -25,6 +26,7 @@ from .queries import DEFAULT_MAX_ROWS
 
 DOWNLOADS_DIR = "downloads"  # where the downloads page puts its files, in the docs folder
 DATABASE_GLOB = "her2db-*.sqlite"
+_DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?\.(?P<format>sqlite|csv|json)$")
 DATA_MODEL_PAGE = "data-model.md"  # its front matter describes every column of every view
 TIME_LIMIT = 5.0  # seconds; shorter than `her2db query`'s: a reader waits in front of a page
 # The four questions of the README and the data-model page, in the order the page lists them.
@@ -58,6 +60,20 @@ class Example:
     name: str
     title: str
     sql: str
+
+
+def download_stem(label: str, view: str | None = None) -> str:
+    """The name of a download without its suffix: ``her2db-<release>[-<view>]``."""
+    return f"her2db-{label}-{view}" if view else f"her2db-{label}"
+
+
+def download_files(docs_dir: Path) -> list[dict[str, Any]]:
+    """The files the site build left in the downloads folder, described for the downloads page."""
+    out = []
+    for path in sorted((docs_dir / DOWNLOADS_DIR).glob("her2db-*")):
+        if match := _DOWNLOAD_RE.match(path.name):
+            out.append({"name": path.name, "size": path.stat().st_size, **match.groupdict()})
+    return sorted(out, key=lambda f: f["view"] is not None)  # the database first
 
 
 def database_download(docs_dir: Path) -> Path:

@@ -1,21 +1,20 @@
-"""Build, preview and deploy the reference site (MkDocs Material, mkdocs-macros, mike).
+"""Build, preview and deploy the reference site (MkDocs Material, mkdocs-macros, mike):
+orchestration only.
 
-The site is generated in two steps. First this module writes what MkDocs cannot make
-itself into the docs folder: one real Markdown page per study (so MkDocs, search and the tags
-plugin see ordinary files), the forest plots, and the download files. Then MkDocs builds,
-always ``--strict``; the hand-written pages call macros (``her2db/macros.py``) that read the
-same database through the same named queries and templates. Rendering lives here, once, for
-both paths: Jinja2 with autoescaping, and every value escaped for HTML *and* Markdown, so a
-curated string can never become markup, a table column or a Jinja expression.
+The site is generated in two steps. First this module writes what MkDocs cannot make itself
+into the docs folder: one real Markdown page per study (so MkDocs, search and the tags plugin
+see ordinary files), the forest plots, and the download files (``export``). Then MkDocs
+builds, always ``--strict``; the hand-written pages call macros (``macros.py``) that read the
+same database through the same named queries and templates (``render``).
+
+Data flows one way: curated sources -> database -> site. This module only reads the database
+it is given; reloading it from the sources and recording releases are the CLI's job
+(``load``, ``release``), so a site build can never change the curated data.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -23,39 +22,22 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 from mkdocs.utils import yaml_load
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from . import assets, curated, sitequeries
-from .queries import plain_number
+from . import assets, export, sitequeries
 from .db import connect_readonly
-from .files import dump_tree, read_document, write_atomic
-from .load import LoadError, load
+from .files import UnsafePath, safe_child
 from .plots import ForestRow, forest_svg
-from .validate import RELEASES_FILE
+from .querypage import DOWNLOADS_DIR, download_stem
+from .release import ReleaseError, check_version
+from .render import FIGURES_DIR, FIRST_LINE_FOREST, effect, render
+from .sitequeries import DB_ENV
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-DB_ENV = "HER2DB_SITE_DB"  # tells the macros module (inside mkdocs) which database to read
 STUDIES_DIR = "studies"
-FIGURES_DIR = "figures"
-DOWNLOADS_DIR = "downloads"
-FIRST_LINE_FOREST = "first-line-pfs-hr.svg"
 DEV_LABEL = "dev"
-VERSION_RE = re.compile(r"^\d{4}\.(0[1-9]|1[0-2])$")
-
-# Characters that mean something to HTML, to Markdown (emphasis, code, links, tables,
-# headings, attribute lists) or to Jinja; each becomes a numeric character reference, which
-# browsers and the search indexer read back as the character itself.
-_ESCAPES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`*_[]{}|#~^$"}
-_WHITESPACE = re.compile(r"\s+")
 
 
 class SiteError(Exception):
@@ -71,201 +53,6 @@ class SiteBuild:
     studies: int
     docs_dir: Path
     label: str
-
-
-# --- rendering ---------------------------------------------------------------------------
-
-
-def escape(value: Any) -> Markup:
-    """``value`` as text safe in HTML, in Markdown (also inside table cells) and in Jinja.
-    Runs of whitespace become one space, so no value can break a line or a table row."""
-    return Markup(_WHITESPACE.sub(" ", str(value)).translate(_ESCAPES))
-
-
-def _finalize(value: Any) -> Any:
-    """Applied to every ``{{ }}``: templates' own markup passes, everything else is escaped."""
-    if isinstance(value, Markup):
-        return value
-    if value is None:
-        return ""
-    return escape(value)
-
-
-def num(value: Any, decimals: int = 0) -> str:
-    """A stored number as the curator entered it (0.00001 not 1e-05, 49 not 49.0), with at
-    least ``decimals`` decimals."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool) or (isinstance(value, int) and not decimals):
-        return str(value)
-    text = str(plain_number(float(value)))
-    if decimals:
-        whole, _, fraction = text.partition(".")
-        text = f"{whole}.{fraction.ljust(decimals, '0')}"
-    return text
-
-
-def _decimals(row: dict[str, Any]) -> int:
-    """Ratios (HR, OR, RR) are printed with two decimals by convention: 0.30, not 0.3."""
-    return 2 if row.get("measure") in curated.RATIO_MEASURES else 0
-
-
-def ci(row: dict[str, Any]) -> str:
-    """"0.44–0.71"; a level other than 95% is named ("90% CI 0.5–0.9")."""
-    if row.get("ci_low") is None and row.get("ci_high") is None:
-        return ""
-    level = row.get("ci_level")
-    prefix = f"{num(level)}% CI " if level is not None and level != 95 else ""
-    digits = _decimals(row)
-    return f"{prefix}{num(row.get('ci_low'), digits)}–{num(row.get('ci_high'), digits)}"
-
-
-def effect(row: dict[str, Any], measure: bool = True) -> str:
-    """A comparison's estimate with its CI: "HR 0.56 (0.44–0.71)"."""
-    interval = ci(row)
-    text = f"{num(row['estimate'], _decimals(row))} ({interval or 'CI not reported'})"
-    return f"{row['measure']} {text}" if measure else text
-
-
-def p_value(row: dict[str, Any]) -> str:
-    if row.get("p_value") is None:
-        return ""
-    return f"p {row.get('p_operator') or '='} {num(row['p_value'])}"
-
-
-def amount(value: Any, unit: str | None) -> str:
-    """A number with its unit: 70.1%, 40.7 months, 0.67."""
-    if unit == curated.PERCENT_UNIT:
-        return f"{num(value)}%"
-    return f"{num(value)} {unit}" if unit else num(value)
-
-
-def result_value(row: dict[str, Any]) -> str:
-    """An arm result's value: NR / NE flags, the number and unit, and its CI."""
-    if row.get("not_reached"):
-        text = "NR"
-    elif row.get("not_estimable"):
-        text = "NE"
-    elif row.get("value") is None:
-        text = "—"
-    else:
-        text = amount(row["value"], row.get("unit"))
-    if interval := ci(row):
-        text += f" ({interval})"
-    return text
-
-
-def statistic(row: dict[str, Any]) -> str:
-    text = row["statistic"]
-    if row.get("timepoint_months") is not None:
-        text += f" at {num(row['timepoint_months'])} months"
-    return text
-
-
-def grade(value: str) -> str:
-    return {"any": "any grade", ">=3": "grade ≥3", "3-4": "grade 3–4", ">=4": "grade ≥4",
-            "5": "grade 5", "<=2": "grade ≤2"}.get(value, f"grade {value}")
-
-
-def ae_value(row: dict[str, Any] | None) -> str:
-    """An adverse-event cell the way safety tables print it: n (%), or whichever is known;
-    percentages with one decimal at least, as those tables do (1.0, not 1)."""
-    if row is None:
-        return "—"
-    if row.get("n") is not None and row.get("pct") is not None:
-        return f"{num(row['n'])} ({num(row['pct'], 1)})"
-    if row.get("pct") is not None:
-        return f"{num(row['pct'], 1)}%"
-    return num(row.get("n"))
-
-
-def provenance(row: dict[str, Any]) -> str:
-    """Where a number was read: source id, locator, the primary publication and the quote."""
-    text = f"Source: {row['source_id']}, {row['locator']}"
-    if row.get("cites"):
-        text += f" (cites {row['cites']})"
-    if row.get("quote"):
-        text += f". Quote: “{row['quote']}”"
-    return text
-
-
-AE_CATEGORIES = {
-    "teae": "Treatment-emergent adverse events (TEAEs)",
-    "treatment-related": "Treatment-related adverse events",
-    "serious": "Serious adverse events",
-    "leading to discontinuation": "Adverse events leading to discontinuation",
-    "leading to dose reduction": "Adverse events leading to dose reduction",
-    "leading to interruption": "Adverse events leading to interruption",
-    "adjudicated": "Adjudicated adverse events",
-}
-
-
-def ae_category(category: str, short: bool = False) -> str:
-    """The heading of a category, or (``short``) the label beside a term in a mixed table."""
-    if short:
-        return "TEAE" if category == "teae" else category
-    return AE_CATEGORIES.get(category, category)
-
-
-def abbreviation(code: str) -> str:
-    """The short form of an endpoint code as readers know it (CNS_PFS is CNS-PFS); long codes
-    such as TREATMENT_DURATION are names, not abbreviations, and have none."""
-    return code.replace("_", "-") if len(code) <= 7 else ""
-
-
-def endpoint_name(code: str, label: str) -> str:
-    """"CNS progression-free survival (CNS-PFS)": the label, and the abbreviation if any."""
-    short = abbreviation(code)
-    return f"{label} ({short})" if short else label
-
-
-def href(path: str) -> Markup:
-    """A relative link target, percent-encoded (``_`` stays: it is harmless in a URL)."""
-    return Markup(quote(path, safe="/#.-_~"))
-
-
-def external(url: str | None) -> Markup | None:
-    """An http(s) URL, percent-encoded where needed; any other scheme (javascript:, data:)
-    gives None, so templates print the text without a link."""
-    if not url or urlsplit(url).scheme not in ("http", "https"):
-        return None
-    return Markup(quote(url, safe=":/?#=&%.-_~+,;@!"))
-
-
-def filesize(size: int) -> str:
-    if size < 1000:
-        return f"{size} bytes"
-    return f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:.1f} MB"
-
-
-def registry_url(registry_id: str | None) -> str | None:
-    match = re.search(r"NCT\d{8}", registry_id or "")
-    return f"https://clinicaltrials.gov/study/{match.group(0)}" if match else None
-
-
-def front_matter(value: Any) -> Markup:
-    """A YAML (JSON) string of the escaped value (or of already safe markup, e.g. a captured
-    ``{% set %}`` block), for a page's front matter."""
-    safe = value if isinstance(value, Markup) else escape(value)
-    return Markup(json.dumps(str(safe), ensure_ascii=False))
-
-
-@cache
-def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_finalize,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
-    env.filters.update(num=num, ci=ci, effect=effect, p_value=p_value, amount=amount,
-                       result_value=result_value, statistic=statistic, grade=grade,
-                       ae_value=ae_value, provenance=provenance, abbreviation=abbreviation,
-                       endpoint_name=endpoint_name, ae_category=ae_category,
-                       registry_url=registry_url, href=href, external=external,
-                       filesize=filesize, front_matter=front_matter)
-    return env
-
-
-def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
 
 
 # --- configuration and database ----------------------------------------------------------
@@ -286,24 +73,6 @@ def read_config(config: Path) -> Config:
         data = yaml_load(handle) or {}
     base = config.resolve().parent
     return Config(config.resolve(), base / data.get("docs_dir", "docs"), base / data.get("site_dir", "site"))
-
-
-def _source_files(sources: Path, db_path: Path) -> Iterator[Path]:
-    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
-    target = db_path.resolve()
-    for path in sources.rglob("*"):
-        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
-                and path.resolve() != target:
-            yield path
-
-
-def ensure_database(db_path: Path, sources: Path) -> bool:
-    """(Re)load the database if it is missing or older than any curated file; True if loaded."""
-    newest = max((p.stat().st_mtime for p in _source_files(sources, db_path)), default=0.0)
-    if db_path.exists() and db_path.stat().st_mtime >= newest:
-        return False
-    load(sources, db_path)
-    return True
 
 
 @contextmanager
@@ -344,8 +113,10 @@ def write_study_pages(conn: sqlite3.Connection, docs_dir: Path) -> int:
         assert page is not None
         for forest in page.forests:
             title = f"{forest.endpoint}: {forest.experimental_arm} vs {forest.control_arm}"
-            forest_svg(forest_rows(forest.rows, "subgroup"), out / "img" / f"{forest.slug}.svg", title)
-        (out / f"{study_id}.md").write_text(render("study.md", page=page, root="../"), encoding="utf-8")
+            forest_svg(forest_rows(forest.rows, "subgroup"), safe_child(out / "img", forest.slug, ".svg"),
+                       title)
+        safe_child(out, study_id, ".md").write_text(render("study.md", page=page, root="../"),
+                                                    encoding="utf-8")
     return len(ids)
 
 
@@ -356,47 +127,29 @@ def write_figures(conn: sqlite3.Connection, docs_dir: Path) -> None:
     for hr in hrs:
         hr["forest_label"] = f"{hr['acronym']} ({hr['analysis']})" if hr["analysis"] else hr["acronym"]
     if hrs:
-        forest_svg(forest_rows(hrs, "forest_label", emphasize_whole=False), out / FIRST_LINE_FOREST,
-                   "PFS, whole population: first-line and maintenance trials")
-
-
-def download_name(label: str, view: str | None = None, suffix: str = ".sqlite") -> str:
-    return f"her2db-{label}-{view}{suffix}" if view else f"her2db-{label}{suffix}"
-
-
-_DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?\.(?P<format>sqlite|csv|json)$")
-
-
-def download_files(docs_dir: Path) -> list[dict[str, Any]]:
-    """The files ``write_downloads`` left in the docs folder, described for the downloads page."""
-    out = []
-    for path in sorted((docs_dir / DOWNLOADS_DIR).glob("her2db-*")):
-        if match := _DOWNLOAD_RE.match(path.name):
-            out.append({"name": path.name, "size": path.stat().st_size, **match.groupdict()})
-    return sorted(out, key=lambda f: f["view"] is not None)  # the database first
+        forest_svg(forest_rows(hrs, "forest_label", emphasize_whole=False),
+                   safe_child(out, FIRST_LINE_FOREST), "PFS, whole population: first-line and maintenance trials")
 
 
 def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, label: str) -> None:
-    """The SQLite file and CSV and JSON of every public view, the release in the names."""
+    """The SQLite file and CSV and JSON of every public view (``export``, the exporter of
+    ``her2db export``), the release in the names."""
     out = _fresh_dir(docs_dir / DOWNLOADS_DIR)
-    shutil.copyfile(db_path, out / download_name(label))
-    for view in sitequeries.public_views(conn):
-        columns, rows = sitequeries.view_rows(conn, view)
-        with (out / download_name(label, view, ".csv")).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(columns)
-            writer.writerows(rows)
-        (out / download_name(label, view, ".json")).write_text(
-            json.dumps([dict(zip(columns, row)) for row in rows], indent=1, ensure_ascii=False) + "\n",
-            encoding="utf-8")
+    shutil.copyfile(db_path, safe_child(out, download_stem(label), ".sqlite"))
+    for fmt in ("csv", "json"):
+        export.write_views(conn, out, fmt, lambda view: download_stem(label, view))
 
 
 def generate(db_path: Path, cfg: Config, label: str) -> int:
-    """Write every generated file into the docs folder; return the number of study pages."""
-    with _connection(db_path) as conn:
-        studies = write_study_pages(conn, cfg.docs_dir)
-        write_figures(conn, cfg.docs_dir)
-        write_downloads(conn, db_path, cfg.docs_dir, label)
+    """Write every generated file into the docs folder; return the number of study pages.
+    A name that is not a safe file name (a study id, a release label) is a ``SiteError``."""
+    try:
+        with _connection(db_path) as conn:
+            studies = write_study_pages(conn, cfg.docs_dir)
+            write_figures(conn, cfg.docs_dir)
+            write_downloads(conn, db_path, cfg.docs_dir, label)
+    except UnsafePath as exc:
+        raise SiteError(str(exc)) from exc
     assets.write_assets(cfg.path.parent, cfg.docs_dir)
     return studies
 
@@ -438,35 +191,20 @@ def _count_pages(docs_dir: Path) -> int:
     return sum(1 for _ in docs_dir.rglob("*.md"))
 
 
-def build(db_path: Path, sources: Path, config: Path = Path("mkdocs.yml")) -> SiteBuild:
-    """Reload the database if its sources changed, generate the pages, run ``mkdocs build
-    --strict``. Downloads are labelled "dev": only ``deploy`` names a release."""
+def build(db_path: Path, config: Path = Path("mkdocs.yml")) -> SiteBuild:
+    """Generate the pages from the database, run ``mkdocs build --strict``. Downloads are
+    labelled "dev": only ``deploy`` names a release."""
     cfg = read_config(config)
-    ensure_database(db_path, sources)
     studies = generate(db_path, cfg, DEV_LABEL)
     _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build")
     return SiteBuild(cfg.site_dir, _count_pages(cfg.docs_dir), studies, cfg.docs_dir, DEV_LABEL)
 
 
-def _load_or_fail(db_path: Path, sources: Path, force: bool = False) -> None:
-    """Load like ``build`` does, but report data errors as a ``SiteError``."""
-    try:
-        if force:
-            load(sources, db_path)
-        else:
-            ensure_database(db_path, sources)
-    except LoadError as exc:
-        problems = "\n".join(str(p) for p in exc.report.errors)
-        raise SiteError(f"{exc}; fix them and retry:\n{problems}") from exc
-
-
-def serve(db_path: Path, sources: Path, config: Path = Path("mkdocs.yml"),
-          dev_addr: str = "127.0.0.1:8000") -> None:
+def serve(db_path: Path, config: Path = Path("mkdocs.yml"), dev_addr: str = "127.0.0.1:8000") -> None:
     """Generate the pages, then preview with ``mkdocs serve`` until interrupted. Edits to
     hand-written pages reload live; edits to curated data need a restart (pages are
     generated once)."""
     cfg = read_config(config)
-    _load_or_fail(db_path, sources)
     generate(db_path, cfg, DEV_LABEL)
     try:
         subprocess.run(_mkdocs(["serve", "--dev-addr", dev_addr], cfg), cwd=cfg.path.parent,
@@ -477,40 +215,19 @@ def serve(db_path: Path, sources: Path, config: Path = Path("mkdocs.yml"),
         pass
 
 
-# --- releases ----------------------------------------------------------------------------
+# --- deploying ---------------------------------------------------------------------------
 
 
-def record_release(version: str, db_path: Path, sources: Path, date: str) -> curated.ReleaseEntry:
-    """Add (or, for a re-deploy, update) ``version`` in ``<sources>/releases.yaml`` with the
-    database's counts, keeping the file's comments, and write it atomically."""
-    with _connection(db_path) as conn:
-        totals = sitequeries.totals(conn)
-    entry = curated.ReleaseEntry(version=version, date=date, studies=totals["studies"],
-                                 results=totals["results"], comparisons=totals["comparisons"],
-                                 adverse_events=totals["adverse_events"])
-    path = sources / RELEASES_FILE
-    if path.exists():
-        tree = read_document(path).tree
-    else:
-        tree = CommentedMap()
-        tree.yaml_set_start_comment("Data releases, one per `her2db site deploy VERSION`.")
-    if not isinstance(tree.get("releases"), CommentedSeq):
-        tree["releases"] = CommentedSeq()
-    item = CommentedMap()
-    for key, value in entry.model_dump(exclude_none=True).items():
-        item[key] = DoubleQuotedScalarString(value) if isinstance(value, str) else value
-    releases = tree["releases"]
-    existing = [i for i, r in enumerate(releases) if str(r.get("version")) == version]
-    if existing:
-        releases[existing[0]] = item
-    else:
-        releases.append(item)
-    write_atomic(path, dump_tree(tree))
-    return entry
+def check_deployable(version: str, config: Path) -> Config:
+    """Refuse a deploy before anything is written: ``version`` must be YYYY.MM, and mike
+    needs a git repository with a commit (it commits each version to a branch and names the
+    source commit in its message)."""
+    try:
+        check_version(version)
+    except ReleaseError as exc:
+        raise SiteError(str(exc)) from exc
+    cfg = read_config(config)
 
-
-def _check_git(cfg: Config) -> None:
-    """mike commits each version to a branch and names the source commit in its message."""
     def git(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", *args], cwd=cfg.path.parent, capture_output=True, text=True,
                               check=False)
@@ -522,33 +239,17 @@ def _check_git(cfg: Config) -> None:
     if git("rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
         raise SiteError(f"the git repository of {cfg.path.parent} has no commit yet: commit the "
                         "project first (mike names the source commit of each deploy)")
+    return cfg
 
 
-def deploy(version: str, db_path: Path, sources: Path, alias: str | None = None,
-           config: Path = Path("mkdocs.yml"), branch: str = "gh-pages") -> curated.ReleaseEntry:
-    """Record release ``version`` (YYYY.MM), build the site with it and commit it with mike to
-    the local ``branch`` (never pushed); ``alias`` (e.g. latest) is moved to it and becomes
-    the default version. If mike fails, the release file is restored."""
-    if not VERSION_RE.match(version):
-        raise SiteError(f"release version {version!r} must be YYYY.MM, e.g. 2026.02")
-    cfg = read_config(config)
-    _check_git(cfg)
-    _load_or_fail(db_path, sources)
-    releases_path = sources / RELEASES_FILE
-    previous = releases_path.read_text(encoding="utf-8") if releases_path.exists() else None
-    entry = record_release(version, db_path, sources, dt.date.today().isoformat())
-    try:
-        _load_or_fail(db_path, sources, force=True)
-        generate(db_path, cfg, version)
-        _run(_mike(["deploy", *(["--update-aliases"] if alias else []), version,
-                    *([alias] if alias else [])], cfg, branch), cfg, db_path, "mike deploy")
-        if alias:
-            _run(_mike(["set-default", alias], cfg, branch), cfg, db_path, "mike set-default")
-    except BaseException:
-        if previous is None:
-            releases_path.unlink(missing_ok=True)
-        else:
-            write_atomic(releases_path, previous)
-        load(sources, db_path)
-        raise
-    return entry
+def deploy(version: str, db_path: Path, alias: str | None = None, config: Path = Path("mkdocs.yml"),
+           branch: str = "gh-pages") -> None:
+    """Build the site of release ``version`` (YYYY.MM) from the database and commit it with
+    mike to the local ``branch`` (never pushed); ``alias`` (e.g. latest) is moved to it and
+    becomes the default version. Recording the release is the caller's (``her2db release``)."""
+    cfg = check_deployable(version, config)
+    generate(db_path, cfg, version)
+    _run(_mike(["deploy", *(["--update-aliases"] if alias else []), version,
+                *([alias] if alias else [])], cfg, branch), cfg, db_path, "mike deploy")
+    if alias:
+        _run(_mike(["set-default", alias], cfg, branch), cfg, db_path, "mike set-default")

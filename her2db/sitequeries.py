@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+DB_ENV = "HER2DB_SITE_DB"  # tells the macros module (inside mkdocs) which database to read
 
 Row = dict[str, Any]
 
@@ -178,7 +179,8 @@ def study_page(conn: sqlite3.Connection, study_id: str) -> StudyPage | None:
     roles = group(rows(conn, "site_study_endpoint_roles", study_id=study_id), lambda r: r["endpoint"])
     results = group(rows(conn, "site_study_results", study_id=study_id), lambda r: r["endpoint"])
     comparisons = group(rows(conn, "site_study_comparisons", study_id=study_id), lambda r: r["endpoint"])
-    efficacy, patterns = [], []
+    efficacy: list[EndpointBlock] = []
+    patterns: list[EndpointBlock] = []
     for endpoint in rows(conn, "site_study_endpoints", study_id=study_id):
         code = endpoint["code"]
         block = EndpointBlock(code, endpoint["label"], endpoint["general_definition"],
@@ -204,7 +206,7 @@ def forest_groups(study_id: str, block: EndpointBlock) -> list[ForestGroup]:
     """One forest plot per endpoint, pair of arms and analysis that has subgroup HRs."""
     hrs = [c for c in block.comparisons if c["measure"] == "HR"]
     groups = group(hrs, lambda c: (c["experimental_arm"], c["control_arm"], c["analysis"]))
-    out = []
+    out: list[ForestGroup] = []
     for (experimental, control, analysis), members in groups.items():
         if not any(m["subgroup"] is not None for m in members):
             continue
@@ -285,7 +287,7 @@ def first_line(conn: sqlite3.Connection) -> list[Row]:
             arms = {"experimental": experimental, "control": control}
 
             def by_arm(items: list[Row]) -> dict[str, list[Row]]:
-                return {side: [i for i in items if i["arm"] == arm] for side, arm in arms.items()}
+                return {side: [i for i in items if i["arm"] == arm] for side, arm in arms.items()}  # noqa: B023 (called within the iteration)
 
             events = [e for e in safety.get(sid, []) if e["arm"] in arms.values()]
             out.append({
@@ -353,7 +355,7 @@ def view_rows(conn: sqlite3.Connection, view: str) -> tuple[list[str], list[tupl
     if view not in public_views(conn):
         raise ValueError(f"{view!r} is not a public view")
     quoted = '"' + view.replace('"', '""') + '"'
-    cursor = conn.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - checked identifier
+    cursor = conn.execute(f"SELECT * FROM {quoted}")
     return [d[0] for d in cursor.description], [tuple(r) for r in cursor.fetchall()]
 
 

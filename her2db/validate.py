@@ -330,7 +330,8 @@ def coverage_problems(corpus: Corpus, named: Path | None = None) -> list[Problem
         index = corpus.exceptions.index(entry)
         line = exceptions_doc.line(("exceptions", index)) if exceptions_doc else None
         problems.append(Problem("warning", EXCEPTIONS_FILE, line,
-                                f"coverage-exceptions › exceptions[{index}]", f"exception for {entry.number!r} matches no number of the review",
+                                f"coverage-exceptions › exceptions[{index}]",
+                                f"exception for {entry.number!r} matches no number of the review",
                                 "only exceptions that are needed"))
     return problems
 

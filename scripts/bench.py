@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import synth  # a script beside this one
+import synth  # noqa: E402  (a script beside this one)
 
 PYTHON = sys.executable
 HER2DB = [PYTHON, "-c", "from her2db.cli import cli; cli(prog_name='her2db')"]

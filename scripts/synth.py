@@ -335,7 +335,8 @@ class StudyWriter:
         study["design"] = sentence(rng, rng.randint(20, 60))
         if rng.random() < 0.6:
             study["summary"] = sentence(rng, rng.randint(20, 60))
-        study["notes"] = "Synthetic study written by scripts/synth.py; not evidence. " + sentence(rng, rng.randint(5, 80))
+        study["notes"] = ("Synthetic study written by scripts/synth.py; not evidence. "
+                          + sentence(rng, rng.randint(5, 80)))
         if rng.random() < 0.3:
             study["status"] = "ongoing"
             study["field_basis"] = {"status": {"basis": "curator", "note": sentence(rng, 12)}}
@@ -418,7 +419,8 @@ def sources(studies: int) -> dict[str, Any]:
         entries.append({"id": f"synth-{index:05d}-a", "kind": "article", "year": 2010 + index % 16,
                         "citation": f"Synthetic author et al. Synthetic Journal {2010 + index % 16};{index}:1-10."})
         entries.append({"id": f"synth-{index:05d}-b", "kind": "congress abstract", "year": 2010 + index % 16,
-                        "citation": f"Synthetic author et al. Synthetic congress {2010 + index % 16}, abstract {index}."})
+                        "citation": f"Synthetic author et al. Synthetic congress {2010 + index % 16}, "
+                                    f"abstract {index}."})
     return {"sources": entries}
 
 

@@ -16,11 +16,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 from playwright.sync_api import Browser, Page, sync_playwright
 from ruamel.yaml import YAML
+from test_site import ROOT, copy_project
 
 from her2db import curated, site
-from test_site import ROOT, copy_project
+from her2db.cli import cli
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's ch
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -102,8 +104,12 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "project")
     db, sources = repo / "db" / "her2db.sqlite", repo / "db"
-    releases = [site.deploy("2026.01", db, sources, config=config),
-                site.deploy("2026.02", db, sources, alias="latest", config=config)]
+    for args in (["2026.01"], ["2026.02", "--alias", "latest"]):
+        result = CliRunner().invoke(cli, ["site", "deploy", *args, "--sources", str(sources),
+                                          "--db", str(db), "--config", str(config)])
+        assert result.exit_code == 0, result.output
+    text = (sources / "releases.yaml").read_text(encoding="utf-8")
+    releases = curated.ReleasesFile.model_validate(YAML(typ="safe").load(text)).releases
     served = tmp_path_factory.mktemp("gh-pages") / "checkout"
     git(repo, "worktree", "add", "-q", str(served), "gh-pages")
     return Deployed(repo, served, releases)

@@ -69,6 +69,23 @@ def test_query_syntax_error_is_reported(mini_db: Path, runner: CliRunner) -> Non
     assert 'near "selec": syntax error' in result.output
 
 
+def test_query_sql_may_open_with_a_comment(mini_db: Path, runner: CliRunner) -> None:
+    """A saved query usually starts with a `-- comment`: it is the SQL, not an option, before
+    or after the options; `-` reads the SQL from standard input."""
+    sql = "-- enrolled patients\nselect n_enrolled from v_studies"
+    for args in (["query", sql, "--db", str(mini_db), "--format", "csv"],
+                 ["query", "--format", "csv", "--db", str(mini_db), sql],
+                 ["query", "--format", "csv", "--db", str(mini_db), "--", sql]):
+        result = runner.invoke(cli, args)
+        assert (result.exit_code, result.output) == (0, "n_enrolled\n770\n"), args
+    piped = runner.invoke(cli, ["query", "-", "--db", str(mini_db), "--format", "csv"], input=sql)
+    assert (piped.exit_code, piped.output) == (0, "n_enrolled\n770\n")
+    empty = runner.invoke(cli, ["query", "-", "--db", str(mini_db)], input="")
+    assert empty.exit_code == 2 and "no SQL given (standard input was empty)" in empty.output
+    typo = runner.invoke(cli, ["query", "--fromat", "csv", "--db", str(mini_db), "select 1"])
+    assert typo.exit_code == 2 and "No such option '--fromat'" in typo.output
+
+
 def test_query_without_database(tmp_path: Path, runner: CliRunner) -> None:
     result = _query(runner, tmp_path / "none.sqlite", "select 1")
     assert result.exit_code == 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from her2db.validate import validate
-
 from conftest import REAL_SOURCES
+
+from her2db.validate import validate
 
 STUDY_IDS = {
     "cleopatra", "destiny-breast01", "destiny-breast02", "destiny-breast03", "destiny-breast05",

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pydantic import create_model
+from sqlmodel import SQLModel
 
 from her2db.cli import cli
-from her2db.load import LoadError, load
+from her2db.load import LoadError, ensure_database, load
 
 # The public contract (DESIGN.md "Public SQL views"): these columns, in this order, first.
 VIEW_COLUMNS = {
@@ -28,6 +30,9 @@ VIEW_COLUMNS = {
                          "source_id locator",
     "v_sources": "source_id kind citation year doi pmid url",
     "v_study_endpoints": "study_id endpoint endpoint_label role assessor definition source_id locator",
+    "v_populations": "study_id population label n definition enrolled source_id locator",
+    "v_analyses": "study_id analysis label data_cutoff median_follow_up_months source_id locator "
+                  "median_follow_up_months_text",
 }
 
 
@@ -224,3 +229,83 @@ def test_load_killed_half_way_is_cleaned_up_by_the_next(corpus: Path, mini_db: P
     result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(mini_db)])
     assert result.exit_code == 0, result.output
     assert not list(mini_db.parent.glob(".her2db.sqlite.*"))
+
+
+def test_ensure_database_reloads_only_when_sources_changed(corpus: Path) -> None:
+    """What the site commands run before a build: a load when the database is missing or
+    older than a curated file, nothing otherwise."""
+    db = corpus / "her2db.sqlite"
+    assert ensure_database(db, corpus)
+    assert not ensure_database(db, corpus)
+    study = next((corpus / "studies").glob("*.yaml"))
+    later = db.stat().st_mtime + 1
+    os.utime(study, (later, later))
+    assert ensure_database(db, corpus)
+
+
+def test_loads_in_processes_with_different_hash_seeds_give_the_same_dump(corpus: Path,
+                                                                         tmp_path: Path) -> None:
+    """Python randomizes set order per process: two loads must still create the tables and
+    indexes in the same order, so ``sqlite3 .dump`` of two builds of one corpus is identical."""
+    dumps = []
+    for seed in ("1", "2"):
+        path = tmp_path / f"seed{seed}.sqlite"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", "from her2db.cli import cli; cli()", "load",
+                        "--sources", str(corpus), "--db", str(path)], env=env, check=True, capture_output=True)
+        dumps.append(_dump(path))
+    assert "CREATE INDEX" in dumps[0] and "mini-trial" in dumps[0]
+    assert dumps[0] == dumps[1]
+
+
+def test_curated_model_and_tables_describe_the_same_fields() -> None:
+    """Every curated field has its column and every column its curated field, but for the
+    exceptions load.py documents (row ids, printed texts, resolved keys, fields that become
+    rows of another table)."""
+    from her2db.load import DERIVED_TABLES, TABLE_OF, model_drift
+
+    drift = {model.__name__: model_drift(model, _columns(table)) for model, table in TABLE_OF.items()}
+    assert {name: d for name, d in drift.items() if d != (set(), set())} == {}
+    assert set(TABLE_OF.values()) | DERIVED_TABLES == set(SQLModel.metadata.tables)
+
+
+def _columns(table: str) -> set[str]:
+    return set(SQLModel.metadata.tables[table].columns.keys())
+
+
+def test_drift_between_the_models_is_reported() -> None:
+    """A field added to one model only is caught, in either direction."""
+    from her2db import curated, models
+    from her2db.load import model_drift
+
+    class Widened(curated.Population):
+        screened: int | None = None
+
+    kept = {name: (info.annotation, info) for name, info in curated.Analysis.model_fields.items()
+            if name != "data_cutoff"}
+    Narrowed = create_model("Narrowed", __base__=curated.Strict, **kept)  # type: ignore[call-overload]
+    assert model_drift(Widened, _columns(models.Population.__tablename__)) == ({"screened"}, set())
+    assert model_drift(Narrowed, _columns(models.Analysis.__tablename__)) == (set(), {"data_cutoff"})
+
+
+def test_populations_and_analyses_views_answer_from_the_real_data(real_db: Path) -> None:
+    """"How many HER2-positive patients did PRAEGNANT analyse?" needs no raw table, and a
+    follow-up keeps the text the source printed ("26.0", not 26)."""
+    conn = sqlite3.connect(real_db)
+    praegnant = conn.execute(
+        "SELECT population, label, n, enrolled, source_id, locator FROM v_populations "
+        "WHERE study_id = 'praegnant' ORDER BY population_id").fetchall()
+    assert [(p, n, enrolled) for p, _label, n, enrolled, _s, _l in praegnant] == [("all", 5012, 1),
+                                                                                ("her2pos-1l", 879, 0)]
+    assert praegnant[1][1] == "HER2-positive, initiating first-line therapy"
+    assert praegnant[1][4:] == ("huober-review", "text, first-to-second-line attrition section (PRAEGNANT paragraph)")
+    enrolled = conn.execute("SELECT s.study_id, s.n_enrolled, p.n FROM v_studies s JOIN v_populations p "
+                            "ON p.study_id = s.study_id AND p.enrolled").fetchall()
+    assert enrolled and all(n_enrolled == n for _s, n_enrolled, n in enrolled)
+    follow_up = dict(((s, a), (m, t)) for s, a, m, t in conn.execute(
+        "SELECT study_id, analysis, median_follow_up_months, median_follow_up_months_text FROM v_analyses"))
+    assert follow_up[("destiny-breast09", "interim")] == (29.2, "29.2")
+    assert follow_up[("flatiron", "main")] == (26.0, "26.0")
+    labels = {row[0] for row in conn.execute("SELECT label FROM v_analyses")}
+    assert {row[0] for row in conn.execute("SELECT DISTINCT analysis FROM v_comparisons "
+                                           "WHERE analysis IS NOT NULL")} <= labels

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from test_browser import ARGS, ARTIFACTS, CHROMIUM, serve
 from test_site import Built, built  # noqa: F401 - the session's one real site build
 
-from her2db import querypage, site
+from her2db import querypage, render
 from her2db.cli import cli
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
@@ -251,8 +251,8 @@ def test_no_request_leaves_the_site_and_the_engine_loads_only_here(built: Built,
     record("query-page-weight.json", {"bytes": weights, "total_bytes": sum(weights.values())})
     # the page states what it loads
     stated = page.inner_text(".her2db-query-weight")
-    assert site.filesize(weights["her2db-dev.sqlite"]) in stated
-    assert site.filesize(weights["sql-wasm.wasm"] + weights["sql-wasm.js"]) in stated
+    assert render.filesize(weights["her2db-dev.sqlite"]) in stated
+    assert render.filesize(weights["sql-wasm.wasm"] + weights["sql-wasm.js"]) in stated
 
 
 def test_endless_query_is_stopped_and_the_page_works_on_offline(built: Built, reader: Reader) -> None:  # noqa: F811

@@ -17,12 +17,15 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+from click.testing import CliRunner
 
-from her2db import site
+from her2db import render, site
+from her2db.cli import cli
+from her2db.load import ensure_database
 from her2db.plots import ForestRow, forest_svg
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATED = (site.STUDIES_DIR, site.FIGURES_DIR, site.DOWNLOADS_DIR)
+GENERATED = (site.STUDIES_DIR, render.FIGURES_DIR, site.DOWNLOADS_DIR)
 
 
 def copy_project(dest: Path) -> Path:
@@ -145,7 +148,8 @@ def build_copy(dest: Path, edit: dict[str, str] | None = None) -> Built:
     for rel, text in (edit or {}).items():
         (dest / "db" / rel).write_text(text, encoding="utf-8")
     db = dest / "db" / "her2db.sqlite"
-    return Built(dest, db, site.build(db, dest / "db", config))
+    ensure_database(db, dest / "db")
+    return Built(dest, db, site.build(db, config))
 
 
 @pytest.fixture(scope="session")
@@ -214,7 +218,7 @@ def test_forest_plots_carry_the_database_values(built: Built) -> None:
     svg_text = {p.name: p.read_text(encoding="utf-8")
                 for p in (built.public / "studies" / "img").glob("*.svg")}
     for hr in hrs:
-        expected = site.effect({**dict(hr), "measure": "HR"}, measure=False)
+        expected = render.effect({**dict(hr), "measure": "HR"}, measure=False)
         mine = [t for name, t in svg_text.items() if name.startswith(f"{hr['study_id']}-")]
         assert any(f">{expected}<" in t for t in mine), (hr["study_id"], expected)
         # ... and the same numbers stand beside the figure as text
@@ -222,13 +226,13 @@ def test_forest_plots_carry_the_database_values(built: Built) -> None:
         assert expected in page.text
         assert any(tag == "img" and url.endswith(".svg") and f"/img/{hr['study_id']}-" in url
                    for tag, url in page.links)
-    first_line = (built.public / site.FIGURES_DIR / site.FIRST_LINE_FOREST).read_text(encoding="utf-8")
+    first_line = (built.public / render.FIGURES_DIR / render.FIRST_LINE_FOREST).read_text(encoding="utf-8")
     for name in ("DESTINY-Breast09", "PATINA", "HER2CLIMB-05"):
         row = built.query("""SELECT c.* FROM v_comparisons c JOIN study s ON s.id = c.study_id
                              WHERE s.acronym = ? AND c.endpoint = 'PFS' AND c.measure = 'HR'
                              AND c.subgroup IS NULL""", name)[0]
         assert f">{name}" in first_line
-        assert f">{site.effect(dict(row), measure=False)}<" in first_line
+        assert f">{render.effect(dict(row), measure=False)}<" in first_line
 
 
 def test_destiny_breast09_table_1_is_reproduced(built: Built) -> None:
@@ -244,8 +248,8 @@ def test_destiny_breast09_table_1_is_reproduced(built: Built) -> None:
     cells = {(r[0], *col): value for r in table[2:] for col, value in zip(columns, r[1:])}
     for row in rows:
         arm = next(a for a in arms if a.startswith(row["arm"]))
-        grade = site.grade(row["grade"])
-        assert cells[(row["label"], arm, grade)] == site.ae_value(dict(row)), (row["label"], arm, grade)
+        grade = render.grade(row["grade"])
+        assert cells[(row["label"], arm, grade)] == render.ae_value(dict(row)), (row["label"], arm, grade)
     assert any("n = 381" in a for a in arms) and any("n = 382" in a for a in arms)
 
 
@@ -286,7 +290,7 @@ def test_search_index_finds_drugs_acronyms_and_endpoints(built: Built) -> None:
 def test_glossary_explains_every_abbreviation_of_the_vocabularies(built: Built) -> None:
     table = built.page("glossary").tables
     explained = {part.strip() for t in table for row in t[1:] for part in re.split(r",|\(", row[0])}
-    endpoints = {site.abbreviation(r["code"]) for r in built.query("SELECT code FROM endpoint")} - {""}
+    endpoints = {render.abbreviation(r["code"]) for r in built.query("SELECT code FROM endpoint")} - {""}
     synonyms = {s for r in built.query("SELECT synonyms FROM drug WHERE synonyms IS NOT NULL")
                 for s in r["synonyms"].split("; ")}
     # what the templates themselves print: effect measures, flags, AE categories, assessors
@@ -339,43 +343,66 @@ def test_forest_plot_svg_is_deterministic(tmp_path: Path) -> None:
 
 def test_deploy_checks_version_and_repository(tmp_path: Path) -> None:
     with pytest.raises(site.SiteError, match="YYYY.MM"):
-        site.deploy("2026.13", tmp_path / "x.sqlite", tmp_path, config=ROOT / "mkdocs.yml")
+        site.check_deployable("2026.13", ROOT / "mkdocs.yml")
     (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
     with pytest.raises(site.SiteError, match="not inside a git repository"):
-        site.deploy("2026.02", tmp_path / "x.sqlite", tmp_path, config=tmp_path / "mkdocs.yml")
+        site.deploy("2026.02", tmp_path / "x.sqlite", config=tmp_path / "mkdocs.yml")
 
 
 def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> None:
+    """``site deploy`` records the release through the CLI; if mike fails, the curated file
+    is put back byte for byte and the database reloaded without the release."""
     config = copy_project(tmp_path)
     releases = tmp_path / "db" / "releases.yaml"
     releases.write_text("# kept\nreleases: []\n", encoding="utf-8")
     for args in (["init", "-q"], ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit",
                                   "-q", "--allow-empty", "-m", "x"]):
         subprocess.run(["git", *args], cwd=tmp_path, check=True)
-    with pytest.raises(site.SiteError, match="mike deploy failed"):
-        site.deploy("2026.02", tmp_path / "db" / "her2db.sqlite", tmp_path / "db", config=config,
-                    branch="not..a..branch")
+    db = tmp_path / "db" / "her2db.sqlite"
+    result = CliRunner().invoke(cli, ["site", "deploy", "2026.02", "--sources", str(tmp_path / "db"),
+                                      "--db", str(db), "--config", str(config),
+                                      "--branch", "not..a..branch"])
+    assert result.exit_code == 1 and "mike deploy failed" in result.output, result.output
     assert releases.read_text(encoding="utf-8") == "# kept\nreleases: []\n"
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM release").fetchone()[0] == 0
+    conn.close()
 
 
 def test_strict_build_fails_with_mkdocs_output(tmp_path: Path) -> None:
     config = copy_project(tmp_path)
     (tmp_path / "site" / "broken.md").write_text(
         "---\nrender_macros: true\n---\n# Broken\n\n{{ no_such_macro() }}\n", encoding="utf-8")
+    db = tmp_path / "db" / "her2db.sqlite"
+    ensure_database(db, tmp_path / "db")
     with pytest.raises(site.SiteError, match="no_such_macro"):
-        site.build(tmp_path / "db" / "her2db.sqlite", tmp_path / "db", config)
+        site.build(db, config)
 
 
-def test_build_reloads_only_when_sources_changed(tmp_path: Path) -> None:
-    sources = tmp_path / "db"
-    shutil.copytree(ROOT / "db", sources, ignore=shutil.ignore_patterns("*.sqlite*", ".*"))
-    db = sources / "her2db.sqlite"
-    assert site.ensure_database(db, sources)
-    assert not site.ensure_database(db, sources)
-    study = next((sources / "studies").glob("*.yaml"))
-    later = db.stat().st_mtime + 1
-    os.utime(study, (later, later))
-    assert site.ensure_database(db, sources)
+def test_site_build_reports_a_database_path_it_cannot_use(tmp_path: Path) -> None:
+    """The CLI reloads before it builds; a --db that is not ours is a clean error, and the
+    site build never starts."""
+    config = copy_project(tmp_path)
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("not: a database\n", encoding="utf-8")
+    os.utime(foreign, (0, 0))  # older than the sources: the CLI must reload into it
+    result = CliRunner().invoke(cli, ["site", "build", "--sources", str(tmp_path / "db"),
+                                      "--db", str(foreign), "--config", str(config)])
+    assert result.exit_code == 1
+    assert "is not a database built by her2db" in result.output and "Traceback" not in result.output
+    assert foreign.read_text(encoding="utf-8") == "not: a database\n"
+    assert not (tmp_path / "site" / site.STUDIES_DIR).exists()
+
+
+def test_site_refuses_a_file_name_outside_its_folder(tmp_path: Path) -> None:
+    """Every generated file name is a checked slug: a release label with a path in it is a
+    SiteError, and nothing is written beside the downloads folder."""
+    config = copy_project(tmp_path)
+    db = tmp_path / "db" / "her2db.sqlite"
+    ensure_database(db, tmp_path / "db")
+    with pytest.raises(site.SiteError, match="not a safe file name"):
+        site.generate(db, site.read_config(config), "../../escaped")
+    assert not list(tmp_path.rglob("*escaped*"))
 
 
 # --- curated text cannot become markup ----------------------------------------------------

@@ -202,6 +202,46 @@ SELECT
 FROM study_endpoint se
 JOIN endpoint e ON e.code = se.endpoint;
 
+-- The populations a study describes (ITT, safety, a cohort), with their size as printed.
+DROP VIEW IF EXISTS v_populations;
+CREATE VIEW v_populations AS
+SELECT
+    p.study_id,
+    p.key AS population,
+    p.label,
+    p.n,
+    p.definition,
+    p.enrolled,
+    p.source_id,
+    p.locator,
+    p.cites,
+    p.notes,
+    p.id AS population_id,
+    p.basis,
+    p.basis_note,
+    p.quote
+FROM population p;
+
+-- The analyses (data cuts) a study reports, with their median follow-up as printed.
+DROP VIEW IF EXISTS v_analyses;
+CREATE VIEW v_analyses AS
+SELECT
+    an.study_id,
+    an.key AS analysis,
+    an.label,
+    an.data_cutoff,
+    an.median_follow_up_months,
+    an.source_id,
+    an.locator,
+    an.median_follow_up_months_text,
+    an.cites,
+    an.notes,
+    an.id AS analysis_id,
+    an.basis,
+    an.basis_note,
+    an.quote
+FROM analysis an;
+
 -- Study-level fields that are not simply reported: derived by arithmetic or a curator's reading.
 DROP VIEW IF EXISTS v_study_field_basis;
 CREATE VIEW v_study_field_basis AS

@@ -1,0 +1,123 @@
+"""The one exporter of tabular data: CSV and JSON of the public views (the site's downloads,
+``her2db export``) and of query results (``her2db query --format csv|json``).
+
+Every path prints a number the same way, so a download, an export and a query never
+disagree: the printed text where the row has it (``X`` beside ``X_text`` prints ``X_text``:
+0.70, not 0.7), otherwise the plain form of ``numbers.plain`` (0.00001, not 1e-05; 49, not
+49.0). JSON keeps numbers as JSON numbers written with that text, and stays valid JSON for
+non-finite values (the strings "Infinity", "-Infinity", "NaN") and BLOBs (an SQL hex literal).
+This module is light (no database layer, no site code): ``her2db query`` imports it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import sitequeries
+from .files import safe_child
+from .numbers import plain
+
+TEXT_SUFFIX = "_text"
+BOM = "\ufeff"
+# a printed text that is also a JSON number (JSON forbids leading zeros such as "07")
+_JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?")
+
+
+def printed_columns(columns: Sequence[str]) -> dict[int, int]:
+    """For each column ``X`` that has an ``X_text`` twin, the index of the twin."""
+    index = {name: i for i, name in enumerate(columns)}
+    return {i: index[name + TEXT_SUFFIX] for i, name in enumerate(columns)
+            if name + TEXT_SUFFIX in index}
+
+
+def _number_text(value: float | int, text: Any) -> str:
+    """How a finite number prints: its printed text if the row has one, else its plain form."""
+    if isinstance(text, str) and text:
+        return text
+    return str(value) if isinstance(value, int) else plain(value)
+
+
+def _non_finite(value: float) -> str:
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+def cell(value: Any, text: Any = None) -> Any:
+    """A value as text formats print it (CSV, tables): numbers as printed, non-finite numbers
+    by name, a BLOB as an SQL hex literal; strings and NULL (None) unchanged."""
+    if isinstance(value, bytes):
+        return f"X'{value.hex().upper()}'"
+    if isinstance(value, float) and not math.isfinite(value):
+        return _non_finite(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number_text(value, text)
+    return value
+
+
+def json_value(value: Any, text: Any = None) -> str:
+    """A value as a JSON literal: a number written as it prints (``0.70``), always valid JSON."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        number = _number_text(value, text)
+        return number if _JSON_NUMBER.fullmatch(number) else _number_text(value, None)
+    return json.dumps(cell(value), ensure_ascii=False)
+
+
+def _cells(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[list[tuple[Any, Any]]]:
+    """Each row's (value, printed text) pairs."""
+    twins = printed_columns(columns)
+    for row in rows:
+        yield [(value, row[twins[i]] if i in twins else None) for i, value in enumerate(row)]
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = False) -> str:
+    """A CSV table, header first, ``\\n`` line ends; ``bom`` starts it with the UTF-8 byte order
+    mark spreadsheets need to read the file as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([cell(value, text) for value, text in row] for row in _cells(columns, rows))
+    return (BOM if bom else "") + buffer.getvalue()
+
+
+def json_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A JSON array of one object per row, keys in column order, indented like
+    ``json.dumps(indent=2)``."""
+    keys = [json.dumps(c, ensure_ascii=False) for c in columns]
+    records = []
+    for row in _cells(columns, rows):
+        members = ",\n".join(f"    {key}: {json_value(value, text)}"
+                              for key, (value, text) in zip(keys, row, strict=True))
+        records.append("  {\n" + members + "\n  }" if members else "  {}")
+    return "[\n" + ",\n".join(records) + "\n]" if records else "[]"
+
+
+FORMATS = {"csv": ".csv", "json": ".json"}
+
+
+def table_text(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = False) -> str:
+    """A table in ``fmt`` (one of ``FORMATS``), ending with a newline, as files hold it."""
+    if fmt == "csv":
+        return csv_text(columns, rows, bom)
+    if fmt == "json":
+        return json_text(columns, rows) + "\n"
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def write_views(conn: sqlite3.Connection, out: Path, fmt: str, stem: Callable[[str], str],
+                bom: bool = False) -> list[Path]:
+    """Write every public view as ``<out>/<stem(view)>.<fmt>``; the file names are checked
+    slugs (``files.safe_child``), so nothing lands outside ``out``. Returns the files."""
+    written = []
+    for view in sitequeries.public_views(conn):
+        columns, rows = sitequeries.view_rows(conn, view)
+        path = safe_child(out, stem(view), FORMATS[fmt])
+        path.write_text(table_text(fmt, columns, rows, bom), encoding="utf-8", newline="")
+        written.append(path)
+    return written

@@ -547,8 +547,8 @@ def _check_printed(report: _Reporter, loc: tuple[PathKey, ...], record: Any) -> 
                    f"value_text {value_text!r} does not say the value {text_of(value)}",
                    "the value as printed (a number, or a number word such as six); a qualifier "
                    "goes in qualifier, a range end in value_upper, other words in notes")
-    quote = " ".join(record.quote.split()) if record.quote else None
-    for name in _printed_fields(type(record)) if quote else ():
+    quote = " ".join(record.quote.split()) if record.quote else ""
+    for name in _printed_fields(record.__class__) if quote else ():
         number = getattr(record, name)
         shown = value_text if name == "value" and value_text else text_of(number)
         if shown and not prints_number(quote, shown):

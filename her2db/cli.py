@@ -365,8 +365,12 @@ def _fresh_database(db_path: Path, sources: Path, force: bool = False) -> None:
 @sources_option
 @db_option
 @config_option
-def site_build(sources: Path, db_path: Path, config: Path) -> None:
+@click.option("--force", is_flag=True, help="Regenerate and rebuild everything, even what did not change.")
+def site_build(sources: Path, db_path: Path, config: Path, force: bool) -> None:
     """Reload the database if its sources changed, generate the study pages, build public/.
+
+    Pages and the MkDocs build are redone only when what they are made from changed (the
+    database, the docs folder, mkdocs.yml, the package, the tools' versions).
 
     \b
     Example:
@@ -375,7 +379,7 @@ def site_build(sources: Path, db_path: Path, config: Path) -> None:
     site_module = _site_module()
     _fresh_database(db_path, sources)
     try:
-        built = site_module.build(db_path, config)
+        built = site_module.build(db_path, config, force=force)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Built {built.pages} pages into {built.out_dir}")

@@ -23,21 +23,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.utils import yaml_load
 
-from . import assets, export, sitequeries
+from . import assets, buildcache, export, sitequeries
 from .db import connect_readonly
 from .files import UnsafePath, safe_child
-from .plots import ForestRow, forest_svg
 from .querypage import DOWNLOADS_DIR, download_stem
-from .release import ReleaseError, check_version
 from .render import FIGURES_DIR, FIRST_LINE_FOREST, effect, render
 from .sitequeries import DB_ENV
 
+if TYPE_CHECKING:
+    from .plots import ForestRow
+
+# plots (matplotlib) and release (the curated models) are imported where they are used: a
+# rebuild with nothing changed needs neither, and importing them would be most of its time.
+
 STUDIES_DIR = "studies"
 DEV_LABEL = "dev"
+GENERATED_STAMP = ".her2db-generated.json"  # in <docs>/studies: ignored by git and MkDocs
+BUILD_STAMP = ".her2db-build.json"  # in the site folder, written after mkdocs build
 
 
 class SiteError(Exception):
@@ -63,6 +69,8 @@ class Config:
     path: Path
     docs_dir: Path
     site_dir: Path
+    macros_dir: Path | None = None
+    """The folder of the macros module the configuration names (its code shapes the pages)."""
 
 
 def read_config(config: Path) -> Config:
@@ -72,7 +80,10 @@ def read_config(config: Path) -> Config:
     with config.open("rb") as handle:
         data = yaml_load(handle) or {}
     base = config.resolve().parent
-    return Config(config.resolve(), base / data.get("docs_dir", "docs"), base / data.get("site_dir", "site"))
+    macros = next((p["macros"] for p in data.get("plugins") or [] if isinstance(p, dict) and "macros" in p), None)
+    module = (macros or {}).get("module_name") if isinstance(macros, dict) else None
+    return Config(config.resolve(), base / data.get("docs_dir", "docs"), base / data.get("site_dir", "site"),
+                  (base / module).parent if module else None)
 
 
 @contextmanager
@@ -98,6 +109,8 @@ def _fresh_dir(path: Path) -> Path:
 def forest_rows(comparisons: list[dict[str, Any]], label_key: str,
                 emphasize_whole: bool = True) -> list[ForestRow]:
     """Plot rows of comparisons; the whole-population row stands out among subgroups."""
+    from .plots import ForestRow
+
     return [ForestRow(label=c[label_key] or "Whole population", estimate=c["estimate"],
                       ci_low=c["ci_low"], ci_high=c["ci_high"], text=effect(c, measure=False),
                       emphasis=emphasize_whole and c["subgroup"] is None)
@@ -106,6 +119,8 @@ def forest_rows(comparisons: list[dict[str, Any]], label_key: str,
 
 def write_study_pages(conn: sqlite3.Connection, docs_dir: Path) -> int:
     """One Markdown page per study, with its forest plots, into ``<docs_dir>/studies``."""
+    from .plots import forest_svg
+
     out = _fresh_dir(docs_dir / STUDIES_DIR)
     ids = sitequeries.study_ids(conn)
     for study_id in ids:
@@ -122,6 +137,8 @@ def write_study_pages(conn: sqlite3.Connection, docs_dir: Path) -> int:
 
 def write_figures(conn: sqlite3.Connection, docs_dir: Path) -> None:
     """The cross-study figures of the comparison pages."""
+    from .plots import forest_svg
+
     out = _fresh_dir(docs_dir / FIGURES_DIR)
     hrs = sitequeries.first_line_pfs_hrs(conn)
     for hr in hrs:
@@ -140,9 +157,21 @@ def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, lab
         export.write_views(conn, out, fmt, lambda view: download_stem(label, view))
 
 
-def generate(db_path: Path, cfg: Config, label: str) -> int:
+def _generated_dirs(cfg: Config) -> list[Path]:
+    return [cfg.docs_dir / name for name in (STUDIES_DIR, FIGURES_DIR, DOWNLOADS_DIR)] + \
+        [cfg.docs_dir / assets.VENDOR_DIR]
+
+
+def generate(db_path: Path, cfg: Config, label: str, force: bool = False) -> int:
     """Write every generated file into the docs folder; return the number of study pages.
-    A name that is not a safe file name (a study id, a release label) is a ``SiteError``."""
+    Skipped (``buildcache``) when the database, the label and the code are those of the last
+    generation and its files are untouched, unless ``force``. A name that is not a safe file
+    name (a study id, a release label) is a ``SiteError``."""
+    stamp = cfg.docs_dir / STUDIES_DIR / GENERATED_STAMP
+    inputs = buildcache.digest(label, db_path, buildcache.code_digest(),
+                               assets.sqljs_dir(cfg.path.parent))
+    if not force and (done := buildcache.up_to_date(stamp, inputs, _generated_dirs(cfg))):
+        return int(done["studies"])
     try:
         with _connection(db_path) as conn:
             studies = write_study_pages(conn, cfg.docs_dir)
@@ -151,6 +180,7 @@ def generate(db_path: Path, cfg: Config, label: str) -> int:
     except UnsafePath as exc:
         raise SiteError(str(exc)) from exc
     assets.write_assets(cfg.path.parent, cfg.docs_dir)
+    buildcache.write_stamp(stamp, inputs, _generated_dirs(cfg), studies=studies)
     return studies
 
 
@@ -191,12 +221,20 @@ def _count_pages(docs_dir: Path) -> int:
     return sum(1 for _ in docs_dir.rglob("*.md"))
 
 
-def build(db_path: Path, config: Path = Path("mkdocs.yml")) -> SiteBuild:
+def build(db_path: Path, config: Path = Path("mkdocs.yml"), force: bool = False) -> SiteBuild:
     """Generate the pages from the database, run ``mkdocs build --strict``. Downloads are
-    labelled "dev": only ``deploy`` names a release."""
+    labelled "dev": only ``deploy`` names a release. Each step is skipped when what it reads
+    did not change since it last ran and what it wrote is untouched (``buildcache``): the
+    configuration, every file of the docs folder, the database, the package's code and the
+    tools' versions; ``force`` runs both."""
     cfg = read_config(config)
-    studies = generate(db_path, cfg, DEV_LABEL)
-    _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build")
+    studies = generate(db_path, cfg, DEV_LABEL, force)
+    stamp = cfg.site_dir / BUILD_STAMP
+    inputs = buildcache.digest(cfg.path, os.environ.get("HER2DB_SITE_URL", ""), cfg.docs_dir, db_path,
+                               buildcache.code_digest(), *([cfg.macros_dir] if cfg.macros_dir else []))
+    if force or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir]):
+        _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build")
+        buildcache.write_stamp(stamp, inputs, [cfg.site_dir])
     return SiteBuild(cfg.site_dir, _count_pages(cfg.docs_dir), studies, cfg.docs_dir, DEV_LABEL)
 
 
@@ -222,6 +260,8 @@ def check_deployable(version: str, config: Path) -> Config:
     """Refuse a deploy before anything is written: ``version`` must be YYYY.MM, and mike
     needs a git repository with a commit (it commits each version to a branch and names the
     source commit in its message)."""
+    from .release import ReleaseError, check_version
+
     try:
         check_version(version)
     except ReleaseError as exc:

@@ -32,7 +32,7 @@ def files_under(root: Path) -> list[Path]:
     MkDocs does not publish either, and Python's byte-code caches."""
     if not root.is_dir():
         return []
-    found = []
+    found: list[Path] = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
         found.extend(Path(folder, name) for name in sorted(names) if not name.startswith("."))

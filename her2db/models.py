@@ -80,7 +80,7 @@ class StudySource(SQLModel, table=True):
 
     __tablename__ = "study_source"
     study_id: str = Field(foreign_key="study.id", primary_key=True)
-    source_id: str = Field(foreign_key="source.id", primary_key=True)
+    source_id: str = Field(foreign_key="source.id", primary_key=True, index=True)
     position: int
 
 
@@ -89,7 +89,7 @@ class Provenance(SQLModel):
 
     source_id: str = Field(foreign_key="source.id", index=True)
     locator: str
-    cites: str | None = Field(default=None, foreign_key="source.id")
+    cites: str | None = Field(default=None, foreign_key="source.id", index=True)
     quote: str | None = None
     basis: str = Field(default="reported", sa_column_kwargs={"server_default": "reported"})
     basis_note: str | None = None

@@ -285,6 +285,11 @@ def test_search_index_finds_drugs_acronyms_and_endpoints(built: Built) -> None:
     assert {"studies/her2climb/", "studies/her2climb-05/"} <= pages_with("tucatinib")
     assert "studies/patina/" in pages_with("PATINA")
     assert "studies/her2climb/" in pages_with("CNS-PFS")
+    # the cross-study tables repeat the study pages: kept out of the index, their prose kept in
+    citation = "Baselga et al. N Engl J Med 2012"
+    assert "sources/" not in pages_with(citation) and "studies/cleopatra/" in pages_with(citation)
+    assert "comparisons/safety/" in pages_with("treatment-emergent")
+    assert not pages_with("neutropenia") & {"comparisons/safety/", "studies/", "comparisons/first-line/"}
 
 
 def test_glossary_explains_every_abbreviation_of_the_vocabularies(built: Built) -> None:

@@ -34,11 +34,18 @@ serve: db $(NODE_STAMP)
 schema: install
 	$(HER2DB) schema
 
-# Debian's chromium for the browser tests (never a browser download).
+# Debian's chromium for the browser tests (never a browser download), and Debian's postgresql
+# for the PostgreSQL tests (they start their own throwaway server from its binaries in
+# /usr/lib/postgresql/*/bin; the packaged service is not used).
 test-deps: install $(NODE_STAMP)
-	@command -v chromium >/dev/null 2>&1 || { \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
 	  $(SUDO) apt-get update -q && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
 
 # ruff and mypy, configured in pyproject.toml; `make test` runs them first.
 lint: install

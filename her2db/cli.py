@@ -6,7 +6,9 @@ errors (click's own, and bad arguments).
 
 from __future__ import annotations
 
+import functools
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,7 +17,7 @@ import click
 from tabulate import tabulate
 
 from . import __version__, queries
-from .db import DEFAULT_DB, DEFAULT_SOURCES, DatabaseMissing, connect_readonly
+from .db import DEFAULT_DB, DEFAULT_SOURCES, BadDatabaseUrl, DatabaseMissing, DatabaseUrlError, connect
 
 if TYPE_CHECKING:
     from .validate import Problem
@@ -49,6 +51,44 @@ def db_option(func: F) -> F:
     )(func)
 
 
+DATABASE_URL_ENV = "HER2DB_DATABASE_URL"
+
+
+def database_url_option(func: F) -> F:
+    """``--database-url`` (or ``HER2DB_DATABASE_URL``): another engine instead of the SQLite
+    file of ``--db``; giving both is a usage error, since one of them would be ignored."""
+    @functools.wraps(func)
+    def checked(*args: Any, database_url: str | None, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        if database_url and ctx.get_parameter_source("db_path") not in (None, click.core.ParameterSource.DEFAULT):
+            from_env = ctx.get_parameter_source("database_url") == click.core.ParameterSource.ENVIRONMENT
+            given = DATABASE_URL_ENV if from_env else "--database-url"
+            raise click.UsageError(f"--db and {given} name two databases: give only one")
+        return func(*args, database_url=database_url or None, **kwargs)
+
+    return click.option(
+        "--database-url", default=None, envvar=DATABASE_URL_ENV, show_envvar=True, metavar="URL",
+        help="SQLAlchemy URL of the database instead of --db, e.g. postgresql://user:password@host/dbname "
+             "(needs her2db[postgres]); the password is never printed.",
+    )(checked)  # type: ignore[return-value]
+
+
+def _target(db_path: Path, database_url: str | None) -> str:
+    """The database as messages name it (a URL with its password masked)."""
+    if database_url is None:
+        return str(db_path)
+    from .pg import mask
+
+    return mask(database_url)
+
+
+def _url_failed(exc: DatabaseUrlError) -> click.ClickException:
+    """A malformed or unsupported URL is a usage error (exit 2); a server that cannot be used, 1."""
+    if isinstance(exc, BadDatabaseUrl):
+        return click.BadParameter(str(exc), param_hint="--database-url")
+    return click.ClickException(str(exc))
+
+
 def review_text_option(func: F) -> F:
     return click.option(
         "--review-text", type=click.Path(path_type=Path, exists=True), default=None,
@@ -77,11 +117,13 @@ def _echo_problems(problems: list[Problem]) -> None:
         click.secho(str(problem), fg=colour, err=True)
 
 
-def _open_db(db_path: Path) -> Any:
+def _open_db(db_path: Path, database_url: str | None = None) -> Any:
     try:
-        return connect_readonly(db_path)
+        return connect(db_path, database_url)
     except DatabaseMissing as exc:
         raise click.ClickException(str(exc)) from exc
+    except DatabaseUrlError as exc:
+        raise _url_failed(exc) from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,41 +144,50 @@ def cli() -> None:
 @cli.command()
 @sources_option
 @db_option
+@database_url_option
 @review_text_option
 @allow_empty_option
 @click.option("--quiet", "-q", is_flag=True, help="Do not list warnings.")
-def load(sources: Path, db_path: Path, review_text: Path | None, allow_empty: bool, quiet: bool) -> None:
+def load(sources: Path, db_path: Path, database_url: str | None, review_text: Path | None,
+         allow_empty: bool, quiet: bool) -> None:
     """Validate the curated sources and rebuild the database from them.
 
     The database is written to a temporary file and renamed over the old one only when the
-    load succeeds: a failed load leaves the previous database untouched.
+    load succeeds: a failed load leaves the previous database untouched. On PostgreSQL the
+    tables and views are built in a new schema that replaces the her2db schema in the same
+    transaction.
 
     \b
-    Example:
+    Examples:
         her2db load --sources db --db db/her2db.sqlite
+        her2db load --database-url postgresql://her2db@localhost/her2db
     """
     from .load import DatabasePathError, LoadError
     from .load import load as load_database
     from .validate import STUDIES_DIR
 
+    target = _target(db_path, database_url)
     total = len(list((sources / STUDIES_DIR).glob("*.yaml")))
     with click.progressbar(length=total, label="Loading studies", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
         try:
             result = load_database(sources, db_path, on_study=lambda _study: bar.update(1),
-                                   allow_empty=allow_empty, review_text=review_text)
+                                   allow_empty=allow_empty, review_text=review_text,
+                                   database_url=database_url)
         except DatabasePathError as exc:
-            raise click.BadParameter(str(exc), param_hint="--db") from exc
+            raise click.BadParameter(str(exc), param_hint="--database-url" if database_url else "--db") from exc
+        except DatabaseUrlError as exc:
+            raise _url_failed(exc) from exc
         except LoadError as exc:
             _echo_problems(exc.report.problems)
-            raise click.ClickException(f"{exc}; {db_path} was not changed") from exc
+            raise click.ClickException(f"{exc}; {target} was not changed") from exc
     if not quiet:
         _echo_problems(result.report.warnings)
     counts = result.counts
     click.echo(
         f"Loaded {counts['study']} studies, {counts['arm_result']} arm results, "
         f"{counts['comparison']} comparisons, {counts['adverse_event']} adverse events, "
-        f"{counts['characteristic']} characteristics, {counts['source']} sources into {db_path}"
+        f"{counts['characteristic']} characteristics, {counts['source']} sources into {target}"
         f" ({len(result.report.warnings)} warnings)"
     )
 
@@ -222,26 +273,32 @@ class _QueryCommand(click.Command):
 @cli.command(cls=_QueryCommand)
 @click.argument("sql")
 @db_option
+@database_url_option
 @format_option
 @click.option("--max-rows", type=click.IntRange(min=1), default=queries.DEFAULT_MAX_ROWS,
               show_default=True, help="Row cap; a note says when rows were cut.")
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=queries.DEFAULT_TIME_LIMIT,
               show_default=True, help="Seconds before the query is stopped.")
-def query(sql: str, db_path: Path, fmt: str, max_rows: int, time_limit: float) -> None:
+def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows: int,
+          time_limit: float) -> None:
     """Run one read-only SQL query against the database. SQL may open with a `--` comment;
     `-` reads the SQL from standard input (a saved .sql file).
+
+    On PostgreSQL the query runs in a read-only transaction with a statement timeout, and the
+    server stops it once a row or the result is too large.
 
     \b
     Examples:
         her2db query "select study_id, endpoint, subgroup, estimate, ci_low, ci_high from v_comparisons"
         her2db query "select * from v_adverse_events where term = 'neutropenia'" --format csv
         her2db query - < question.sql
+        her2db query "select count(*) from v_studies" --database-url postgresql://her2db@localhost/her2db
     """
     if sql == "-":
         sql = sys.stdin.read()
     if not sql.strip():
         raise click.UsageError("no SQL given (standard input was empty)" if sql == "" else "no SQL given")
-    conn = _open_db(db_path)
+    conn = _open_db(db_path, database_url)
     try:
         result = queries.run_query(conn, sql, max_rows=max_rows, time_limit=time_limit)
     except queries.QueryError as exc:
@@ -257,15 +314,16 @@ def query(sql: str, db_path: Path, fmt: str, max_rows: int, time_limit: float) -
 
 @cli.command()
 @db_option
+@database_url_option
 @format_option
-def studies(db_path: Path, fmt: str) -> None:
+def studies(db_path: Path, database_url: str | None, fmt: str) -> None:
     """List the studies in the database.
 
     \b
     Example:
         her2db studies --format markdown
     """
-    conn = _open_db(db_path)
+    conn = _open_db(db_path, database_url)
     try:
         click.echo(queries.render(queries.studies(conn), fmt))
     finally:
@@ -275,14 +333,15 @@ def studies(db_path: Path, fmt: str) -> None:
 @cli.command()
 @click.argument("study_id")
 @db_option
-def show(study_id: str, db_path: Path) -> None:
+@database_url_option
+def show(study_id: str, db_path: Path, database_url: str | None) -> None:
     """Show one study: design, arms, results, comparisons, adverse events.
 
     \b
     Example:
         her2db show destiny-breast09
     """
-    conn = _open_db(db_path)
+    conn = _open_db(db_path, database_url)
     try:
         study = queries.study(conn, study_id)
         if study is None:
@@ -305,7 +364,8 @@ def show(study_id: str, db_path: Path) -> None:
 @cli.command()
 @click.option("--check", is_flag=True, help="Only report artefacts that differ from the models.")
 def schema(check: bool) -> None:
-    """Regenerate schema/schema.sql, schema/study.schema.json and schema/er.md from the models.
+    """Regenerate schema/schema.sql, schema/study.schema.json and schema/er.md (in the
+    current folder, a checkout's root) from the models.
 
     \b
     Example:
@@ -324,7 +384,7 @@ def schema(check: bool) -> None:
 
 
 def _site_module() -> Any:
-    """The site code, imported only by the site commands: it pulls in MkDocs and matplotlib,
+    """The site code, imported only by the site commands: it pulls in MkDocs and Jinja2,
     which would double the start-up time of every other command."""
     from . import site as site_module
 
@@ -343,7 +403,7 @@ def config_option(func: F) -> F:
     )(func)
 
 
-def _fresh_database(db_path: Path, sources: Path, force: bool = False) -> None:
+def _fresh_database(db_path: Path, sources: Path, force: bool = False, database_url: str | None = None) -> None:
     """Reload the database from the sources before the site reads it (only if they changed,
     unless ``force``): data flows one way, and the site module itself never loads."""
     from .load import DatabasePathError, LoadError, ensure_database
@@ -353,34 +413,54 @@ def _fresh_database(db_path: Path, sources: Path, force: bool = False) -> None:
         if force:
             load_database(sources, db_path)
         else:
-            ensure_database(db_path, sources)
+            ensure_database(db_path, sources, database_url)
     except LoadError as exc:
         _echo_problems(exc.report.problems)
         raise click.ClickException(f"{exc}; fix them and retry") from exc
     except DatabasePathError as exc:
         raise click.ClickException(str(exc)) from exc
+    except DatabaseUrlError as exc:
+        raise _url_failed(exc) from exc
 
 
 @site.command("build")
 @sources_option
 @db_option
+@database_url_option
 @config_option
 @click.option("--force", is_flag=True, help="Regenerate and rebuild everything, even what did not change.")
-def site_build(sources: Path, db_path: Path, config: Path, force: bool) -> None:
+def site_build(sources: Path, db_path: Path, database_url: str | None, config: Path, force: bool) -> None:
     """Reload the database if its sources changed, generate the study pages, build public/.
 
     Pages and the MkDocs build are redone only when what they are made from changed (the
-    database, the docs folder, mkdocs.yml, the package, the tools' versions).
+    database, the docs folder, mkdocs.yml, the package, the tools' versions). With
+    --database-url the pages are read from that database (reloaded first if it was loaded
+    from other sources); the SQLite download is built from the same sources.
 
     \b
-    Example:
+    Examples:
         her2db site build
+        her2db site build --database-url postgresql://her2db@localhost/her2db
     """
+    from .db import is_postgres, sqlite_path
+    from .load import LoadError
+    from .load import load as load_database
+
     site_module = _site_module()
-    _fresh_database(db_path, sources)
     try:
-        built = site_module.build(db_path, config, force=force)
-    except site_module.SiteError as exc:
+        if database_url is not None and not is_postgres(database_url):
+            db_path, database_url = sqlite_path(database_url), None
+        _fresh_database(db_path, sources, database_url=database_url)
+        if database_url is None:
+            built = site_module.build(db_path, config, force=force)
+        else:  # the pages read PostgreSQL; the download is a SQLite file of the same sources
+            with tempfile.TemporaryDirectory(prefix="her2db-site-") as tmp:
+                download = Path(tmp) / "her2db.sqlite"
+                load_database(sources, download)
+                built = site_module.build(download, config, database_url)
+    except DatabaseUrlError as exc:
+        raise _url_failed(exc) from exc
+    except (site_module.SiteError, LoadError, DatabaseMissing) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Built {built.pages} pages into {built.out_dir}")
 
@@ -416,34 +496,37 @@ def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_
                 config: Path) -> None:
     """Deploy VERSION (a data release, YYYY.MM) with mike to the local gh-pages branch.
 
-    The release is recorded in db/releases.yaml and in the database. Nothing is pushed:
-    publishing the branch is your choice (git push origin gh-pages).
+    A version not yet released is first cut with `her2db release` (and taken back if the
+    deploy fails); a recorded one is deployed as it is. Nothing is pushed: publishing the
+    branch is your choice (git push origin gh-pages).
 
     \b
     Example:
         her2db site deploy 2026.11 --alias latest
     """
-    import datetime as dt
+    import contextlib
 
     from . import release as release_module
 
     site_module = _site_module()
     try:
-        site_module.check_deployable(version, config)
-    except site_module.SiteError as exc:
+        release_module.check_version(version)
+        site_module.check_deployable(config)
+    except (release_module.ReleaseError, site_module.SiteError) as exc:
         raise click.ClickException(str(exc)) from exc
     _fresh_database(db_path, sources)
+    conn = _open_db(db_path)
     try:
-        with release_module.restored_on_failure(sources):
-            entry = release_module.record_release(version, db_path, sources, dt.date.today().isoformat())
-            _fresh_database(db_path, sources, force=True)
+        recorded = conn.execute("SELECT 1 FROM release WHERE version = ?", (version,)).fetchone()
+    finally:
+        conn.close()
+    cut = None if recorded else _cut_release(version, sources, db_path, _today())
+    try:
+        with release_module.undone_on_failure(cut, sources, db_path) if cut else contextlib.nullcontext():
             site_module.deploy(version, db_path, alias=alias, config=config, branch=branch)
-    except BaseException as exc:
-        _fresh_database(db_path, sources, force=True)  # the database without the release
-        if isinstance(exc, site_module.SiteError):
-            raise click.ClickException(str(exc)) from exc
-        raise
-    click.echo(f"Deployed {entry.version} to the local {branch} branch")
+    except site_module.SiteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Deployed {version} to the local {branch} branch")
 
 
 # --- curator workflow: add, new-study, set, remove, import-csv, diff ---------------------------
@@ -723,6 +806,105 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
                                                          for k, v in row.record.items()))
         return
     _report_edit(result)
+
+
+@cli.command("export")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("csv", "json", "datapackage")), default="csv",
+              show_default=True, help="csv or json: one file per public view; datapackage: the CSV "
+              "files and a Frictionless datapackage.json describing them.")
+@click.option("--bom", is_flag=True, help="Start CSV files with a UTF-8 byte order mark, so "
+              "spreadsheets read accented characters and symbols right.")
+@click.option("--data-model", type=click.Path(path_type=Path, dir_okay=False), default=Path("site/data-model.md"),
+              show_default=True, help="The data-model page, whose front matter describes every "
+              "column (datapackage only).")
+@db_option
+def export_command(outdir: Path, fmt: str, bom: bool, data_model: Path, db_path: Path) -> None:
+    """Write every public view into OUTDIR: the same files as the site's downloads.
+
+    OUTDIR must be new, empty, or the folder of an earlier export (whose files are then
+    replaced); nothing is written outside it. Numbers are written as the source printed
+    them (0.70, not 0.7).
+
+    \b
+    Examples:
+        her2db export --format csv --bom exports/csv
+        her2db export --format datapackage exports/her2db && frictionless validate exports/her2db/datapackage.json
+    """
+    from . import export as export_module
+
+    described = data_model if data_model.is_file() else None
+    if fmt == "datapackage" and described is None:
+        click.secho(f"warning: {data_model} not found: the columns are exported without descriptions "
+                    "(use --data-model)", fg="yellow", err=True)
+    import sqlite3
+
+    conn = _open_db(db_path)
+    try:
+        files = export_module.export(conn, outdir, fmt, bom=bom, data_model=described)
+    except export_module.ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"{db_path} cannot be exported ({exc}): was it built by an older "
+                                   "her2db? Rebuild it with `her2db load`") from exc
+    finally:
+        conn.close()
+    click.echo(f"wrote {len(files)} files into {outdir}")
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
+
+
+def _cut_release(version: str, sources: Path, db_path: Path, date: str) -> Any:
+    """Cut the release (``release.cut``) and say what it recorded; errors become clean messages."""
+    from . import diff as diff_module
+    from . import release as release_module
+    from .load import DatabasePathError, LoadError
+
+    try:
+        cut = release_module.cut(version, sources, db_path, date)
+    except LoadError as exc:
+        _echo_problems(exc.report.errors)
+        raise click.ClickException(f"{exc}: a release is cut only from a corpus without errors") from exc
+    except (release_module.ReleaseError, DatabasePathError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    entry = cut.entry
+    click.echo(f"Release {entry.version} ({entry.date}): {entry.studies} studies, {entry.results} "
+               f"results, {entry.comparisons} comparisons, {entry.adverse_events} adverse events")
+    if cut.warning:
+        click.secho(f"warning: {cut.warning}", fg="yellow", err=True)
+    elif cut.previous is None:
+        click.echo("First release: there is no earlier release to compare it with.")
+    else:
+        click.echo(diff_module.render(cut.changes, "text", cut.previous, entry.version), nl=False)
+    for path in cut.files.created if cut.files else []:
+        click.echo(f"wrote {path}")
+    return cut
+
+
+@cli.command("release")
+@click.argument("version")
+@click.option("--date", default=None, help="Release date, YYYY-MM-DD (default: today).",
+              type=click.DateTime(formats=["%Y-%m-%d"]))
+@sources_option
+@db_option
+def release_command(version: str, date: Any, sources: Path, db_path: Path) -> None:
+    """Cut data release VERSION (YYYY.MM) of the curated data.
+
+    The corpus must validate without errors. The release is recorded in db/releases.yaml
+    (version, date, counts), a snapshot of the data goes to db/releases/VERSION.sql.gz, and
+    the changes since the previous release (records removed, added, changed) to
+    db/releases/VERSION.yaml, which the site's Releases page shows. A failure leaves every
+    file as it was.
+
+    \b
+    Example:
+        her2db release 2026.11
+    """
+    _cut_release(version, sources, db_path, date.date().isoformat() if date else _today())
 
 
 @cli.command("diff")

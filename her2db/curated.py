@@ -338,6 +338,24 @@ class ReleasesFile(Strict):
     releases: list[ReleaseEntry] = Field(default_factory=list)
 
 
+class ReleaseChangeEntry(Strict):
+    """A record removed, added or changed, named by what it is (``diff.Change.label``)."""
+
+    kind: Literal["removed", "added", "changed"]
+    study_id: StrictStr | None = None
+    table: StrictStr
+    record: StrictStr
+    detail: StrictStr | None = None
+
+
+class ReleaseChangelogFile(Strict):
+    """``releases/<version>.yaml``: what ``version`` changed since ``previous``."""
+
+    version: StrictStr = Field(pattern=RELEASE_VERSION_PATTERN)
+    previous: StrictStr = Field(pattern=RELEASE_VERSION_PATTERN)
+    changes: list[ReleaseChangeEntry] = Field(default_factory=list)
+
+
 class ExceptionEntry(Strict):
     number: StrictStr
     reason: StrictStr

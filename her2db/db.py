@@ -40,11 +40,13 @@ def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 
 def sqlite_engine(path: Path) -> Engine:
-    """An engine on a SQLite file with foreign keys enforced on every connection."""
+    """An engine on a SQLite file with foreign keys enforced on every connection. The file is
+    opened by name, never through a URL: in ``sqlite:///a #?% b/x.sqlite`` the ``?`` would end
+    the path and the database would be written to ``a #`` instead."""
     from sqlalchemy import event
     from sqlmodel import create_engine
 
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(path))
     event.listen(engine, "connect", _enforce_foreign_keys)
     return engine
 
@@ -73,6 +75,42 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA query_only=ON")
     conn.row_factory = sqlite3.Row
     return conn
+
+
+class DatabaseUrlError(Exception):
+    """A ``--database-url`` that cannot be used (server unreachable, login refused, load
+    failed); the message masks its password."""
+
+
+class BadDatabaseUrl(DatabaseUrlError):
+    """A ``--database-url`` that is malformed or names an engine her2db does not support."""
+
+
+def is_postgres(url: str | None) -> bool:
+    """Whether ``url`` names a server (any URL but ``sqlite:///``, which names a file)."""
+    return url is not None and url != "" and not url.lower().startswith("sqlite")
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a ``sqlite:///path`` URL (SQLAlchemy's form: three slashes and a relative
+    path, four for an absolute one)."""
+    scheme, sep, rest = url.partition("://")
+    if scheme.lower() not in ("sqlite", "sqlite+pysqlite") or not sep or not rest.startswith("/") \
+            or len(rest) < 2 or "?" in rest:
+        raise BadDatabaseUrl(f"{url} is not a SQLite URL of a file (sqlite:///path/to/file.sqlite)")
+    return Path(rest[1:])
+
+
+def connect(db_path: Path, url: str | None = None) -> Any:
+    """The read-only connection of ``query``, ``studies``, ``show`` and the site: SQLite
+    (``connect_readonly``) or, for a PostgreSQL URL, ``pg.Connection`` with the same methods."""
+    if url is None:
+        return connect_readonly(db_path)
+    if not is_postgres(url):
+        return connect_readonly(sqlite_path(url))
+    from . import pg
+
+    return pg.connect_readonly(url)
 
 
 def check_replaceable(path: Path) -> None:

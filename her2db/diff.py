@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .numbers import plain
+
 ChangeKind = Literal["removed", "added", "changed"]
 FORMATS = ("text", "markdown", "json")
 
@@ -47,6 +49,10 @@ IDENTITY: dict[str, tuple[str, ...]] = {
 }
 
 
+# Tables not compared: a release's changelog is itself a diff, so listing it says nothing new.
+SKIPPED = ("release_change",)
+
+
 class DiffError(Exception):
     """One side of the comparison could not be opened or built."""
 
@@ -59,6 +65,8 @@ class Change:
     identity: dict[str, Any]
     values: dict[str, Any] = field(default_factory=dict)  # added / removed: the record's values
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # changed: old, new
+    texts: dict[str, Any] = field(default_factory=dict)
+    """The printed text of numbers, for display: ``X_text`` of a value, (old, new) of a change."""
 
     def label(self) -> str:
         """What the record is, e.g. ``endpoint OS · arm thp · statistic median``."""
@@ -75,7 +83,7 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
     return [(r[1], str(r[2]).upper()) for r in conn.execute(f'PRAGMA table_info("{table}")')]
 
 
-def _rows(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
+def _rows(conn: sqlite3.Connection, table: str) -> list[_Record]:
     """The table's rows with integer row ids dropped and foreign keys to keyed records (arm,
     analysis, ...) replaced by those records' keys; identifiers come from the schema only."""
     columns = _columns(conn, table)
@@ -101,17 +109,28 @@ def _rows(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
     return [_as_printed(dict(zip(header, row, strict=True))) for row in cursor]
 
 
-def _as_printed(row: dict[str, Any]) -> dict[str, Any]:
+class _Record(dict[str, Any]):
+    """A row's values as compared, with the printed text of its numbers kept aside for display."""
+
+    texts: dict[str, str]
+
+
+def _as_printed(row: dict[str, Any]) -> _Record:
     """The printed text of a number (``X_text``) changes with the number, so only the number is
-    compared; the default basis (reported) is left out so a change reads as the curator wrote it."""
+    compared (the text is kept for display); the default basis (reported) is left out so a
+    change reads as the curator wrote it."""
+    texts = {}
     for name in [n for n in row if n.endswith("_text") and n.removesuffix("_text") in row]:
-        del row[name]
+        if (text := row.pop(name)) is not None:
+            texts[name.removesuffix("_text")] = text
     if row.get("basis") == "reported":
         del row["basis"]
-    return row
+    record = _Record(row)
+    record.texts = texts
+    return record
 
 
-def _keyed(rows: list[dict[str, Any]], identity: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:
+def _keyed(rows: list[_Record], identity: tuple[str, ...]) -> dict[tuple[Any, ...], _Record]:
     """Rows by identity; records sharing one identity are told apart by their order."""
     seen: Counter[tuple[Any, ...]] = Counter()
     out = {}
@@ -125,19 +144,19 @@ def _keyed(rows: list[dict[str, Any]], identity: tuple[str, ...]) -> dict[tuple[
 def diff_connections(old: sqlite3.Connection, new: sqlite3.Connection) -> list[Change]:
     """Every record removed, added or changed from ``old`` to ``new``."""
     changes: list[Change] = []
-    for table in sorted(set(_tables(old)) | set(_tables(new))):
+    for table in sorted((set(_tables(old)) | set(_tables(new))) - set(SKIPPED)):
         old_rows = _rows(old, table) if table in _tables(old) else []
         new_rows = _rows(new, table) if table in _tables(new) else []
-        sample = (old_rows or new_rows or [{}])[0]
+        sample = (old_rows or new_rows or [_Record()])[0]
         identity = tuple(c for c in IDENTITY.get(table, tuple(sample)) if c in sample)
         before, after = _keyed(old_rows, identity), _keyed(new_rows, identity)
 
-        def make(kind: ChangeKind, row: dict[str, Any], table: str = table,
+        def make(kind: ChangeKind, row: _Record, table: str = table,
                  identity: tuple[str, ...] = identity) -> Change:
             ident = {c: row.get(c) for c in identity}
             values = {k: v for k, v in row.items() if k not in ident and v is not None}
             return Change(kind, table, row.get("study_id", row.get("id") if table == "study" else None),
-                          ident, values)
+                          ident, values, texts={k: t for k, t in row.texts.items() if k in values})
 
         changes += [make("removed", row) for key, row in before.items() if key not in after]
         changes += [make("added", row) for key, row in after.items() if key not in before]
@@ -148,6 +167,7 @@ def diff_connections(old: sqlite3.Connection, new: sqlite3.Connection) -> list[C
             if changed:
                 change = make("changed", new_row)
                 change.values, change.changes = {}, changed
+                change.texts = {c: (old_row.texts.get(c), new_row.texts.get(c)) for c in changed}
                 changes.append(change)
     order = {"removed": 0, "added": 1, "changed": 2}
     changes.sort(key=lambda c: (order[c.kind], c.study_id or "", c.table, c.label()))
@@ -218,8 +238,24 @@ def _checkout(revision: str, sources: Path, into: Path) -> Path:
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def _value(value: Any) -> str:
-    return "(empty)" if value is None else str(value)
+def _value(value: Any, text: str | None = None) -> str:
+    """A value as the reader should see it: a number as printed (0.70), else in plain form."""
+    if value is None:
+        return "(empty)"
+    if text is not None:
+        return text
+    return plain(value) if isinstance(value, float) else str(value)
+
+
+def detail(change: Change) -> str:
+    """What a change says beside its label: each changed value old → new, or the values of an
+    added or removed record (long texts such as quotes left out)."""
+    if change.kind == "changed":
+        texts = {k: change.texts.get(k, (None, None)) for k in change.changes}
+        return "; ".join(f"{k}: {_value(o, texts[k][0])} → {_value(n, texts[k][1])}"
+                         for k, (o, n) in change.changes.items())
+    return ", ".join(f"{k} {_value(v, change.texts.get(k))}" for k, v in change.values.items()
+                     if k not in ("quote", "notes", "definition", "citation"))
 
 
 def _grouped(changes: list[Change], kind: ChangeKind) -> dict[tuple[str, str], list[Change]]:
@@ -259,14 +295,8 @@ def render(changes: list[Change], fmt: str, old: str = "OLD", new: str = "NEW") 
         for (study, table), items in groups.items():
             out.append(f"### {study} › {table}" if md else f"  {study} › {table}")
             for change in items:
-                label = change.label()
-                if kind == "changed":
-                    detail = "; ".join(f"{k}: {_value(o)} → {_value(n)}"
-                                       for k, (o, n) in change.changes.items())
-                else:
-                    detail = ", ".join(f"{k} {_value(v)}" for k, v in change.values.items()
-                                       if k not in ("quote", "notes", "definition", "citation"))
-                line = f"{label}: {detail}" if detail else label
+                label, text = change.label(), detail(change)
+                line = f"{label}: {text}" if text else label
                 out.append(f"- {'**removed** ' if md and kind == 'removed' else ''}{line}" if md
                            else f"    {'-' if kind == 'removed' else '+' if kind == 'added' else '~'} {line}")
             out.append("")

@@ -27,6 +27,7 @@ from .numbers import plain
 
 TEXT_SUFFIX = "_text"
 BOM = "\ufeff"
+_PRINTED_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 # a printed text that is also a JSON number (JSON forbids leading zeros such as "07")
 _JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?")
 
@@ -38,9 +39,10 @@ def printed_columns(columns: Sequence[str]) -> dict[int, int]:
             if name + TEXT_SUFFIX in index}
 
 
-def _number_text(value: float | int, text: Any) -> str:
-    """How a finite number prints: its printed text if the row has one, else its plain form."""
-    if isinstance(text, str) and text:
+def _number_text(value: float, text: Any) -> str:
+    """How a finite number prints: its printed text if the row has one written in digits
+    ("0.70"; a text such as "six" stays in its ``X_text`` column), else its plain form."""
+    if isinstance(text, str) and _PRINTED_NUMBER.fullmatch(text):
         return text
     return str(value) if isinstance(value, int) else plain(value)
 
@@ -120,4 +122,162 @@ def write_views(conn: sqlite3.Connection, out: Path, fmt: str, stem: Callable[[s
         path = safe_child(out, stem(view), FORMATS[fmt])
         path.write_text(table_text(fmt, columns, rows, bom), encoding="utf-8", newline="")
         written.append(path)
+    return written
+
+
+# --- her2db export: a folder of every public view --------------------------------------------
+
+EXPORT_FORMATS = ("csv", "json", "datapackage")
+MARKER = ".her2db-export"  # lists the files an export wrote: the next export may replace them
+DATAPACKAGE = "datapackage"
+# The row identity of each view (a view not named here has none that is never empty).
+PRIMARY_KEYS = {
+    "v_studies": ("study_id",), "v_sources": ("source_id",), "v_arm_results": ("result_id",),
+    "v_comparisons": ("comparison_id",), "v_adverse_events": ("adverse_event_id",),
+    "v_characteristics": ("characteristic_id",), "v_study_field_basis": ("study_id", "field"),
+    "v_populations": ("population_id",), "v_analyses": ("analysis_id",),
+}
+# Columns that name a row of another view, wherever they appear.
+FOREIGN_KEYS = {"study_id": ("v_studies", "study_id"), "source_id": ("v_sources", "source_id"),
+                "cites": ("v_sources", "source_id")}
+_FIELD_TYPES = {"INTEGER": "integer", "FLOAT": "number", "REAL": "number", "NUMERIC": "number",
+                "BOOLEAN": "boolean", "VARCHAR": "string", "TEXT": "string"}
+
+
+class ExportError(Exception):
+    """The export cannot be written where the user said; the message says why."""
+
+
+def _prepare(out: Path) -> None:
+    """Make ``out`` ready: a new folder, an empty one, or the folder of an earlier export,
+    whose files (listed in its marker, and nothing else) are removed. Any other folder is
+    refused before anything is written: an export never replaces a file it did not write."""
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} exists and is not a folder")
+    if not out.exists():
+        if not out.parent.is_dir():
+            raise ExportError(f"the folder {out.parent} does not exist: create it, or name another")
+        out.mkdir()
+        return
+    present = {p.name for p in out.iterdir()}
+    if not present:
+        return
+    marker = out / MARKER
+    if MARKER not in present or marker.is_symlink() or not marker.is_file():
+        raise ExportError(f"{out} is not empty and was not written by `her2db export`: name a new "
+                          "or empty folder (nothing was written)")
+    listed = {line for line in marker.read_text(encoding="utf-8").splitlines()
+              if line and not line.startswith("#")}
+    theirs = sorted(present - listed - {MARKER})
+    mine = sorted(present & listed)
+    unusual = [name for name in mine if (out / name).is_symlink() or not (out / name).is_file()]
+    if theirs or unusual:
+        raise ExportError(f"{out} holds files `her2db export` did not write: {', '.join((theirs + unusual)[:5])}; "
+                          "move them or name another folder (nothing was written)")
+    for name in mine:
+        (out / name).unlink()
+
+
+def _field_type(declared: str, values: Iterable[Any]) -> str:
+    """The Table Schema type of a column: from its declared SQL type, else from its values."""
+    if declared.upper() in _FIELD_TYPES:
+        return _FIELD_TYPES[declared.upper()]
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, int) for v in present):
+        return "integer"
+    if present and all(isinstance(v, (int, float)) for v in present):
+        return "number"
+    return "string"
+
+
+def _sources(conn: sqlite3.Connection) -> list[dict[str, str]]:
+    """The publications the numbers were read from, as Data Package sources."""
+    out = []
+    for s in sitequeries.sources(conn):
+        source = {"title": s["citation"]}
+        link = s.get("url") or (f"https://doi.org/{s['doi']}" if s.get("doi") else None)
+        if link:
+            source["path"] = link
+        out.append(source)
+    return out
+
+
+def datapackage(conn: sqlite3.Connection, data_model: Path | None, bom: bool = False) -> dict[str, Any]:
+    """The ``datapackage.json`` of a CSV export: a schema per view (types, titles, the
+    descriptions of the data-model page, primary and foreign keys), the licence, the sources
+    and the release the data belongs to."""
+    from importlib.metadata import metadata
+
+    from .querypage import descriptions
+
+    view_lines, columns_text = descriptions(data_model) if data_model else ({}, {})
+    views = sitequeries.public_views(conn)
+    resources = []
+    for view in views:
+        names, rows = sitequeries.view_rows(conn, view)
+        declared = {c["name"]: c["type"] or "" for c in sitequeries.view_columns(conn, view)}
+        fields = []
+        for i, name in enumerate(names):
+            field: dict[str, Any] = {"name": name, "type": _field_type(declared.get(name, ""), (r[i] for r in rows)),
+                                     "title": name.replace("_", " ").capitalize()}
+            if text := columns_text.get(view, {}).get(name):
+                field["description"] = text
+            if field["type"] == "boolean":
+                field.update(trueValues=["1"], falseValues=["0"])
+            fields.append(field)
+        schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
+        if (key := PRIMARY_KEYS.get(view)) and set(key) <= set(names):
+            schema["primaryKey"] = list(key)
+        foreign = [{"fields": [name], "reference": {"resource": target, "fields": [column]}}
+                   for name, (target, column) in FOREIGN_KEYS.items()
+                   if name in names and target in views and target != view]
+        if foreign:
+            schema["foreignKeys"] = foreign
+        resource: dict[str, Any] = {"name": view, "path": f"{view}.csv", "profile": "tabular-data-resource",
+                                    "format": "csv", "mediatype": "text/csv",
+                                    "encoding": "utf-8-sig" if bom else "utf-8"}
+        if text := view_lines.get(view):
+            resource["description"] = text
+        resources.append({**resource, "schema": schema})
+    package: dict[str, Any] = {
+        "profile": "tabular-data-package", "name": "her2db",
+        "title": "her2db: evidence database for HER2-positive metastatic breast cancer",
+        "description": "The public views of her2db, one CSV file each; every number with its source "
+                       "(source_id) and where in it (locator). Numbers are written as the source printed them.",
+    }
+    if releases := sitequeries.releases(conn):
+        package["version"] = releases[0]["version"]
+    package["licenses"] = [{"name": metadata("her2db").json.get("license") or "MIT"}]
+    package["sources"] = _sources(conn)
+    package["resources"] = resources
+    return package
+
+
+def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = False,
+           data_model: Path | None = None) -> list[Path]:
+    """Write every public view into ``out`` as CSV, JSON or a Frictionless Data Package (CSV
+    files and ``datapackage.json``); the same files, byte for byte, as the site's downloads.
+    Returns the files written."""
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
+    table_format = "csv" if fmt == DATAPACKAGE else fmt
+    views = sitequeries.public_views(conn)
+    names = [f"{view}{FORMATS[table_format]}" for view in views]
+    names += [f"{DATAPACKAGE}.json"] if fmt == DATAPACKAGE else []
+    # the package reads the database before anything is written: a database it cannot read
+    # leaves the folder as it was
+    package = datapackage(conn, data_model, bom) if fmt == DATAPACKAGE else None
+    _prepare(out)
+    try:
+        # the marker first: a folder left half-written is still recognised as an export
+        (out / MARKER).write_text(
+            "# Written by `her2db export`; the next export into this folder replaces these files.\n"
+            + "\n".join(names) + "\n", encoding="utf-8")
+        written = write_views(conn, out, table_format, lambda view: view, bom)
+        if package is not None:
+            path = safe_child(out, DATAPACKAGE, ".json")
+            path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            written.append(path)
+    except OSError as exc:
+        raise ExportError(f"cannot write into {out}: {exc.strerror or exc}") from exc
     return written

@@ -26,7 +26,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import curated
-from .db import APPLICATION_ID, TABLES_SQL, VIEWS_SQL, NotOurDatabase, check_replaceable
+from .db import (
+    APPLICATION_ID,
+    TABLES_SQL,
+    VIEWS_SQL,
+    NotOurDatabase,
+    check_replaceable,
+    is_postgres,
+    sqlite_path,
+)
 from .numbers import Printed
 from .validate import Corpus, Report, validate
 
@@ -122,9 +130,31 @@ def _check_target(db_path: Path) -> None:
         raise DatabasePathError(f"cannot read {db_path}: {exc.strerror or exc}") from exc
 
 
+def source_files(sources: Path, db_path: Path | None = None) -> Iterator[Path]:
+    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
+    target = db_path.resolve() if db_path is not None else None
+    for path in sources.rglob("*"):
+        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
+                and path.resolve() != target:
+            yield path
+
+
+def sources_digest(sources: Path) -> str:
+    """What a PostgreSQL load records of its sources, so ``site build`` knows when to reload."""
+    from .pg import sources_digest as digest
+
+    return digest((p.relative_to(sources).as_posix(), p.read_bytes()) for p in source_files(sources))
+
+
 def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,
-         allow_empty: bool = False, review_text: Path | None = None) -> LoadResult:
-    """Validate ``sources`` and (re)build ``db_path`` from them atomically."""
+         allow_empty: bool = False, review_text: Path | None = None,
+         database_url: str | None = None) -> LoadResult:
+    """Validate ``sources`` and (re)build ``db_path`` from them atomically, or the database of
+    ``database_url`` (PostgreSQL, in one transaction; a ``sqlite:///`` URL names a file)."""
+    if database_url is not None and not is_postgres(database_url):
+        db_path, database_url = sqlite_path(database_url), None
+    if database_url is not None:
+        return _load_postgres(sources, database_url, on_study, allow_empty, review_text)
     _check_target(db_path)
     report = validate(sources, allow_empty=allow_empty, review_text=review_text)
     if report.errors:
@@ -139,23 +169,56 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
     return LoadResult(report, db_path, counts)
 
 
-def _source_files(sources: Path, db_path: Path) -> Iterator[Path]:
-    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
-    target = db_path.resolve()
-    for path in sources.rglob("*"):
-        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
-                and path.resolve() != target:
-            yield path
+def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | None,
+                   allow_empty: bool, review_text: Path | None) -> LoadResult:
+    from . import pg
+
+    try:
+        pg.check_target(url)
+        report = validate(sources, allow_empty=allow_empty, review_text=review_text)
+        if report.errors:
+            raise LoadError(report)
+        rows = _table_rows(report.corpus, on_study)
+        pg.write_database(rows, url, sources_digest(sources))
+    except pg.NotOurSchema as exc:
+        raise DatabasePathError(str(exc)) from exc
+    counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
+    return LoadResult(report, Path(pg.mask(url)), counts)
 
 
-def ensure_database(db_path: Path, sources: Path) -> bool:
+def ensure_database(db_path: Path, sources: Path, database_url: str | None = None) -> bool:
     """(Re)load the database if it is missing or older than any curated file; True if loaded.
-    The site commands call it before a build, so a build always shows the current sources."""
-    newest = max((p.stat().st_mtime for p in _source_files(sources, db_path)), default=0.0)
+    The site commands call it before a build, so a build always shows the current sources.
+    A PostgreSQL database (``database_url``) is reloaded when it was loaded from other sources
+    (the digest its load stored) or never."""
+    if database_url is not None:
+        from . import pg
+
+        if pg.stored_digest(database_url) == sources_digest(sources):
+            return False
+        load(sources, db_path, database_url=database_url)
+        return True
+    newest = max((p.stat().st_mtime for p in source_files(sources, db_path)), default=0.0)
     if db_path.exists() and db_path.stat().st_mtime >= newest:
         return False
     load(sources, db_path)
     return True
+
+
+def _table_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> dict[Any, list[dict[str, Any]]]:
+    """All rows by SQLAlchemy table, every column in every row: what the PostgreSQL writer
+    inserts through the ORM (the SQLite load needs neither the ORM nor the whole corpus's rows)."""
+    from sqlmodel import SQLModel
+
+    from . import models  # noqa: F401  (registers the tables)
+
+    tables = {table.name: table for table in SQLModel.metadata.sorted_tables}
+    columns = {name: list(table.columns.keys()) for name, table in tables.items()}
+    out: dict[Any, list[dict[str, Any]]] = {table: [] for table in tables.values()}
+    for batch in corpus_rows(corpus, {name: set(cols) for name, cols in columns.items()}, on_study):
+        for name, rows in batch.items():
+            out[tables[name]].extend({**dict.fromkeys(columns[name]), **row} for row in rows)
+    return out
 
 
 def table_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
@@ -203,7 +266,7 @@ def write_database(corpus: Corpus, path: Path, on_study: Callable[[str], None] |
 # The curated model (curated.py) and the tables (models.py) describe the same fields once each:
 # a record's field fills the table column of the same name. The exceptions, all listed here,
 # are kept in step by tests/test_load.py (``model_drift``).
-# Tables by name (models.py's ``__tablename__``s): the load does not import the ORM.
+# Tables by name (models.py's ``__tablename__``s): the SQLite load does not import the ORM.
 TABLE_OF: dict[type[BaseModel], str] = {
     curated.Source: "source",
     curated.EndpointTerm: "endpoint",
@@ -244,8 +307,11 @@ NOT_COLUMNS = {
 GENERATED_COLUMNS = {
     # columns no curated field names: row ids and the parent study, assigned by the load
     "id": "row id in file order", "study_id": "the study the record belongs to",
+    "position": "order in its file (endpoints: the vocabulary order pages follow on every engine)",
+    "changes_since": "release: the release its changelog (releases/<version>.yaml) compares with",
 }
-DERIVED_TABLES = {"study_source", "study_field_basis", "intervention"}
+DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
+                  "release_change"}  # the last: from the changelogs of `her2db release`
 
 
 def _printed_fields(model: type[BaseModel]) -> set[str]:
@@ -253,9 +319,11 @@ def _printed_fields(model: type[BaseModel]) -> set[str]:
     return {name for name, info in model.model_fields.items() if Printed in _types_in(info.annotation)}
 
 
-def _types_in(annotation: Any) -> set[Any]:
-    args = typing.get_args(annotation)
-    return {annotation} | set().union(*map(_types_in, args)) if args else {annotation}
+def _types_in(annotation: Any) -> Iterator[Any]:
+    """The annotation and every type inside it (``Printed | None`` gives both)."""
+    yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _types_in(arg)
 
 
 def model_drift(model: type[BaseModel], columns: set[str]) -> tuple[set[str], set[str]]:
@@ -283,7 +351,9 @@ def record_values(record: BaseModel, columns: Collection[str],
         elif name not in columns:
             continue
         elif isinstance(value, Printed):
-            out[name], out[f"{name}_text"] = float(value), value.text
+            out[name] = float(value)
+            if out.get(f"{name}_text") is None:  # a curated X_text (words: "six") stays
+                out[f"{name}_text"] = value.text
         elif isinstance(value, list):
             out[name] = "; ".join(value) or None
         elif name not in out or value is not None:  # a curated X_text overrides the printed one
@@ -305,7 +375,7 @@ class _Ids:
 def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
                 on_study: Callable[[str], None] | None = None) -> Iterator[Rows]:
     """Translate the validated corpus into rows (``columns``: each table's), in a fixed order,
-    in batches: the sources and vocabularies, then one study at a time."""
+    in batches: the sources, vocabularies and releases, then one study at a time."""
     rows: Rows = {}
 
     def add(table: str, record: BaseModel | None = None,
@@ -322,9 +392,18 @@ def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
         done, rows = rows, {}
         return done
 
-    for vocabulary in (corpus.sources, corpus.endpoints, corpus.drugs, corpus.ae_terms, corpus.releases):
+    since = {log.version: log.previous for log in corpus.changelogs}
+    for vocabulary in (corpus.sources, corpus.drugs, corpus.ae_terms):
         for term in vocabulary:
             add(TABLE_OF[type(term)], term)
+    for position, endpoint in enumerate(corpus.endpoints):  # pages list endpoints in this order
+        add("endpoint", endpoint, position=position)
+    for release in corpus.releases:
+        add("release", release, changes_since=since.get(release.version))
+    changes = [(log.version, change) for log in corpus.changelogs for change in log.changes]
+    for row_id, (version, change) in enumerate(changes, start=1):
+        add("release_change", id=row_id, version=version, kind=change.kind, study_id=change.study_id,
+            record_table=change.table, label=change.record, detail=change.detail)
     yield batch()
 
     ids = _Ids()

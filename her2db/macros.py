@@ -2,9 +2,9 @@
 
 Each macro is one or two named queries (``her2db.sitequeries``) rendered by one template
 (``her2db/templates``), so hand-written pages hold prose and macro calls but never a number.
-Loaded by path (``module_name: her2db/macros``), hence the absolute imports. The database is
-the one ``her2db site build`` names in ``HER2DB_SITE_DB``, else ``db/her2db.sqlite`` beside
-mkdocs.yml.
+Imported from the installed package (``modules: [her2db.macros]`` in mkdocs.yml). The database is
+the one ``her2db site build`` names in ``HER2DB_SITE_DATABASE_URL`` (PostgreSQL) or
+``HER2DB_SITE_DB``, else ``db/her2db.sqlite`` beside mkdocs.yml.
 """
 
 from __future__ import annotations
@@ -17,17 +17,26 @@ from markupsafe import Markup
 
 from her2db import querypage, render
 from her2db import sitequeries as q
-from her2db.db import DEFAULT_DB, connect_readonly
+from her2db.db import DEFAULT_DB, connect
+
+MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by mike while it builds a version
 
 
 def define_env(env: Any) -> None:
-    conn = connect_readonly(Path(os.environ.get(q.DB_ENV) or Path(env.project_dir) / DEFAULT_DB))
+    conn = connect(Path(os.environ.get(q.DB_ENV) or Path(env.project_dir) / DEFAULT_DB),
+                   os.environ.get(q.URL_ENV) or None)
     docs_dir = Path(env.conf["docs_dir"])
+    cited = q.cited(conn)
+    if os.environ.get(MIKE_VERSION):
+        # only a build by mike publishes the versions.json the version selector reads
+        env.conf["extra"]["version"] = {"provider": "mike"}
 
     def show(template: str, **context: Any) -> str:
-        # links in templates are relative to the page being rendered
+        # links in templates are relative to the page being rendered: Markdown links to its
+        # source file (root), links inside raw HTML to its URL (html_root)
         root = "../" * env.page.file.src_uri.count("/")
-        return render.render(template, root=root, **context)
+        html_root = "../" * env.page.url.count("/")
+        return render.render(template, root=root, html_root=html_root, cited=cited, **context)
 
     def view_doc(view: str) -> str:
         """A view's columns as they are in the database, each with the description in the
@@ -61,12 +70,13 @@ def define_env(env: Any) -> None:
         "key_numbers": lambda: show("home_numbers.md", totals=q.totals(conn), kinds=q.counts_by_kind(conn)),
         "latest_release": lambda: show("release_latest.md", releases=q.releases(conn)),
         "how_to_cite": lambda: show("cite.md", releases=q.releases(conn), sources=q.sources(conn)),
-        "key_comparisons": lambda: show("key_comparisons.md", hrs=q.first_line_pfs_hrs(conn)),
+        "key_comparisons": lambda: show("key_comparisons.md", rows=q.first_line(conn)),
+        "attrition_headline": lambda: show("attrition_headline.md", rows=q.attrition(conn)),
         "studies_table": lambda: show("studies_index.md", studies=q.studies_index(conn)),
         "first_line_table": lambda: show("first_line.md", rows=q.first_line(conn)),
-        "first_line_forest": lambda: show("first_line_forest.md", hrs=q.first_line_pfs_hrs(conn),
-                                          figure=f"{render.FIGURES_DIR}/{render.FIRST_LINE_FOREST}"),
+        "first_line_forest": lambda: show("first_line_forest.md", hrs=q.first_line_pfs_hrs(conn)),
         "attrition_table": lambda: show("attrition.md", rows=q.attrition(conn)),
+        "next_line_table": lambda: show("next_line.md", rows=q.attrition(conn)),
         "attrition_reasons_table": lambda: show("attrition_reasons.md", rows=q.attrition_reasons(conn)),
         "safety_tables": lambda: show("safety.md", **q.safety(conn)),
         "drug_list": lambda: show("drugs.md", drugs=q.drugs(conn)),

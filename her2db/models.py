@@ -30,11 +30,13 @@ class Source(SQLModel, table=True):
 
 
 class Endpoint(SQLModel, table=True):
-    """Endpoint vocabulary (``db/vocabulary/endpoints.yaml``)."""
+    """Endpoint vocabulary (``db/vocabulary/endpoints.yaml``), ``position`` its order there
+    (pages list endpoints in vocabulary order, on every engine)."""
 
     code: str = Field(primary_key=True)
     label: str
     definition: str
+    position: int
 
 
 class Drug(SQLModel, table=True):
@@ -288,6 +290,22 @@ class Release(SQLModel, table=True):
     comparisons: int
     adverse_events: int
     notes: str | None = None
+    changes_since: str | None = None  # the release its changelog compares with; none for the first
+
+
+class ReleaseChange(SQLModel, table=True):
+    """One record a release removed, added or changed since the release before it, read from
+    ``db/releases/<version>.yaml`` (written by ``her2db release``); the Releases page lists them."""
+
+    __tablename__ = "release_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(foreign_key="release.version", index=True)
+    kind: str  # removed, added or changed
+    study_id: str | None = None  # no foreign key: a removed study is no longer in the database
+    record_table: str
+    label: str  # what the record is (``diff.Change.label``), e.g. "endpoint OS · arm thp"
+    detail: str | None = None
 
 
 def ddl_statements() -> list[CreateTable | CreateIndex]:

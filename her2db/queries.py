@@ -72,7 +72,12 @@ def run_query(conn: sqlite3.Connection, sql: str, params: dict[str, Any] | tuple
               max_rows: int = DEFAULT_MAX_ROWS, time_limit: float = DEFAULT_TIME_LIMIT,
               max_bytes: int = MAX_RESULT_BYTES) -> QueryResult:
     """Run one SQL statement; stop it after ``time_limit`` seconds; keep ``max_rows`` rows;
-    refuse values over ``MAX_VALUE_BYTES`` and results over ``max_bytes``."""
+    refuse values over ``MAX_VALUE_BYTES`` and results over ``max_bytes``. On PostgreSQL
+    (``pg.Connection``) the server enforces the same (``pg.run_query``)."""
+    if not isinstance(conn, sqlite3.Connection):
+        from . import pg
+
+        return pg.run_query(conn, sql, params, max_rows, time_limit, max_bytes)
     deadline = time.monotonic() + time_limit
     guard = _Guard()
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
@@ -171,7 +176,7 @@ ARMS_SQL = """
 SELECT a.key, a.label, a.role, a.n_randomized, a.n_treated,
        (SELECT group_concat(name, ' + ') FROM (
             SELECT d.name FROM intervention i JOIN drug d ON d.id = i.drug_id
-            WHERE i.arm_id = a.id ORDER BY i.position)) AS drugs
+            WHERE i.arm_id = a.id ORDER BY i.position) AS regimen) AS drugs
 FROM arm a WHERE a.study_id = :study_id ORDER BY a.id
 """
 

@@ -93,12 +93,16 @@ def _markdown_code(text: str) -> Markup:
                            for i, part in enumerate(parts))
 
 
+def descriptions(page: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """What the data-model page says of each view (the first line of its section) and of
+    each column (``columns: {view: {column: text}}`` in its front matter), as Markdown."""
+    body, meta = get_data(page.read_text(encoding="utf-8"))
+    return dict(_VIEW_LINE.findall(body)), meta.get("columns", {})
+
+
 def views(conn: sqlite3.Connection, docs_dir: Path) -> list[View]:
-    """The public views and their columns, described as on the data-model page (the
-    columns in its front matter, each view in the first line of its section)."""
-    body, meta = get_data((docs_dir / DATA_MODEL_PAGE).read_text(encoding="utf-8"))
-    described: dict[str, dict[str, str]] = meta.get("columns", {})
-    lines = dict(_VIEW_LINE.findall(body))
+    """The public views and their columns, described as on the data-model page."""
+    lines, described = descriptions(docs_dir / DATA_MODEL_PAGE)
 
     def columns(view: str) -> list[Column]:
         texts = described.get(view, {})

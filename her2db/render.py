@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import curated
-from .numbers import plain
+from .numbers import display, plain
+from .plots import Forest, ForestRow, forest
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-FIGURES_DIR = "figures"  # cross-study figures, in the docs folder; pages link to them
-FIRST_LINE_FOREST = "first-line-pfs-hr.svg"
 
 # Characters that mean something to HTML, to Markdown (emphasis, code, links, tables,
 # headings, attribute lists) or to Jinja; each becomes a numeric character reference, which
@@ -66,27 +66,10 @@ def _decimals(row: dict[str, Any]) -> int:
     return 2 if row.get("measure") in curated.RATIO_MEASURES else 0
 
 
-def ci(row: dict[str, Any]) -> str:
-    """"0.44–0.71"; a level other than 95% is named ("90% CI 0.5–0.9")."""
-    if row.get("ci_low") is None and row.get("ci_high") is None:
-        return ""
-    level = row.get("ci_level")
-    prefix = f"{num(level)}% CI " if level is not None and level != 95 else ""
-    digits = _decimals(row)
-    return f"{prefix}{num(row.get('ci_low'), digits)}–{num(row.get('ci_high'), digits)}"
 
 
-def effect(row: dict[str, Any], measure: bool = True) -> str:
-    """A comparison's estimate with its CI: "HR 0.56 (0.44–0.71)"."""
-    interval = ci(row)
-    text = f"{num(row['estimate'], _decimals(row))} ({interval or 'CI not reported'})"
-    return f"{row['measure']} {text}" if measure else text
 
 
-def p_value(row: dict[str, Any]) -> str:
-    if row.get("p_value") is None:
-        return ""
-    return f"p {row.get('p_operator') or '='} {num(row['p_value'])}"
 
 
 def amount(value: Any, unit: str | None) -> str:
@@ -96,19 +79,6 @@ def amount(value: Any, unit: str | None) -> str:
     return f"{num(value)} {unit}" if unit else num(value)
 
 
-def result_value(row: dict[str, Any]) -> str:
-    """An arm result's value: NR / NE flags, the number and unit, and its CI."""
-    if row.get("not_reached"):
-        text = "NR"
-    elif row.get("not_estimable"):
-        text = "NE"
-    elif row.get("value") is None:
-        text = "—"
-    else:
-        text = amount(row["value"], row.get("unit"))
-    if interval := ci(row):
-        text += f" ({interval})"
-    return text
 
 
 def statistic(row: dict[str, Any]) -> str:
@@ -123,26 +93,8 @@ def grade(value: str) -> str:
             "5": "grade 5", "<=2": "grade ≤2"}.get(value, f"grade {value}")
 
 
-def ae_value(row: dict[str, Any] | None) -> str:
-    """An adverse-event cell the way safety tables print it: n (%), or whichever is known;
-    percentages with one decimal at least, as those tables do (1.0, not 1)."""
-    if row is None:
-        return "—"
-    if row.get("n") is not None and row.get("pct") is not None:
-        return f"{num(row['n'])} ({num(row['pct'], 1)})"
-    if row.get("pct") is not None:
-        return f"{num(row['pct'], 1)}%"
-    return num(row.get("n"))
 
 
-def provenance(row: dict[str, Any]) -> str:
-    """Where a number was read: source id, locator, the primary publication and the quote."""
-    text = f"Source: {row['source_id']}, {row['locator']}"
-    if row.get("cites"):
-        text += f" (cites {row['cites']})"
-    if row.get("quote"):
-        text += f". Quote: “{row['quote']}”"
-    return text
 
 
 AE_CATEGORIES = {
@@ -206,6 +158,179 @@ def front_matter(value: Any) -> Markup:
     return Markup(json.dumps(str(safe), ensure_ascii=False))
 
 
+# --- printed values, as a reader expects them ----------------------------------------------
+
+
+def _printed(row: dict[str, Any], key: str, decimals: int = 0) -> str:
+    """The text a number was printed as (``X_text``), else the stored number."""
+    text = row.get(f"{key}_text")
+    return text if text else num(row.get(key), decimals)
+
+
+def ci(row: dict[str, Any]) -> str:
+    """"0.44–0.71" as printed; a level other than 95% is named ("90% CI 0.5–0.9")."""
+    if row.get("ci_low") is None and row.get("ci_high") is None:
+        return ""
+    level = row.get("ci_level")
+    prefix = f"{num(level)}% CI " if level is not None and level != 95 else ""
+    digits = _decimals(row)
+    return f"{prefix}{_printed(row, 'ci_low', digits)}–{_printed(row, 'ci_high', digits)}"
+
+
+def effect(row: dict[str, Any], measure: bool = True) -> str:
+    """A comparison's estimate with its CI as printed: "HR 0.56 (0.44–0.71)"."""
+    interval = ci(row)
+    text = f"{_printed(row, 'estimate', _decimals(row))} ({interval or 'CI not reported'})"
+    return f"{row['measure']} {text}" if measure else text
+
+
+def p_value(row: dict[str, Any]) -> str:
+    if row.get("p_value") is None:
+        return ""
+    return f"p {row.get('p_operator') or '='} {_printed(row, 'p_value')}"
+
+
+def result_value(row: dict[str, Any]) -> str:
+    """An arm result as a reader expects it: NR / NE, or the printed value with its
+    qualifier, range and unit ("approximately 16%", "40.7 months"), then its CI."""
+    if row.get("not_reached"):
+        text = "NR"
+    elif row.get("not_estimable"):
+        text = "NE"
+    elif row.get("value") is None:
+        text = "—"
+    else:
+        text = display(_printed(row, "value"), row.get("qualifier"), row.get("value_upper_text"),
+                       row.get("unit"))
+    if interval := ci(row):
+        text += f" ({interval})"
+    return text
+
+
+def characteristic_value(row: dict[str, Any]) -> str:
+    """A baseline characteristic: "median 54 years", "54%"."""
+    if row.get("value") is None:
+        return row.get("value_text") or "—"
+    text = display(_printed(row, "value"), row.get("qualifier"), row.get("value_upper_text"), row.get("unit"))
+    return f"{row['statistic']} {text}" if row.get("statistic") in ("median", "mean") else text
+
+
+def follow_up(row: dict[str, Any]) -> str:
+    """An analysis' median follow-up as printed: "29.2 months"."""
+    return display(_printed(row, "median_follow_up_months"), unit="months")
+
+
+def statistic_phrase(row: dict[str, Any], endpoint: str = "") -> str:
+    """How a statistic reads before its value: "median", "24-month rate", "median PFS",
+    "12-month PFS rate", "" or the endpoint alone (a proportion)."""
+    stat = row.get("statistic") or ""
+    if stat == "proportion":
+        stat = ""
+    if row.get("timepoint_months") is not None:
+        return " ".join(p for p in (f"{num(row['timepoint_months'])}-month", endpoint, stat or "rate") if p)
+    return " ".join(p for p in (stat, endpoint) if p)
+
+
+def ae_value(row: dict[str, Any] | None) -> str:
+    """An adverse-event cell the way safety tables print it: n (%), or whichever is known,
+    the percentage as printed."""
+    if row is None:
+        return "—"
+    pct = _printed(row, "pct", 1) if row.get("pct") is not None else None
+    if pct is not None and row.get("qualifier"):
+        pct = f"{row['qualifier']} {pct}"
+    if row.get("n") is not None and pct is not None:
+        return f"{num(row['n'])} ({pct})"
+    if pct is not None:
+        return f"{pct}%"
+    return num(row.get("n"))
+
+
+def n_of(row: dict[str, Any]) -> str:
+    """", 59/101 patients" after a value, when the source gives the counts."""
+    if row.get("n") is None:
+        return ""
+    of = f"/{num(row['denominator'])}" if row.get("denominator") is not None else ""
+    return f", {num(row['n'])}{of} patients"
+
+
+BASES = {"derived": "derived by arithmetic from printed numbers", "curator": "the curator's reading"}
+
+
+def basis(value: str) -> str:
+    return BASES.get(value, value)
+
+
+def median_difference(median: dict[str, list[dict[str, Any]]]) -> str:
+    """Experimental minus control median, when each arm has one printed median in the same
+    unit: computed here (the page says so), in the printed precision of the two."""
+    exp, ctl = median.get("experimental") or [], median.get("control") or []
+    if len(exp) != 1 or len(ctl) != 1 or exp[0].get("unit") != ctl[0].get("unit"):
+        return ""
+    a, b = exp[0], ctl[0]
+    if any(r.get("value") is None or r.get("not_reached") or r.get("not_estimable") or r.get("qualifier")
+           for r in (a, b)):
+        return ""
+    difference = Decimal(_printed(a, "value")) - Decimal(_printed(b, "value"))
+    return display(f"{difference:+}", unit=a.get("unit"))
+
+
+def percent_position(value: float) -> Markup:
+    """A share as a CSS length along a 0–100% scale (clamped), for the dot and bar plots."""
+    return Markup(f"{min(max(float(value), 0.0), 100.0):g}%")
+
+
+# Curators write notes for curators: field names, code spans, the validator. Readers see words.
+READER_WORDS = {
+    "cites": "primary-publication link", "median_follow_up_months": "median follow-up",
+    "value_upper": "upper value", "n_at_risk": "patients at risk", "p_versus": "compared arm",
+    "teae": "treatment-emergent (TEAE)", "not_reached": "not reached", "not_estimable": "not estimable",
+    "source_id": "source", "locator": "place in the source", "ci_low": "lower confidence bound",
+    "ci_high": "upper confidence bound", "timepoint_months": "time point",
+}
+_CODE = re.compile(r"`([^`]*)`")
+_WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, READER_WORDS), key=len, reverse=True)) + r")\b")
+_VALIDATOR = re.compile(r"\bthe validator's warning\b|\bthe validator\b|\bvalidator\b")
+
+
+def for_readers(text: str) -> str:
+    """A curator's note in a reader's words: no code spans, no field names, no validator."""
+    text = _CODE.sub(lambda m: READER_WORDS.get(m.group(1), m.group(1)), text)
+    text = _WORD.sub(lambda m: READER_WORDS[m.group(1)], text)
+    return _VALIDATOR.sub(lambda m: {"the validator's warning": "the automatic consistency check's warning",
+                                     "the validator": "the automatic consistency check"}.get(
+                                         m.group(0), "consistency check"), text)
+
+
+def first_upper(text: str) -> str:
+    """The first letter upper case, the rest as written (PIK3CA status stays PIK3CA)."""
+    return text[:1].upper() + text[1:]
+
+
+SHORTHANDS = {"DESTINY-Breast": "DB"}
+
+
+def shorthands(acronym: str) -> list[str]:
+    """How clinicians write a trial's name: DESTINY-Breast09 is DB-09 and DB09."""
+    for prefix, short in SHORTHANDS.items():
+        if acronym.startswith(prefix) and acronym[len(prefix):].isdigit():
+            number = acronym[len(prefix):]
+            return [f"{short}-{number}", f"{short}{number}"]
+    return []
+
+
+def forest_plot(comparisons: list[dict[str, Any]], title: str, label_key: str,
+                emphasize_whole: bool = True) -> Forest:
+    """The geometry of a forest plot of ``comparisons`` (``templates/forest.svg`` draws it);
+    the whole-population row stands out among subgroups."""
+    rows = [ForestRow(label=first_upper(f"{c['subgroup_category']}: {c[label_key]}" if label_key == "subgroup"
+                                        and c.get("subgroup") else c[label_key] or "All patients"),
+                      estimate=c["estimate"], ci_low=c["ci_low"], ci_high=c["ci_high"],
+                      text=effect(c, measure=False), emphasis=emphasize_whole and c.get("subgroup") is None)
+            for c in comparisons]
+    return forest(rows, title)
+
+
 @cache
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_finalize,
@@ -213,10 +338,15 @@ def environment() -> Environment:
                       keep_trailing_newline=True)
     env.filters.update(num=num, ci=ci, effect=effect, p_value=p_value, amount=amount,
                        result_value=result_value, statistic=statistic, grade=grade,
-                       ae_value=ae_value, provenance=provenance, abbreviation=abbreviation,
+                       ae_value=ae_value, abbreviation=abbreviation,
                        endpoint_name=endpoint_name, ae_category=ae_category,
                        registry_url=registry_url, href=href, external=external,
-                       filesize=filesize, front_matter=front_matter)
+                       filesize=filesize, front_matter=front_matter,
+                       characteristic_value=characteristic_value, follow_up=follow_up,
+                       statistic_phrase=statistic_phrase, n_of=n_of, basis=basis,
+                       median_difference=median_difference, percent_position=percent_position,
+                       shorthands=shorthands, forest_plot=forest_plot,
+                       first_upper=first_upper, for_readers=for_readers)
     return env
 
 

@@ -3,7 +3,7 @@ orchestration only.
 
 The site is generated in two steps. First this module writes what MkDocs cannot make itself
 into the docs folder: one real Markdown page per study (so MkDocs, search and the tags plugin
-see ordinary files), the forest plots, and the download files (``export``). Then MkDocs
+see ordinary files) and the download files (``export``). Then MkDocs
 builds, always ``--strict``; the hand-written pages call macros (``macros.py``) that read the
 same database through the same named queries and templates (``render``).
 
@@ -23,22 +23,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from mkdocs.utils import yaml_load
 
 from . import assets, buildcache, export, sitequeries
-from .db import connect_readonly
+from .db import connect
 from .files import UnsafePath, safe_child
 from .querypage import DOWNLOADS_DIR, download_stem
-from .render import FIGURES_DIR, FIRST_LINE_FOREST, effect, render
-from .sitequeries import DB_ENV
-
-if TYPE_CHECKING:
-    from .plots import ForestRow
-
-# plots (matplotlib) and release (the curated models) are imported where they are used: a
-# rebuild with nothing changed needs neither, and importing them would be most of its time.
+from .render import render
+from .sitequeries import DB_ENV, URL_ENV
 
 STUDIES_DIR = "studies"
 DEV_LABEL = "dev"
@@ -87,8 +80,8 @@ def read_config(config: Path) -> Config:
 
 
 @contextmanager
-def _connection(db_path: Path) -> Iterator[sqlite3.Connection]:
-    conn = connect_readonly(db_path)
+def _connection(db_path: Path, database_url: str | None = None) -> Iterator[sqlite3.Connection]:
+    conn = connect(db_path, database_url)
     try:
         yield conn
     finally:
@@ -106,46 +99,17 @@ def _fresh_dir(path: Path) -> Path:
     return path
 
 
-def forest_rows(comparisons: list[dict[str, Any]], label_key: str,
-                emphasize_whole: bool = True) -> list[ForestRow]:
-    """Plot rows of comparisons; the whole-population row stands out among subgroups."""
-    from .plots import ForestRow
-
-    return [ForestRow(label=c[label_key] or "Whole population", estimate=c["estimate"],
-                      ci_low=c["ci_low"], ci_high=c["ci_high"], text=effect(c, measure=False),
-                      emphasis=emphasize_whole and c["subgroup"] is None)
-            for c in comparisons]
-
-
 def write_study_pages(conn: sqlite3.Connection, docs_dir: Path) -> int:
-    """One Markdown page per study, with its forest plots, into ``<docs_dir>/studies``."""
-    from .plots import forest_svg
-
+    """One Markdown page per study into ``<docs_dir>/studies`` (forest plots are inline SVG)."""
     out = _fresh_dir(docs_dir / STUDIES_DIR)
     ids = sitequeries.study_ids(conn)
+    cited = sitequeries.cited(conn)
     for study_id in ids:
         page = sitequeries.study_page(conn, study_id)
         assert page is not None
-        for forest in page.forests:
-            title = f"{forest.endpoint}: {forest.experimental_arm} vs {forest.control_arm}"
-            forest_svg(forest_rows(forest.rows, "subgroup"), safe_child(out / "img", forest.slug, ".svg"),
-                       title)
-        safe_child(out, study_id, ".md").write_text(render("study.md", page=page, root="../"),
-                                                    encoding="utf-8")
+        safe_child(out, study_id, ".md").write_text(
+            render("study.md", page=page, root="../", html_root="../../", cited=cited), encoding="utf-8")
     return len(ids)
-
-
-def write_figures(conn: sqlite3.Connection, docs_dir: Path) -> None:
-    """The cross-study figures of the comparison pages."""
-    from .plots import forest_svg
-
-    out = _fresh_dir(docs_dir / FIGURES_DIR)
-    hrs = sitequeries.first_line_pfs_hrs(conn)
-    for hr in hrs:
-        hr["forest_label"] = f"{hr['acronym']} ({hr['analysis']})" if hr["analysis"] else hr["acronym"]
-    if hrs:
-        forest_svg(forest_rows(hrs, "forest_label", emphasize_whole=False),
-                   safe_child(out, FIRST_LINE_FOREST), "PFS, whole population: first-line and maintenance trials")
 
 
 def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, label: str) -> None:
@@ -158,24 +122,25 @@ def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, lab
 
 
 def _generated_dirs(cfg: Config) -> list[Path]:
-    return [cfg.docs_dir / name for name in (STUDIES_DIR, FIGURES_DIR, DOWNLOADS_DIR)] + \
-        [cfg.docs_dir / assets.VENDOR_DIR]
+    return [cfg.docs_dir / STUDIES_DIR, cfg.docs_dir / DOWNLOADS_DIR, cfg.docs_dir / assets.VENDOR_DIR]
 
 
-def generate(db_path: Path, cfg: Config, label: str, force: bool = False) -> int:
+def generate(db_path: Path, cfg: Config, label: str, database_url: str | None = None,
+             force: bool = False) -> int:
     """Write every generated file into the docs folder; return the number of study pages.
-    Skipped (``buildcache``) when the database, the label and the code are those of the last
-    generation and its files are untouched, unless ``force``. A name that is not a safe file
-    name (a study id, a release label) is a ``SiteError``."""
+    A name that is not a safe file name (a study id, a release label) is a ``SiteError``.
+    With ``database_url`` the pages are read from that database, and ``db_path`` is only the
+    SQLite file offered for download. Skipped (``buildcache``) when the SQLite database, the
+    label and the code are those of the last generation and its files are untouched, unless
+    ``force`` or the pages come from another database (whose content no digest sees)."""
     stamp = cfg.docs_dir / STUDIES_DIR / GENERATED_STAMP
-    inputs = buildcache.digest(label, db_path, buildcache.code_digest(),
-                               assets.sqljs_dir(cfg.path.parent))
-    if not force and (done := buildcache.up_to_date(stamp, inputs, _generated_dirs(cfg))):
+    inputs = buildcache.digest(label, db_path, buildcache.code_digest(), assets.sqljs_dir(cfg.path.parent))
+    cached = not force and database_url is None
+    if cached and (done := buildcache.up_to_date(stamp, inputs, _generated_dirs(cfg))):
         return int(done["studies"])
     try:
-        with _connection(db_path) as conn:
+        with _connection(db_path, database_url) as conn:
             studies = write_study_pages(conn, cfg.docs_dir)
-            write_figures(conn, cfg.docs_dir)
             write_downloads(conn, db_path, cfg.docs_dir, label)
     except UnsafePath as exc:
         raise SiteError(str(exc)) from exc
@@ -187,20 +152,23 @@ def generate(db_path: Path, cfg: Config, label: str, force: bool = False) -> int
 # --- running MkDocs and mike -------------------------------------------------------------
 
 
-def _env(db_path: Path) -> dict[str, str]:
+def _env(db_path: Path, database_url: str | None = None) -> dict[str, str]:
     """The environment of mkdocs and mike: our database, and this interpreter's scripts first
     on PATH (mike runs ``mkdocs`` by name)."""
     env = dict(os.environ)
     env[DB_ENV] = str(db_path.resolve())
+    env.pop(URL_ENV, None)
+    if database_url is not None:
+        env[URL_ENV] = database_url
     env["NO_MKDOCS_2_WARNING"] = "1"  # the successor notice would bury real warnings
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return env
 
 
-def _run(command: list[str], cfg: Config, db_path: Path, what: str) -> None:
+def _run(command: list[str], cfg: Config, db_path: Path, what: str, database_url: str | None = None) -> None:
     """Run mkdocs or mike quietly; on failure their whole output goes into the SiteError."""
-    result = subprocess.run(command, cwd=cfg.path.parent, env=_env(db_path), capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(command, cwd=cfg.path.parent, env=_env(db_path, database_url),
+                            capture_output=True, text=True, check=False)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()
         raise SiteError(f"{what} failed (exit {result.returncode}):\n{output}")
@@ -221,19 +189,22 @@ def _count_pages(docs_dir: Path) -> int:
     return sum(1 for _ in docs_dir.rglob("*.md"))
 
 
-def build(db_path: Path, config: Path = Path("mkdocs.yml"), force: bool = False) -> SiteBuild:
+def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | None = None,
+          force: bool = False) -> SiteBuild:
     """Generate the pages from the database, run ``mkdocs build --strict``. Downloads are
-    labelled "dev": only ``deploy`` names a release. Each step is skipped when what it reads
-    did not change since it last ran and what it wrote is untouched (``buildcache``): the
-    configuration, every file of the docs folder, the database, the package's code and the
-    tools' versions; ``force`` runs both."""
+    labelled "dev": only ``deploy`` names a release. With ``database_url`` every page is read
+    from that database (PostgreSQL); ``db_path`` is then the SQLite file offered for download
+    and queried by the Query page. Each step is skipped when what it reads did not change since
+    it last ran and what it wrote is untouched (``buildcache``): the configuration, every file
+    of the docs folder, the SQLite database, the macros and the package's code, the tools'
+    versions; ``force`` (or a ``database_url``) runs both."""
     cfg = read_config(config)
-    studies = generate(db_path, cfg, DEV_LABEL, force)
+    studies = generate(db_path, cfg, DEV_LABEL, database_url, force)
     stamp = cfg.site_dir / BUILD_STAMP
     inputs = buildcache.digest(cfg.path, os.environ.get("HER2DB_SITE_URL", ""), cfg.docs_dir, db_path,
                                buildcache.code_digest(), *([cfg.macros_dir] if cfg.macros_dir else []))
-    if force or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir]):
-        _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build")
+    if force or database_url is not None or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir]):
+        _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build", database_url)
         buildcache.write_stamp(stamp, inputs, [cfg.site_dir])
     return SiteBuild(cfg.site_dir, _count_pages(cfg.docs_dir), studies, cfg.docs_dir, DEV_LABEL)
 
@@ -256,16 +227,9 @@ def serve(db_path: Path, config: Path = Path("mkdocs.yml"), dev_addr: str = "127
 # --- deploying ---------------------------------------------------------------------------
 
 
-def check_deployable(version: str, config: Path) -> Config:
-    """Refuse a deploy before anything is written: ``version`` must be YYYY.MM, and mike
-    needs a git repository with a commit (it commits each version to a branch and names the
-    source commit in its message)."""
-    from .release import ReleaseError, check_version
-
-    try:
-        check_version(version)
-    except ReleaseError as exc:
-        raise SiteError(str(exc)) from exc
+def check_deployable(config: Path) -> Config:
+    """Refuse a deploy before anything is written: mike needs a git repository with a commit
+    (it commits each version to a branch and names the source commit in its message)."""
     cfg = read_config(config)
 
     def git(*args: str) -> subprocess.CompletedProcess[str]:
@@ -284,10 +248,11 @@ def check_deployable(version: str, config: Path) -> Config:
 
 def deploy(version: str, db_path: Path, alias: str | None = None, config: Path = Path("mkdocs.yml"),
            branch: str = "gh-pages") -> None:
-    """Build the site of release ``version`` (YYYY.MM) from the database and commit it with
-    mike to the local ``branch`` (never pushed); ``alias`` (e.g. latest) is moved to it and
-    becomes the default version. Recording the release is the caller's (``her2db release``)."""
-    cfg = check_deployable(version, config)
+    """Build the site of release ``version`` from the database and commit it with mike to the
+    local ``branch`` (never pushed); ``alias`` (e.g. latest) is moved to it and becomes the
+    default version. Checking and recording the release is the caller's (``her2db release``);
+    the version names the download files, so it must be a safe file name."""
+    cfg = check_deployable(config)
     generate(db_path, cfg, version)
     _run(_mike(["deploy", *(["--update-aliases"] if alias else []), version,
                 *([alias] if alias else [])], cfg, branch), cfg, db_path, "mike deploy")

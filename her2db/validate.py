@@ -29,6 +29,7 @@ ENDPOINTS_FILE = "vocabulary/endpoints.yaml"
 DRUGS_FILE = "vocabulary/drugs.yaml"
 AE_TERMS_FILE = "vocabulary/ae_terms.yaml"
 RELEASES_FILE = "releases.yaml"
+RELEASES_DIR = "releases"  # <version>.yaml changelogs and <version>.sql.gz snapshots (`her2db release`)
 EXCEPTIONS_FILE = "coverage-exceptions.yaml"
 STUDIES_DIR = "studies"
 STUDY_SUFFIX = ".yaml"
@@ -71,6 +72,7 @@ class Corpus:
     ae_terms: list[curated.AeTermEntry] = field(default_factory=list)
     studies: list[StudyDoc] = field(default_factory=list)
     releases: list[curated.ReleaseEntry] = field(default_factory=list)
+    changelogs: list[curated.ReleaseChangelogFile] = field(default_factory=list)
     exceptions: list[curated.ExceptionEntry] = field(default_factory=list)
     documents: dict[str, Located] = field(default_factory=dict)
     """Where each file's nodes are (the files' text and data are not kept once checked)."""
@@ -177,6 +179,28 @@ def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus
         return None
 
 
+def _read_changelogs(root: Path, problems: list[Problem],
+                     corpus: Corpus) -> list[curated.ReleaseChangelogFile]:
+    """The changelogs ``her2db release`` wrote, each of a release recorded in releases.yaml."""
+    versions = {r.version for r in corpus.releases}
+    out = []
+    for path in sorted((root / RELEASES_DIR).glob("*.yaml")):
+        rel = f"{RELEASES_DIR}/{path.name}"
+        changelog = _parse(root, rel, curated.ReleaseChangelogFile, problems, corpus, required=False)
+        if changelog is None:
+            continue
+        line = corpus.documents[rel].line(("version",)) if rel in corpus.documents else None
+        if changelog.version != path.stem:
+            problems.append(Problem("error", rel, line, "version", f"names release {changelog.version}, "
+                                    f"but the file is named for {path.stem}"))
+        elif changelog.version not in versions:
+            problems.append(Problem("error", rel, line, "version", f"release {changelog.version} is not "
+                                    f"recorded in {RELEASES_FILE}"))
+        else:
+            out.append(changelog)
+    return out
+
+
 SECTIONS = {
     name: info.annotation.__args__[0]  # type: ignore[union-attr]
     for name, info in curated.StudyFile.model_fields.items()
@@ -278,6 +302,7 @@ def read_corpus(root: Path, overrides: dict[str, str] | None = None,
         corpus.ae_terms = terms_file.terms
     if (releases_file := _parse(root, RELEASES_FILE, curated.ReleasesFile, problems, corpus, required=False)):
         corpus.releases = releases_file.releases
+    corpus.changelogs = _read_changelogs(root, problems, corpus)
     if (exceptions_file := _parse(root, EXCEPTIONS_FILE, curated.CoverageExceptionsFile, problems, corpus,
                          required=False)):
         corpus.exceptions = exceptions_file.exceptions

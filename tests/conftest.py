@@ -1,17 +1,51 @@
-"""Shared fixtures: small real corpora and databases built in tmp_path."""
+"""Shared fixtures: small real corpora and databases built in tmp_path, the real site built
+once per session, and one headless Chromium (Debian's, never a downloaded browser) serving
+every browser test of the session."""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
 import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import Browser, Page, sync_playwright
+from sitebuild import Built, build_copy
 
 from her2db.load import load
 
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
 ROOT = Path(__file__).resolve().parent.parent
 REAL_SOURCES = ROOT / "db"
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots and measurements, kept for people (ignored by git)
+REVIEW_TEXT_ENV = "HER2DB_REVIEW_TEXT"
+REVIEW_TEXT_HOWTO = ("run pytest with --review-text PATH or set HER2DB_REVIEW_TEXT=PATH (the review's "
+                     "file or its folder; in the project, shared/sources/)")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--review-text", metavar="PATH",
+                     help="The review's full text (its file or folder) for the coverage tests; "
+                          "the same as setting HER2DB_REVIEW_TEXT.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``--review-text`` reaches the code under test the way a user's setting would."""
+    named = config.getoption("--review-text")
+    if named:
+        os.environ[REVIEW_TEXT_ENV] = str(Path(named).resolve())
+
 
 # A small but complete study file: every section, the way curators write them.
 MINI_STUDY = """\
@@ -65,6 +99,18 @@ characteristics:
 """
 
 
+def fresh_checkout(folder: Path) -> Path:
+    """The checkout's files as a clone would have them (uncommitted edits included, nothing
+    git ignores: no .venv, node_modules or built database), copied into ``folder``."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, folder / name)
+    return folder
+
+
 def make_corpus(root: Path) -> Path:
     """A corpus folder with the real sources and vocabularies and one test study."""
     root.mkdir(parents=True, exist_ok=True)
@@ -98,3 +144,86 @@ def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("real") / "her2db.sqlite"
     load(REAL_SOURCES, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The real data, built once for the whole session."""
+    return build_copy(tmp_path_factory.mktemp("site"))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on a free port of 127.0.0.1; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built: Built) -> Iterator[str]:
+    """The session's built site, served from 127.0.0.1."""
+    with serve(built.public) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the session (the sync API allows one running Playwright per thread)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def watch(page: Page) -> list[str]:
+    """Everything a reader's browser would complain about: console errors, script errors,
+    failed or refused requests, and any request to a host other than 127.0.0.1."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.text} {m.location.get('url', '')}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"script error {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+    page.on("request", lambda r: problems.append(f"other host {r.url}")
+            if urlsplit(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:") else None)
+    return problems
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """A fresh tab at 1280 x 900, with the problems it saw."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    yield tab, watch(tab)
+    context.close()
+
+
+def search(tab: Page, base: str, query: str) -> list[str]:
+    """Search ``query`` with Material's own search box; the result pages (relative to
+    ``base``) in their ranked order. The query is filled in whole, then a key is pressed
+    (Material reads keys), so the first results shown are those of the whole query."""
+    tab.goto(base)
+    tab.wait_for_load_state("networkidle")
+    tab.locator("label.md-search__icon, .md-search__input").first.click()
+    box = tab.locator(".md-search__input")
+    box.fill(query)
+    box.press("End")
+    tab.locator(".md-search-result__item").first.wait_for()
+    hrefs = tab.locator(".md-search-result__item > a").evaluate_all("links => links.map(a => a.href)")
+    return list(dict.fromkeys(urlsplit(h).path.removeprefix(urlsplit(base).path) for h in hrefs))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_site import copy_project
+from sitebuild import copy_project
 
 from her2db import assets
 from her2db.cli import cli

@@ -4,82 +4,23 @@ gh-pages branch checked out and served from 127.0.0.1, then read the way a reade
 
 from __future__ import annotations
 
-import functools
-import http.server
 import sqlite3
 import subprocess
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, Page, sync_playwright
+from conftest import ARTIFACTS, CHROMIUM, search, serve
+from playwright.sync_api import Page
 from ruamel.yaml import YAML
-from test_site import ROOT, copy_project
+from sitebuild import copy_project
 
 from her2db import curated, site
 from her2db.cli import cli
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-ARTIFACTS = ROOT / "test-artifacts"
-
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on a free port of 127.0.0.1; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def watch(page: Page) -> list[str]:
-    """Everything a reader's browser would complain about: console errors, script errors,
-    failed or refused requests, and any request to a host other than 127.0.0.1."""
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.text} {m.location.get('url', '')}")
-            if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"script error {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
-    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
-    page.on("request", lambda r: problems.append(f"other host {r.url}")
-            if urlsplit(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:") else None)
-    return problems
-
-
-@contextmanager
-def browser_page() -> Iterator[tuple[Page, list[str]]]:
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page, watch(page)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -121,22 +62,6 @@ def base(deployed: Deployed) -> Iterator[str]:
         yield url + "2026.02/"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # module scope: the sync API allows one running Playwright per thread, and other test
-    # modules start their own
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    yield tab, watch(tab)
-    context.close()
-
-
 def test_pages_open_without_errors(base: str, page: tuple[Page, list[str]]) -> None:
     tab, problems = page
     for path, heading in (("", "her2db"), ("studies/destiny-breast09/", "DESTINY-Breast09"),
@@ -152,23 +77,12 @@ def test_study_page_screenshot(base: str, page: tuple[Page, list[str]]) -> None:
     tab.set_viewport_size({"width": 1280, "height": 2400})
     tab.goto(base + "studies/destiny-breast09/")
     tab.wait_for_load_state("networkidle")
-    figure = tab.locator("figure img").first
+    figure = tab.locator("figure svg.her2db-forest__svg").first
     figure.scroll_into_view_if_needed()
-    assert figure.evaluate("img => img.complete && img.naturalWidth > 0"), "forest plot did not load"
+    assert figure.bounding_box()["width"] > 300, "the forest plot is not drawn"
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / "study-destiny-breast09.png"))
     assert not problems, problems
-
-
-def search(tab: Page, base: str, query: str) -> list[str]:
-    """Type ``query`` into the search box; return the paths of the result pages."""
-    tab.goto(base)
-    tab.wait_for_load_state("networkidle")
-    tab.locator("label.md-search__icon, .md-search__input").first.click()
-    tab.locator(".md-search__input").press_sequentially(query, delay=20)  # Material reads keys
-    tab.locator(".md-search-result__item").first.wait_for()
-    hrefs = tab.locator(".md-search-result__item > a").evaluate_all("links => links.map(a => a.href)")
-    return [urlsplit(h).path for h in hrefs]
 
 
 # What each query must find: the study pages the issue names, and every study page the
@@ -189,7 +103,7 @@ def test_search_finds_study_pages(deployed: Deployed, base: str, page: tuple[Pag
     named, sql = EXPECTED[query]
     with sqlite3.connect(deployed.repo / "db" / "her2db.sqlite") as conn:
         expected = named | {row[0] for row in conn.execute(sql)}
-    found = {p.split("/2026.02/", 1)[-1] for p in search(tab, base, query)}
+    found = set(search(tab, base, query))
     assert {f"studies/{study}/" for study in expected} <= found, found
     assert not problems, problems
 

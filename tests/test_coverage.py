@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REAL_SOURCES, ROOT
+from conftest import REAL_SOURCES, REVIEW_TEXT_ENV, REVIEW_TEXT_HOWTO, ROOT, fresh_checkout
 
 from her2db import coverage
 from her2db.cli import cli
@@ -21,8 +23,8 @@ def _real_review() -> tuple[str, Path]:
     corpus, _ = read_corpus(REAL_SOURCES)
     found = coverage.review_text(REAL_SOURCES, corpus.sources)
     if found is None:
-        pytest.skip(f"the review's text ({REVIEW_NAME}) is not here: set HER2DB_REVIEW_TEXT to its folder "
-                    "(shared/sources/) to run the coverage check")
+        pytest.skip(f"the review's text ({REVIEW_NAME}) is not in the checkout or a shared/sources/ "
+                    f"folder above it: {REVIEW_TEXT_HOWTO}")
     return found
 
 
@@ -162,7 +164,29 @@ def test_a_binary_review_text_is_a_clean_error(corpus: Path, runner: CliRunner) 
 def test_the_shared_layout_above_the_checkout_is_found() -> None:
     # CI lays the texts out in shared/sources/ beside or above the checkout
     layout = [parent / "shared" / "sources" / REVIEW_NAME for parent in ROOT.parents]
-    if not any(path.exists() for path in layout) and not os.environ.get("HER2DB_REVIEW_TEXT"):
-        pytest.skip("no shared/sources/ folder above the checkout; set HER2DB_REVIEW_TEXT to run this")
+    if not any(path.exists() for path in layout) and not os.environ.get(REVIEW_TEXT_ENV):
+        pytest.skip(f"no shared/sources/ folder above the checkout: {REVIEW_TEXT_HOWTO}")
     text, path = _real_review()
     assert path.name == REVIEW_NAME and "DESTINY-Breast09" in text
+
+
+def test_a_checkout_without_the_review_text_skips_saying_how_to_supply_it(tmp_path: Path) -> None:
+    """`make test` on a fresh clone with no shared/ above it passes: the coverage tests skip,
+    and their reason says how to run them; given --review-text, they run."""
+    checkout = fresh_checkout(tmp_path / "her2db")
+    assert not any((parent / "shared").exists() for parent in checkout.parents)
+    env = {k: v for k, v in os.environ.items() if k != REVIEW_TEXT_ENV}
+    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+               "tests/test_coverage.py", "-k", "review_is_covered or each_number or shared_layout"]
+    skipped = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+    assert "3 skipped" in skipped.stdout
+    reasons = [line for line in skipped.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert reasons and all(line.endswith(REVIEW_TEXT_HOWTO) for line in reasons), reasons
+    found = coverage.review_text(REAL_SOURCES, read_corpus(REAL_SOURCES)[0].sources)
+    if found is None:
+        pytest.skip(f"the second half needs the review's text: {REVIEW_TEXT_HOWTO}")
+    given = subprocess.run([*command, "--review-text", str(found[1])], cwd=checkout, env=env,
+                           capture_output=True, text=True)
+    assert given.returncode == 0, given.stdout + given.stderr
+    assert "3 passed" in given.stdout and "skipped" not in given.stdout

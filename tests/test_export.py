@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,150 @@ def test_file_names_cannot_leave_the_folder(mini_db: Path, tmp_path: Path) -> No
         export.write_views(conn, out, "csv", lambda view: f"../{view}")
     conn.close()
     assert not list(tmp_path.rglob("*.csv"))
+
+
+# --- her2db export ---------------------------------------------------------------------------
+
+DATA_MODEL = Path(__file__).resolve().parent.parent / "site" / "data-model.md"
+
+
+def _export(runner: CliRunner, db: Path, out: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli, ["export", str(out), "--db", str(db), "--data-model", str(DATA_MODEL), *args])
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_export_files_are_the_site_downloads_byte_for_byte(real_db: Path, tmp_path: Path,
+                                                            runner: CliRunner) -> None:
+    from her2db import site
+
+    conn = connect_readonly(real_db)
+    try:
+        site.write_downloads(conn, real_db, tmp_path / "docs", "dev")
+    finally:
+        conn.close()
+    downloads = tmp_path / "docs" / site.DOWNLOADS_DIR
+    for fmt in ("csv", "json"):
+        result = _export(runner, real_db, tmp_path / fmt, "--format", fmt)
+        assert result.exit_code == 0, result.output
+        exported = sorted((tmp_path / fmt).glob(f"v_*.{fmt}"))
+        assert len(exported) >= 8
+        for path in exported:
+            assert path.read_bytes() == (downloads / f"her2db-dev-{path.name}").read_bytes(), path.name
+
+
+def test_datapackage_passes_frictionless_validate(real_db: Path, tmp_path: Path, runner: CliRunner) -> None:
+    import frictionless  # a test dependency (pyproject.toml, test extras)
+
+    out = tmp_path / "package"
+    result = _export(runner, real_db, out, "--format", "datapackage")
+    assert result.exit_code == 0, result.output
+    report = frictionless.validate(str(out / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    resources = {r["name"]: r for r in package["resources"]}
+    comparisons = resources["v_comparisons"]
+    assert comparisons["path"] == "v_comparisons.csv" and comparisons["description"] == \
+        "An effect between two arms, in the whole population or in a subgroup."
+    fields = {f["name"]: f for f in comparisons["schema"]["fields"]}
+    assert fields["estimate"]["type"] == "number" and fields["estimate_text"]["type"] == "string"
+    assert fields["estimate"]["description"] == "The effect estimate as printed."
+    assert comparisons["schema"]["primaryKey"] == ["comparison_id"]
+    assert {"fields": ["study_id"], "reference": {"resource": "v_studies", "fields": ["study_id"]}} \
+        in comparisons["schema"]["foreignKeys"]
+    not_reached = next(f for f in resources["v_arm_results"]["schema"]["fields"] if f["name"] == "not_reached")
+    assert not_reached == {"name": "not_reached", "type": "boolean", "title": "Not reached",
+                           "trueValues": ["1"], "falseValues": ["0"], "description":
+                           "True if the source reports the value as not reached (the value is then empty)."}
+    assert package["licenses"] == [{"name": "MIT"}] and package["sources"]
+    assert set(resources) == {p.stem for p in out.glob("*.csv")}
+
+
+def test_datapackage_names_the_release(corpus: Path, runner: CliRunner, tmp_path: Path) -> None:
+    db = corpus / "her2db.sqlite"
+    assert runner.invoke(cli, ["release", "2026.03", "--sources", str(corpus), "--db", str(db)]).exit_code == 0
+    assert _export(runner, db, tmp_path / "p", "--format", "datapackage").exit_code == 0
+    assert json.loads((tmp_path / "p" / "datapackage.json").read_text(encoding="utf-8"))["version"] == "2026.03"
+
+
+def test_bom_makes_spreadsheets_read_utf8(mini_db: Path, tmp_path: Path, runner: CliRunner) -> None:
+    assert _export(runner, mini_db, tmp_path / "bom", "--bom").exit_code == 0
+    raw = (tmp_path / "bom" / "v_comparisons.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfstudy_id,")
+    assert raw[3:] == export.csv_text(*_view(mini_db, "v_comparisons")).encode("utf-8")
+
+
+def _view(db: Path, view: str) -> tuple[list[str], list[tuple[object, ...]]]:
+    from her2db import sitequeries
+
+    conn = connect_readonly(db)
+    try:
+        return sitequeries.view_rows(conn, view)
+    finally:
+        conn.close()
+
+
+def test_a_folder_it_did_not_write_is_refused(mini_db: Path, tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "v_studies.csv").write_text("my own analysis\n", encoding="utf-8")
+    before = _files(tmp_path)
+    result = _export(runner, mini_db, out)
+    assert result.exit_code == 1
+    assert "is not empty and was not written by `her2db export`" in result.output
+    assert _files(tmp_path) == before
+
+
+def test_an_earlier_export_is_replaced_but_not_files_added_to_it(mini_db: Path, tmp_path: Path,
+                                                                   runner: CliRunner) -> None:
+    out = tmp_path / "exported"
+    assert _export(runner, mini_db, out).exit_code == 0
+    first = _files(out)
+    assert _export(runner, mini_db, out).exit_code == 0  # csv again: the same files
+    assert _files(out) == first
+    assert _export(runner, mini_db, out, "--format", "json").exit_code == 0  # csv files go, json come
+    views = len(_files(out)) - 1  # one file per view, and the marker
+    assert sorted(p.suffix for p in out.iterdir() if p.name != export.MARKER) == [".json"] * views
+    (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    before = _files(tmp_path)
+    result = _export(runner, mini_db, out)
+    assert result.exit_code == 1 and "holds files `her2db export` did not write: notes.txt" in result.output
+    assert _files(tmp_path) == before
+
+
+def test_a_symlink_in_an_export_folder_is_not_followed(mini_db: Path, tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "exported"
+    assert _export(runner, mini_db, out).exit_code == 0
+    target = tmp_path / "precious.txt"
+    target.write_text("keep\n", encoding="utf-8")
+    (out / "v_studies.csv").unlink()
+    (out / "v_studies.csv").symlink_to(target)
+    result = _export(runner, mini_db, out)
+    assert result.exit_code == 1 and "did not write: v_studies.csv" in result.output
+    assert target.read_text(encoding="utf-8") == "keep\n"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("a-file", "exists and is not a folder"),
+    ("missing/out", "does not exist: create it"),
+])
+def test_bad_output_paths_are_clean_errors(mini_db: Path, tmp_path: Path, runner: CliRunner,
+                                           name: str, message: str) -> None:
+    (tmp_path / "a-file").write_text("x\n", encoding="utf-8")
+    before = _files(tmp_path)
+    result = _export(runner, mini_db, tmp_path / name)
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert _files(tmp_path) == before
+
+
+def test_a_database_from_an_older_her2db_is_named(mini_db: Path, tmp_path: Path, runner: CliRunner) -> None:
+    conn = sqlite3.connect(mini_db)
+    conn.execute("DROP TABLE release_change")  # as built before releases had changelogs
+    conn.commit()
+    conn.close()
+    result = _export(runner, mini_db, tmp_path / "p", "--format", "datapackage")
+    assert result.exit_code == 1 and "was it built by an older her2db? Rebuild it with `her2db load`" \
+        in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "p").exists()

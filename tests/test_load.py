@@ -309,3 +309,19 @@ def test_populations_and_analyses_views_answer_from_the_real_data(real_db: Path)
     labels = {row[0] for row in conn.execute("SELECT label FROM v_analyses")}
     assert {row[0] for row in conn.execute("SELECT DISTINCT analysis FROM v_comparisons "
                                            "WHERE analysis IS NOT NULL")} <= labels
+
+
+def test_load_writes_where_a_path_with_url_characters_says(corpus: Path, tmp_path: Path,
+                                                          runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`?`, `#` and `%` in --db are part of the path: the database is written there, and
+    nothing beside it (no `a #` file cut off at the `?`)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a #?% b").mkdir()
+    before = set(tmp_path.iterdir())
+    db = Path("a #?% b") / "x.sqlite"
+    result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert set(tmp_path.iterdir()) == before
+    assert [p.name for p in (tmp_path / "a #?% b").iterdir()] == ["x.sqlite"]
+    query = runner.invoke(cli, ["query", "--db", str(db), "--format", "csv", "select study_id from v_studies"])
+    assert query.output == "study_id\nmini-trial\n"

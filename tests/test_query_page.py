@@ -16,9 +16,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from click.testing import CliRunner
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from test_browser import ARGS, ARTIFACTS, CHROMIUM, serve
-from test_site import Built, built  # noqa: F401 - the session's one real site build
+from conftest import ARTIFACTS, CHROMIUM
+from playwright.sync_api import Browser, BrowserContext, Page
+from sitebuild import Built
 
 from her2db import querypage, render
 from her2db.cli import cli
@@ -27,24 +27,12 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's ch
 
 SETTLE_MS = 30_000  # the endless query needs the 5 s limit, plus loading on a busy machine
 NORMAL = "SELECT study_id, acronym FROM v_studies ORDER BY study_id"
-VERSIONS = "/versions.json"  # the version selector's list: only a mike deploy has one
 ENDLESS = "with recursive r(x) as (select 1 union all select x+1 from r) select count(*) from r"
 
 
 @pytest.fixture(scope="module")
-def base(built: Built) -> Iterator[str]:  # noqa: F811 - the fixture imported above
-    with serve(built.public) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def base(site_url: str) -> str:
+    return site_url
 
 
 class Reader:
@@ -59,9 +47,9 @@ class Reader:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("pageerror", lambda e: self.problems.append(f"script error {e}"))
         self.page.on("console", lambda m: self.problems.append(f"console {m.text} {m.location.get('url')}")
-                     if m.type == "error" and not m.location.get("url", "").endswith(VERSIONS) else None)
+                     if m.type == "error" else None)
         self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status} {r.url}")
-                     if r.status >= 400 and not r.url.endswith(VERSIONS) else None)
+                     if r.status >= 400 else None)
 
     def open(self, fragment: str = "") -> Page:
         self.page.goto(self.base + "query/" + fragment)
@@ -115,7 +103,7 @@ def record(name: str, data: dict[str, object]) -> None:
 # --- answers -----------------------------------------------------------------------------
 
 
-def test_each_example_returns_the_same_rows_as_the_cli(built: Built, reader: Reader) -> None:  # noqa: F811
+def test_each_example_returns_the_same_rows_as_the_cli(built: Built, reader: Reader) -> None:
     page = reader.open()
     timings = {}
     for example in querypage.examples():
@@ -141,7 +129,7 @@ def test_each_example_returns_the_same_rows_as_the_cli(built: Built, reader: Rea
     assert reader.problems == []
 
 
-def test_csv_download_matches_the_cli(built: Built, reader: Reader) -> None:  # noqa: F811
+def test_csv_download_matches_the_cli(built: Built, reader: Reader) -> None:
     page = reader.open()
     example = querypage.examples()[0]
     page.click(f"[data-example='{example.name}']")
@@ -170,7 +158,7 @@ def test_row_cap_says_rows_were_cut(reader: Reader) -> None:
     assert "row cap" in reader.page.inner_text("#query-result caption")
 
 
-def test_permalink_reproduces_its_query(built: Built, reader: Reader) -> None:  # noqa: F811
+def test_permalink_reproduces_its_query(built: Built, reader: Reader) -> None:
     sql = ("SELECT study_id, arm, pct\nFROM v_adverse_events\n"
            "WHERE term = 'neutropenia' AND grade = '>=3'\nORDER BY 1, 2")
     page = reader.open("#sql=" + quote(sql, safe=""))
@@ -203,7 +191,7 @@ BAD_QUERIES = [  # (sql, what the message says, where it points)
 ]
 
 
-def test_bad_queries_give_a_clear_message_and_the_page_stays_usable(built: Built, reader: Reader) -> None:  # noqa: F811
+def test_bad_queries_give_a_clear_message_and_the_page_stays_usable(built: Built, reader: Reader) -> None:
     """Writes, two statements, syntax errors; the endless query is in the offline test."""
     reader.open()
     expected = cli_rows(built.db, "SELECT count(*) AS sources FROM source")
@@ -229,7 +217,7 @@ def _is_local(url: str) -> bool:
     return url.startswith(("blob:", "data:")) or urlsplit(url).hostname == "127.0.0.1"
 
 
-def test_no_request_leaves_the_site_and_the_engine_loads_only_here(built: Built, reader: Reader) -> None:  # noqa: F811
+def test_no_request_leaves_the_site_and_the_engine_loads_only_here(built: Built, reader: Reader) -> None:
     page = reader.page
     page.goto(reader.base)
     page.wait_for_load_state("networkidle")
@@ -255,7 +243,7 @@ def test_no_request_leaves_the_site_and_the_engine_loads_only_here(built: Built,
     assert render.filesize(weights["sql-wasm.wasm"] + weights["sql-wasm.js"]) in stated
 
 
-def test_endless_query_is_stopped_and_the_page_works_on_offline(built: Built, reader: Reader) -> None:  # noqa: F811
+def test_endless_query_is_stopped_and_the_page_works_on_offline(built: Built, reader: Reader) -> None:
     reader.open()
     reader.run(NORMAL)
     reader.context.set_offline(True)
@@ -288,7 +276,7 @@ def test_keyboard_runs_indents_and_leaves_the_editor(reader: Reader) -> None:
     assert page.input_value("#query-sql") == "SELECT * FROM v_sources"
 
 
-def test_schema_panel_lists_every_public_view_with_descriptions(built: Built, reader: Reader) -> None:  # noqa: F811
+def test_schema_panel_lists_every_public_view_with_descriptions(built: Built, reader: Reader) -> None:
     page = reader.open()
     views = [r["name"] for r in built.query(
         "SELECT name FROM sqlite_master WHERE type = 'view' AND name LIKE 'v\\_%' ESCAPE '\\' ORDER BY name")]

@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import ROOT
 
 from her2db import schema
 from her2db.cli import cli
 
 
 def test_committed_artefacts_are_up_to_date() -> None:
-    assert schema.stale_artefacts() == [], "run `her2db schema` and commit schema/"
+    assert schema.stale_artefacts(ROOT / "schema") == [], "run `her2db schema` and commit schema/"
 
 
 def test_drift_is_detected(tmp_path: Path) -> None:

@@ -3,6 +3,6 @@ SELECT e.code, e.label, e.definition,
        (SELECT count(DISTINCT study_id) FROM (
             SELECT study_id FROM study_endpoint WHERE endpoint = e.code
             UNION SELECT study_id FROM arm_result WHERE endpoint = e.code
-            UNION SELECT study_id FROM comparison WHERE endpoint = e.code)) AS studies
+            UNION SELECT study_id FROM comparison WHERE endpoint = e.code) AS reporting) AS studies
 FROM endpoint e
-ORDER BY e.rowid
+ORDER BY e.position

@@ -2,7 +2,7 @@
 SELECT v.*,
        (SELECT json_group_array(json_object('id', id, 'acronym', acronym)) FROM (
             SELECT s.id, s.acronym FROM study_source ss JOIN study s ON s.id = ss.study_id
-            WHERE ss.source_id = v.source_id ORDER BY s.acronym)) AS studies,
+            WHERE ss.source_id = v.source_id ORDER BY s.acronym) AS listing) AS studies,
        (SELECT count(*) FROM arm_result WHERE source_id = v.source_id)
      + (SELECT count(*) FROM comparison WHERE source_id = v.source_id)
      + (SELECT count(*) FROM adverse_event WHERE source_id = v.source_id)

@@ -14,9 +14,9 @@ WITH used(source_id, position) AS (
         UNION SELECT source_id FROM arm WHERE study_id = :study_id
         UNION SELECT source_id FROM population WHERE study_id = :study_id
         UNION SELECT source_id FROM analysis WHERE study_id = :study_id
-        UNION SELECT source_id FROM study_endpoint WHERE study_id = :study_id)
+        UNION SELECT source_id FROM study_endpoint WHERE study_id = :study_id) AS provenance
 )
-SELECT v.*, min(u.position) = 1000000 AS provenance_only
-FROM used u JOIN v_sources v ON v.source_id = u.source_id
-GROUP BY v.source_id
-ORDER BY min(u.position), v.source_id
+SELECT v.*, u.position = 1000000 AS provenance_only
+FROM (SELECT source_id, min(position) AS position FROM used GROUP BY source_id) AS u
+JOIN v_sources v ON v.source_id = u.source_id
+ORDER BY u.position, v.source_id

@@ -19,6 +19,7 @@ CREATE TABLE endpoint (
 	code VARCHAR NOT NULL, 
 	label VARCHAR NOT NULL, 
 	definition VARCHAR NOT NULL, 
+	position INTEGER NOT NULL, 
 	PRIMARY KEY (code)
 );
 
@@ -30,6 +31,7 @@ CREATE TABLE release (
 	comparisons INTEGER NOT NULL, 
 	adverse_events INTEGER NOT NULL, 
 	notes VARCHAR, 
+	changes_since VARCHAR, 
 	PRIMARY KEY (version)
 );
 
@@ -150,6 +152,20 @@ CREATE INDEX ix_population_cites ON population (cites);
 CREATE INDEX ix_population_source_id ON population (source_id);
 
 CREATE INDEX ix_population_study_id ON population (study_id);
+
+CREATE TABLE release_change (
+	id INTEGER NOT NULL, 
+	version VARCHAR NOT NULL, 
+	kind VARCHAR NOT NULL, 
+	study_id VARCHAR, 
+	record_table VARCHAR NOT NULL, 
+	label VARCHAR NOT NULL, 
+	detail VARCHAR, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(version) REFERENCES release (version)
+);
+
+CREATE INDEX ix_release_change_version ON release_change (version);
 
 CREATE TABLE study_endpoint (
 	source_id VARCHAR NOT NULL, 

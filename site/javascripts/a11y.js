@@ -1,0 +1,35 @@
+/* her2db: what Material's markup leaves out for assistive technology. The search dialog gets
+ * a name, and Material's wrappers of wide Markdown tables become keyboard-reachable, named
+ * scroll regions (our own tables are rendered that way already). Runs on every page Material's
+ * instant navigation shows (`document$`), or once without it. */
+(function () {
+  "use strict";
+
+  function label(wrapper) {
+    var table = wrapper.querySelector("table");
+    var caption = table && table.caption ? table.caption.textContent : "";
+    if (caption) return caption.trim();
+    var heading = null;
+    for (var node = wrapper.closest(".md-typeset__table") || wrapper; node && !heading; node = node.previousElementSibling) {
+      if (/^H[1-6]$/.test(node.tagName)) heading = node;
+    }
+    return heading ? heading.textContent.replace(/¶$/, "").trim() + " (table)" : "Table";
+  }
+
+  function setUp() {
+    document.querySelectorAll(".md-search[role=dialog]").forEach(function (dialog) {
+      dialog.setAttribute("aria-label", "Search");
+    });
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (wrapper) {
+      wrapper.setAttribute("tabindex", "0");
+      wrapper.setAttribute("role", "region");
+      wrapper.setAttribute("aria-label", label(wrapper));
+    });
+  }
+
+  if (typeof document$ !== "undefined") {
+    document$.subscribe(setUp);
+  } else {
+    document.addEventListener("DOMContentLoaded", setUp);
+  }
+})();

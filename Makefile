@@ -55,7 +55,7 @@ lint: install
 test: lint test-deps
 	$(PY) -m pytest -q
 
-bench: install
+bench: install $(NODE_STAMP)
 	$(PY) scripts/bench.py
 
 clean:

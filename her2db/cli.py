@@ -428,11 +428,14 @@ def _fresh_database(db_path: Path, sources: Path, force: bool = False, database_
 @db_option
 @database_url_option
 @config_option
-def site_build(sources: Path, db_path: Path, database_url: str | None, config: Path) -> None:
+@click.option("--force", is_flag=True, help="Regenerate and rebuild everything, even what did not change.")
+def site_build(sources: Path, db_path: Path, database_url: str | None, config: Path, force: bool) -> None:
     """Reload the database if its sources changed, generate the study pages, build public/.
 
-    With --database-url the pages are read from that database (reloaded first if it was
-    loaded from other sources); the SQLite download is built from the same sources.
+    Pages and the MkDocs build are redone only when what they are made from changed (the
+    database, the docs folder, mkdocs.yml, the package, the tools' versions). With
+    --database-url the pages are read from that database (reloaded first if it was loaded
+    from other sources); the SQLite download is built from the same sources.
 
     \b
     Examples:
@@ -449,7 +452,7 @@ def site_build(sources: Path, db_path: Path, database_url: str | None, config: P
             db_path, database_url = sqlite_path(database_url), None
         _fresh_database(db_path, sources, database_url=database_url)
         if database_url is None:
-            built = site_module.build(db_path, config)
+            built = site_module.build(db_path, config, force=force)
         else:  # the pages read PostgreSQL; the download is a SQLite file of the same sources
             with tempfile.TemporaryDirectory(prefix="her2db-site-") as tmp:
                 download = Path(tmp) / "her2db.sqlite"

@@ -20,6 +20,9 @@ SCHEMA_DIR = Path("schema")
 """Where ``her2db schema`` writes the generated artefacts: the checkout's ``schema/`` folder."""
 VIEWS_SQL = resources.files("her2db") / "sql" / "views.sql"
 """The public views, shipped inside the package so an installed wheel can load."""
+TABLES_SQL = resources.files("her2db") / "sql" / "tables.sql"
+"""The tables' DDL, generated from models.py by ``her2db schema`` (as ``schema/schema.sql`` is)
+and shipped inside the package: a load creates the tables without importing the ORM."""
 
 APPLICATION_ID = 0x48455232
 """``PRAGMA application_id`` of every database ``her2db load`` writes: the bytes of "HER2".

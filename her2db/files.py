@@ -20,6 +20,7 @@ import io
 import math
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable
@@ -47,6 +48,36 @@ class YamlFileError(Exception):
         self.message = message
 
 
+def line_of(lines: Lines, path: tuple[PathKey, ...]) -> int | None:
+    """1-based line of the deepest part of ``path`` that exists in a file's line tree."""
+    line = None
+    node: Lines = lines
+    for key in path:
+        if not isinstance(node, tuple):
+            break
+        children = node[1]
+        if isinstance(children, dict) and isinstance(key, str) and key in children:
+            node = children[key]
+        elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
+            node = children[key]
+        else:
+            break
+        line = node if isinstance(node, int) else node[0]
+    return line
+
+
+@dataclass(slots=True)
+class Located:
+    """A parsed file's path and the line of every node, without its text or data: what the
+    checks after parsing need, kept for every file of a corpus at a fraction of the memory."""
+
+    path: Path
+    lines: Lines = 1
+
+    def line(self, path: tuple[PathKey, ...]) -> int | None:
+        return line_of(self.lines, path)
+
+
 @dataclass
 class Document:
     """A parsed YAML file: plain data, the line of every node, and (parsed only when a writer
@@ -66,20 +97,10 @@ class Document:
 
     def line(self, path: tuple[PathKey, ...]) -> int | None:
         """1-based line of the deepest part of ``path`` that exists in the file."""
-        line = None
-        node: Lines = self.lines
-        for key in path:
-            if not isinstance(node, tuple):
-                break
-            children = node[1]
-            if isinstance(children, dict) and isinstance(key, str) and key in children:
-                node = children[key]
-            elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
-                node = children[key]
-            else:
-                break
-            line = node if isinstance(node, int) else node[0]
-        return line
+        return line_of(self.lines, path)
+
+    def located(self) -> Located:
+        return Located(self.path, self.lines)
 
 
 def _yaml() -> Any:
@@ -289,11 +310,13 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, Lines]:
     start_events = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     stack: list[_Frame] = []
     result: tuple[Any, Lines] | None = None
+    same_line: dict[int, int] = {}
     try:
         while True:
             event = parser.get_event()
             kind = type(event)
             line = event.start_mark.line + 1
+            line = same_line.setdefault(line, line)  # one int object per line, not per node
             if kind is scalar_event:
                 if event.anchor:
                     raise _Refused(f"anchor &{event.anchor} is not allowed: curated files need none", event)
@@ -325,7 +348,7 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, Lines]:
                 top.data.append(value)
                 top.lines.append(node)  # type: ignore[union-attr]
             elif top.key is None:
-                key = str(value)
+                key = sys.intern(str(value))  # shared by every record: one copy in memory
                 if key == "<<" and event.implicit[0]:
                     raise _Refused("merge keys ('<<') are not allowed: write the fields out", event)
                 if key in top.data:

@@ -13,27 +13,26 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import stat
 import tempfile
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Table
-from sqlmodel import SQLModel
 
-from . import curated, models
+from . import curated
 from .db import (
     APPLICATION_ID,
+    TABLES_SQL,
     VIEWS_SQL,
     NotOurDatabase,
     check_replaceable,
     is_postgres,
-    sqlite_engine,
     sqlite_path,
 )
 from .numbers import Printed
@@ -44,7 +43,8 @@ try:
 except ImportError:  # not POSIX: leftovers are not swept
     fcntl = None  # type: ignore[assignment]
 
-Rows = dict[Table, list[dict[str, Any]]]
+Rows = dict[str, list[dict[str, Any]]]
+"""Rows by table name; each row holds the columns it fills (the others are NULL)."""
 
 
 class LoadError(Exception):
@@ -162,12 +162,10 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
     sweep_leftovers(db_path)
     mode = stat.S_IMODE(db_path.stat().st_mode) if db_path.is_file() else _new_file_mode()
     with _locked_temp(db_path) as tmp:
-        rows = corpus_rows(report.corpus, on_study)
-        write_database(rows, tmp)
+        counts = write_database(report.corpus, tmp, on_study)
         os.chmod(tmp, mode)
         _check_target(db_path)  # again: the file may have changed while we wrote
         os.replace(tmp, db_path)
-    counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
     return LoadResult(report, db_path, counts)
 
 
@@ -180,7 +178,7 @@ def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | No
         report = validate(sources, allow_empty=allow_empty, review_text=review_text)
         if report.errors:
             raise LoadError(report)
-        rows = corpus_rows(report.corpus, on_study)
+        rows = _table_rows(report.corpus, on_study)
         pg.write_database(rows, url, sources_digest(sources))
     except pg.NotOurSchema as exc:
         raise DatabasePathError(str(exc)) from exc
@@ -207,42 +205,84 @@ def ensure_database(db_path: Path, sources: Path, database_url: str | None = Non
     return True
 
 
-def write_database(rows: Rows, path: Path) -> None:
-    """Create the tables and views in a new SQLite file, insert ``rows`` and mark the file as
-    ours (``PRAGMA application_id``)."""
-    engine = sqlite_engine(path)
+def _table_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> dict[Any, list[dict[str, Any]]]:
+    """All rows by SQLAlchemy table, every column in every row: what the PostgreSQL writer
+    inserts through the ORM (the SQLite load needs neither the ORM nor the whole corpus's rows)."""
+    from sqlmodel import SQLModel
+
+    from . import models  # noqa: F401  (registers the tables)
+
+    tables = {table.name: table for table in SQLModel.metadata.sorted_tables}
+    columns = {name: list(table.columns.keys()) for name, table in tables.items()}
+    out: dict[Any, list[dict[str, Any]]] = {table: [] for table in tables.values()}
+    for batch in corpus_rows(corpus, {name: set(cols) for name, cols in columns.items()}, on_study):
+        for name, rows in batch.items():
+            out[tables[name]].extend({**dict.fromkeys(columns[name]), **row} for row in rows)
+    return out
+
+
+def table_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The tables of ``conn`` in the order they were created (parents before children), each
+    with its columns."""
+    names = [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+    return {name: [row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (name,))]
+            for name in names}
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+def write_database(corpus: Corpus, path: Path, on_study: Callable[[str], None] | None = None
+                   ) -> dict[str, int]:
+    """Create the tables (``her2db/sql/tables.sql``, generated from models.py) and views in a
+    new SQLite file, insert the corpus's rows study by study in one transaction, and mark the
+    file as ours (``PRAGMA application_id``); return the rows written per table. Plain
+    ``sqlite3.executemany``: importing and running the ORM would cost more than the rest of
+    the load, and one study's rows at a time keep the memory of a large corpus small."""
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
-        with engine.begin() as conn:
-            for statement in models.ddl_statements():
-                conn.execute(statement)
-            for table in SQLModel.metadata.sorted_tables:
-                if rows.get(table):
-                    conn.execute(table.insert(), rows[table])
-            conn.connection.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
-            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID:d}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.executescript(TABLES_SQL.read_text(encoding="utf-8"))
+        tables = table_columns(conn)
+        counts = dict.fromkeys(tables, 0)
+        inserts = {name: f'INSERT INTO "{name}" ({", ".join(map(_quoted, columns))}) '
+                         f'VALUES ({", ".join("?" * len(columns))})' for name, columns in tables.items()}
+        conn.execute("BEGIN")
+        for batch in corpus_rows(corpus, {name: set(columns) for name, columns in tables.items()}, on_study):
+            for name, columns in tables.items():
+                if rows := batch.get(name):
+                    conn.executemany(inserts[name], ([row.get(c) for c in columns] for row in rows))
+                    counts[name] += len(rows)
+        conn.execute("COMMIT")
+        conn.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
     finally:
-        engine.dispose()
+        conn.close()
+    return counts
 
 
 # The curated model (curated.py) and the tables (models.py) describe the same fields once each:
 # a record's field fills the table column of the same name. The exceptions, all listed here,
 # are kept in step by tests/test_load.py (``model_drift``).
-TABLE_OF: dict[type[BaseModel], type[SQLModel]] = {
-    curated.Source: models.Source,
-    curated.EndpointTerm: models.Endpoint,
-    curated.DrugTerm: models.Drug,
-    curated.AeTermEntry: models.AeTerm,
-    curated.ReleaseEntry: models.Release,
-    curated.StudyFile: models.Study,
-    curated.Analysis: models.Analysis,
-    curated.Population: models.Population,
-    curated.Arm: models.Arm,
-    curated.Subgroup: models.Subgroup,
-    curated.StudyEndpoint: models.StudyEndpoint,
-    curated.ArmResult: models.ArmResult,
-    curated.Comparison: models.Comparison,
-    curated.AdverseEvent: models.AdverseEvent,
-    curated.Characteristic: models.Characteristic,
+# Tables by name (models.py's ``__tablename__``s): the SQLite load does not import the ORM.
+TABLE_OF: dict[type[BaseModel], str] = {
+    curated.Source: "source",
+    curated.EndpointTerm: "endpoint",
+    curated.DrugTerm: "drug",
+    curated.AeTermEntry: "ae_term",
+    curated.ReleaseEntry: "release",
+    curated.StudyFile: "study",
+    curated.Analysis: "analysis",
+    curated.Population: "population",
+    curated.Arm: "arm",
+    curated.Subgroup: "subgroup",
+    curated.StudyEndpoint: "study_endpoint",
+    curated.ArmResult: "arm_result",
+    curated.Comparison: "comparison",
+    curated.AdverseEvent: "adverse_event",
+    curated.Characteristic: "characteristic",
 }
 KEY_COLUMNS = {
     # a key naming another record of the study -> (its id column, the section it names)
@@ -274,10 +314,6 @@ DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
                   "release_change"}  # the last: from the changelogs of `her2db release`
 
 
-def table_of(model: type[SQLModel]) -> Table:
-    return model.__table__  # type: ignore[attr-defined]
-
-
 def _printed_fields(model: type[BaseModel]) -> set[str]:
     """Fields holding a printed number: each also fills the column ``<field>_text``."""
     return {name for name, info in model.model_fields.items() if Printed in _types_in(info.annotation)}
@@ -290,30 +326,29 @@ def _types_in(annotation: Any) -> Iterator[Any]:
         yield from _types_in(arg)
 
 
-def model_drift(model: type[BaseModel], table: Table) -> tuple[set[str], set[str]]:
+def model_drift(model: type[BaseModel], columns: set[str]) -> tuple[set[str], set[str]]:
     """(curated fields with no column, columns with no curated field) beyond the documented
     exceptions: both empty while the two models describe the same fields."""
     name = model.__name__
     fields = {f for f in model.model_fields if f"{name}.{f}" not in NOT_COLUMNS}
-    keyed = {f for f in fields if f in KEY_COLUMNS and f not in table.columns}
-    columns = set(table.columns.keys())
+    keyed = {f for f in fields if f in KEY_COLUMNS and f not in columns}
     derived = {f"{f}_text" for f in _printed_fields(model)} | {KEY_COLUMNS[f][0] for f in keyed}
     return fields - keyed - columns, columns - fields - derived - set(GENERATED_COLUMNS)
 
 
-def record_values(record: BaseModel, table: Table, keys: dict[str, dict[str, int]] | None = None
-                  ) -> dict[str, Any]:
+def record_values(record: BaseModel, columns: Collection[str],
+                  keys: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
     """The columns ``record`` fills: each field its namesake column, a printed number ``X``
     also ``X_text``, a list of names one ``; ``-separated text, a key of another record (arm,
     analysis, ...) that record's row id from ``keys``."""
     out: dict[str, Any] = {}
     for name in type(record).model_fields:
         value = getattr(record, name)
-        if name in KEY_COLUMNS and name not in table.columns:
+        if name in KEY_COLUMNS and name not in columns:
             column, section = KEY_COLUMNS[name]
-            if column in table.columns:
+            if column in columns:
                 out[column] = None if value is None else (keys or {})[section][value]
-        elif name not in table.columns:
+        elif name not in columns:
             continue
         elif isinstance(value, Printed):
             out[name] = float(value)
@@ -337,55 +372,62 @@ class _Ids:
         return self._next[table]
 
 
-def corpus_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> Rows:
-    """Translate the validated corpus into rows, table by table, in a fixed order."""
-    rows: Rows = {table: [] for table in SQLModel.metadata.sorted_tables}
+def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
+                on_study: Callable[[str], None] | None = None) -> Iterator[Rows]:
+    """Translate the validated corpus into rows (``columns``: each table's), in a fixed order,
+    in batches: the sources, vocabularies and releases, then one study at a time."""
+    rows: Rows = {}
 
-    def add(model: type[SQLModel], record: BaseModel | None = None,
+    def add(table: str, record: BaseModel | None = None,
             keys: dict[str, dict[str, int]] | None = None, **values: Any) -> None:
         """One row: the record's fields, then ``values``; columns not given are NULL."""
-        table = table_of(model)
-        row: dict[str, Any] = dict.fromkeys(table.columns.keys())
-        given = {**(record_values(record, table, keys) if record is not None else {}), **values}
-        assert given.keys() <= row.keys(), given.keys() - row.keys()
-        row.update(given)
-        rows[table].append(row)
+        given = {**(record_values(record, columns[table], keys) if record is not None else {}), **values}
+        if not given.keys() <= columns[table]:
+            raise ValueError(f"table {table} has no column {sorted(given.keys() - columns[table])}")
+        rows.setdefault(table, []).append(given)
+
+    def batch() -> Rows:
+        """The rows added since the last batch; adding starts anew."""
+        nonlocal rows
+        done, rows = rows, {}
+        return done
 
     since = {log.version: log.previous for log in corpus.changelogs}
     for vocabulary in (corpus.sources, corpus.drugs, corpus.ae_terms):
         for term in vocabulary:
             add(TABLE_OF[type(term)], term)
     for position, endpoint in enumerate(corpus.endpoints):  # pages list endpoints in this order
-        add(models.Endpoint, endpoint, position=position)
+        add("endpoint", endpoint, position=position)
     for release in corpus.releases:
-        add(models.Release, release, changes_since=since.get(release.version))
+        add("release", release, changes_since=since.get(release.version))
     changes = [(log.version, change) for log in corpus.changelogs for change in log.changes]
     for row_id, (version, change) in enumerate(changes, start=1):
-        add(models.ReleaseChange, id=row_id, version=version, kind=change.kind, study_id=change.study_id,
+        add("release_change", id=row_id, version=version, kind=change.kind, study_id=change.study_id,
             record_table=change.table, label=change.record, detail=change.detail)
+    yield batch()
 
     ids = _Ids()
     for entry in sorted(corpus.studies, key=lambda e: e.study.id):
         study = entry.study
         if on_study:
             on_study(study.id)
-        add(models.Study, study)
+        add("study", study)
         for name, field_basis in sorted(study.field_basis.items()):
-            add(models.StudyFieldBasis, study_id=study.id, field=name, basis=field_basis.basis,
+            add("study_field_basis", study_id=study.id, field=name, basis=field_basis.basis,
                 basis_note=field_basis.note)
         for position, source_id in enumerate(study.references):
-            add(models.StudySource, study_id=study.id, source_id=source_id, position=position)
+            add("study_source", study_id=study.id, source_id=source_id, position=position)
         keys: dict[str, dict[str, int]] = {section: {} for section in KEYED_SECTIONS}
         for section in KEYED_SECTIONS:
             for record in getattr(study, section):
-                model = TABLE_OF[type(record)]
-                keys[section][record.key] = row_id = ids(table_of(model).name)
-                add(model, record, id=row_id, study_id=study.id)
+                table = TABLE_OF[type(record)]
+                keys[section][record.key] = row_id = ids(table)
+                add(table, record, id=row_id, study_id=study.id)
         for arm in study.arms:
             for position, drug in enumerate(arm.drugs):
-                add(models.Intervention, arm_id=keys["arms"][arm.key], drug_id=drug, position=position)
+                add("intervention", arm_id=keys["arms"][arm.key], drug_id=drug, position=position)
         for section in ROW_SECTIONS:
             for record in getattr(study, section):
-                model = TABLE_OF[type(record)]
-                add(model, record, keys, id=ids(table_of(model).name), study_id=study.id)
-    return rows
+                table = TABLE_OF[type(record)]
+                add(table, record, keys, id=ids(table), study_id=study.id)
+        yield batch()

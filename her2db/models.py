@@ -82,7 +82,7 @@ class StudySource(SQLModel, table=True):
 
     __tablename__ = "study_source"
     study_id: str = Field(foreign_key="study.id", primary_key=True)
-    source_id: str = Field(foreign_key="source.id", primary_key=True)
+    source_id: str = Field(foreign_key="source.id", primary_key=True, index=True)
     position: int
 
 
@@ -91,7 +91,7 @@ class Provenance(SQLModel):
 
     source_id: str = Field(foreign_key="source.id", index=True)
     locator: str
-    cites: str | None = Field(default=None, foreign_key="source.id")
+    cites: str | None = Field(default=None, foreign_key="source.id", index=True)
     quote: str | None = None
     basis: str = Field(default="reported", sa_column_kwargs={"server_default": "reported"})
     basis_note: str | None = None
@@ -166,7 +166,7 @@ class StudyEndpoint(Provenance, table=True):
     __tablename__ = "study_endpoint"
     id: int = Field(primary_key=True)
     study_id: str = Field(foreign_key="study.id", index=True)
-    endpoint: str = Field(foreign_key="endpoint.code")
+    endpoint: str = Field(foreign_key="endpoint.code", index=True)
     role: str
     assessor: str | None = None
     definition: str | None = None
@@ -184,7 +184,7 @@ class ArmResult(Provenance, table=True):
     analysis_id: int | None = Field(default=None, foreign_key="analysis.id")
     population_id: int | None = Field(default=None, foreign_key="population.id")
     subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
-    endpoint: str = Field(foreign_key="endpoint.code")
+    endpoint: str = Field(foreign_key="endpoint.code", index=True)
     category: str | None = None
     breakdown: str | None = None
     statistic: str
@@ -217,7 +217,7 @@ class Comparison(Provenance, table=True):
     analysis_id: int | None = Field(default=None, foreign_key="analysis.id")
     population_id: int | None = Field(default=None, foreign_key="population.id")
     subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
-    endpoint: str = Field(foreign_key="endpoint.code")
+    endpoint: str = Field(foreign_key="endpoint.code", index=True)
     measure: str
     experimental_arm_id: int = Field(foreign_key="arm.id")
     control_arm_id: int = Field(foreign_key="arm.id")
@@ -243,7 +243,7 @@ class AdverseEvent(Provenance, table=True):
     study_id: str = Field(foreign_key="study.id")
     arm_id: int = Field(foreign_key="arm.id", index=True)
     population_id: int | None = Field(default=None, foreign_key="population.id")
-    term: str = Field(foreign_key="ae_term.term")
+    term: str = Field(foreign_key="ae_term.term", index=True)
     category: str
     grade: str
     n: int | None = None

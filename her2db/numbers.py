@@ -23,6 +23,7 @@ class Printed(float):
 
     It computes like any float, so checks and arithmetic need no special case."""
 
+    __slots__ = ("text",)  # no per-number __dict__: a large corpus holds many numbers
     text: str
 
     def __new__(cls, value: float, text: str) -> Printed:
@@ -41,14 +42,16 @@ class NotANumber(ValueError):
 def parse(raw: object) -> Printed:
     """A ``Printed`` from a YAML number or a quoted string as printed ("0.70")."""
     if isinstance(raw, Printed):
-        number: float = raw
-        text = raw.text
-    elif isinstance(raw, bool):
+        if not math.isfinite(raw):
+            raise NotANumber("a finite number (not NaN or infinity)")
+        return raw  # immutable, so shared rather than copied
+    if isinstance(raw, bool):
         raise NotANumber("a number, not true/false")
     elif isinstance(raw, int):
         if abs(raw) > SQLITE_MAX_INT:
             raise NotANumber("a number small enough to store (at most 2^63 - 1)")
-        number, text = float(raw), str(raw)
+        number: float = float(raw)
+        text = str(raw)
     elif isinstance(raw, float):
         number, text = raw, plain(raw)
     elif isinstance(raw, str):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from mkdocs.utils import yaml_load
 
-from . import assets, export, sitequeries
+from . import assets, buildcache, export, sitequeries
 from .db import connect
 from .files import UnsafePath, safe_child
 from .querypage import DOWNLOADS_DIR, download_stem
@@ -35,6 +35,8 @@ from .sitequeries import DB_ENV, URL_ENV
 
 STUDIES_DIR = "studies"
 DEV_LABEL = "dev"
+GENERATED_STAMP = ".her2db-generated.json"  # in <docs>/studies: ignored by git and MkDocs
+BUILD_STAMP = ".her2db-build.json"  # in the site folder, written after mkdocs build
 
 
 class SiteError(Exception):
@@ -60,6 +62,8 @@ class Config:
     path: Path
     docs_dir: Path
     site_dir: Path
+    macros_dir: Path | None = None
+    """The folder of the macros module the configuration names (its code shapes the pages)."""
 
 
 def read_config(config: Path) -> Config:
@@ -69,7 +73,10 @@ def read_config(config: Path) -> Config:
     with config.open("rb") as handle:
         data = yaml_load(handle) or {}
     base = config.resolve().parent
-    return Config(config.resolve(), base / data.get("docs_dir", "docs"), base / data.get("site_dir", "site"))
+    macros = next((p["macros"] for p in data.get("plugins") or [] if isinstance(p, dict) and "macros" in p), None)
+    module = (macros or {}).get("module_name") if isinstance(macros, dict) else None
+    return Config(config.resolve(), base / data.get("docs_dir", "docs"), base / data.get("site_dir", "site"),
+                  (base / module).parent if module else None)
 
 
 @contextmanager
@@ -114,11 +121,23 @@ def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, lab
         export.write_views(conn, out, fmt, lambda view: download_stem(label, view))
 
 
-def generate(db_path: Path, cfg: Config, label: str, database_url: str | None = None) -> int:
+def _generated_dirs(cfg: Config) -> list[Path]:
+    return [cfg.docs_dir / STUDIES_DIR, cfg.docs_dir / DOWNLOADS_DIR, cfg.docs_dir / assets.VENDOR_DIR]
+
+
+def generate(db_path: Path, cfg: Config, label: str, database_url: str | None = None,
+             force: bool = False) -> int:
     """Write every generated file into the docs folder; return the number of study pages.
     A name that is not a safe file name (a study id, a release label) is a ``SiteError``.
     With ``database_url`` the pages are read from that database, and ``db_path`` is only the
-    SQLite file offered for download."""
+    SQLite file offered for download. Skipped (``buildcache``) when the SQLite database, the
+    label and the code are those of the last generation and its files are untouched, unless
+    ``force`` or the pages come from another database (whose content no digest sees)."""
+    stamp = cfg.docs_dir / STUDIES_DIR / GENERATED_STAMP
+    inputs = buildcache.digest(label, db_path, buildcache.code_digest(), assets.sqljs_dir(cfg.path.parent))
+    cached = not force and database_url is None
+    if cached and (done := buildcache.up_to_date(stamp, inputs, _generated_dirs(cfg))):
+        return int(done["studies"])
     try:
         with _connection(db_path, database_url) as conn:
             studies = write_study_pages(conn, cfg.docs_dir)
@@ -126,6 +145,7 @@ def generate(db_path: Path, cfg: Config, label: str, database_url: str | None = 
     except UnsafePath as exc:
         raise SiteError(str(exc)) from exc
     assets.write_assets(cfg.path.parent, cfg.docs_dir)
+    buildcache.write_stamp(stamp, inputs, _generated_dirs(cfg), studies=studies)
     return studies
 
 
@@ -169,14 +189,23 @@ def _count_pages(docs_dir: Path) -> int:
     return sum(1 for _ in docs_dir.rglob("*.md"))
 
 
-def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | None = None) -> SiteBuild:
+def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | None = None,
+          force: bool = False) -> SiteBuild:
     """Generate the pages from the database, run ``mkdocs build --strict``. Downloads are
     labelled "dev": only ``deploy`` names a release. With ``database_url`` every page is read
     from that database (PostgreSQL); ``db_path`` is then the SQLite file offered for download
-    and queried by the Query page."""
+    and queried by the Query page. Each step is skipped when what it reads did not change since
+    it last ran and what it wrote is untouched (``buildcache``): the configuration, every file
+    of the docs folder, the SQLite database, the macros and the package's code, the tools'
+    versions; ``force`` (or a ``database_url``) runs both."""
     cfg = read_config(config)
-    studies = generate(db_path, cfg, DEV_LABEL, database_url)
-    _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build", database_url)
+    studies = generate(db_path, cfg, DEV_LABEL, database_url, force)
+    stamp = cfg.site_dir / BUILD_STAMP
+    inputs = buildcache.digest(cfg.path, os.environ.get("HER2DB_SITE_URL", ""), cfg.docs_dir, db_path,
+                               buildcache.code_digest(), *([cfg.macros_dir] if cfg.macros_dir else []))
+    if force or database_url is not None or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir]):
+        _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, db_path, "mkdocs build", database_url)
+        buildcache.write_stamp(stamp, inputs, [cfg.site_dir])
     return SiteBuild(cfg.site_dir, _count_pages(cfg.docs_dir), studies, cfg.docs_dir, DEV_LABEL)
 
 

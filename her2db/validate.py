@@ -7,8 +7,8 @@ percentages, denominators). Errors stop a load; warnings are listed for the cura
 
 from __future__ import annotations
 
+import functools
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import coverage, curated
-from .files import Document, PathKey, YamlFileError, lookalike_note, printable, read_document
+from .files import Document, Located, PathKey, YamlFileError, lookalike_note, printable, read_document
 from .numbers import half_unit, text_of
 
 Severity = Literal["error", "warning"]
@@ -57,7 +57,7 @@ class Problem:
 
 @dataclass
 class StudyDoc:
-    document: Document
+    document: Located
     study: curated.StudyFile
 
 
@@ -74,7 +74,8 @@ class Corpus:
     releases: list[curated.ReleaseEntry] = field(default_factory=list)
     changelogs: list[curated.ReleaseChangelogFile] = field(default_factory=list)
     exceptions: list[curated.ExceptionEntry] = field(default_factory=list)
-    documents: dict[str, Document] = field(default_factory=dict)
+    documents: dict[str, Located] = field(default_factory=dict)
+    """Where each file's nodes are (the files' text and data are not kept once checked)."""
     overrides: dict[str, str] = field(default_factory=dict)
     """Candidate texts by path relative to root, read instead of the files (see ``validate``)."""
 
@@ -168,7 +169,7 @@ def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus
     except YamlFileError as exc:
         problems.append(Problem("error", rel, exc.line, prefix, exc.message))
         return None
-    corpus.documents[rel] = doc
+    corpus.documents[rel] = doc.located()
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
@@ -366,7 +367,7 @@ def coverage_problems(corpus: Corpus, named: Path | None = None) -> list[Problem
 class _Reporter:
     """Collects problems for one file, resolving record paths to lines."""
 
-    def __init__(self, rel: str, doc: Document | None, prefix: str) -> None:
+    def __init__(self, rel: str, doc: Located | None, prefix: str) -> None:
         self.rel, self.doc, self.prefix = rel, doc, prefix
         self.problems: list[Problem] = []
 
@@ -405,6 +406,7 @@ def check(corpus: Corpus) -> list[Problem]:
         problems.extend(report.problems)
 
     seen_ids: dict[str, str] = {}
+    known = _Known.of(corpus)
     for entry in corpus.studies:
         rel = str(entry.document.path.relative_to(corpus.root))
         study = entry.study
@@ -418,7 +420,7 @@ def check(corpus: Corpus) -> list[Problem]:
                 report("error", ("id",), f"duplicate study id '{study.id}', also in {seen_ids[study.id]}",
                        "each study id in one file")
             seen_ids.setdefault(study.id, rel)
-        _check_study(corpus, study, report)
+        _check_study(known, study, report)
         problems.extend(report.problems)
     return problems
 
@@ -431,11 +433,23 @@ def _pct_agrees(pct: float, n: int, denominator: int) -> bool:
     return math.isclose(pct, 100 * n / denominator, abs_tol=tolerance)
 
 
-def _check_study(corpus: Corpus, study: curated.StudyFile, report: _Reporter) -> None:
-    source_ids = {s.id for s in corpus.sources}
-    endpoint_codes = {e.code for e in corpus.endpoints}
-    drug_ids = {d.id for d in corpus.drugs}
-    terms = {t.term for t in corpus.ae_terms}
+@dataclass(frozen=True)
+class _Known:
+    """The ids a study may refer to, gathered once per corpus."""
+
+    source_ids: set[str]
+    endpoint_codes: set[str]
+    drug_ids: set[str]
+    terms: set[str]
+
+    @classmethod
+    def of(cls, corpus: Corpus) -> _Known:
+        return cls({s.id for s in corpus.sources}, {e.code for e in corpus.endpoints},
+                   {d.id for d in corpus.drugs}, {t.term for t in corpus.ae_terms})
+
+
+def _check_study(known: _Known, study: curated.StudyFile, report: _Reporter) -> None:
+    source_ids, endpoint_codes, drug_ids, terms = known.source_ids, known.endpoint_codes, known.drug_ids, known.terms
     keys: dict[str, set[str]] = {}
     for section, what in (("analyses", "analysis key"), ("populations", "population key"),
                           ("arms", "arm key"), ("subgroups", "subgroup key")):
@@ -515,6 +529,33 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 
 
+@functools.cache
+def _printed_fields(model: type) -> tuple[str, ...]:
+    """The fields of PRINTED_FIELDS a record model has (asking a pydantic model for a field it
+    lacks is slow, and this runs for every record)."""
+    return tuple(name for name in PRINTED_FIELDS if name in getattr(model, "model_fields", {}))
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def prints_number(quote: str, shown: str) -> bool:
+    """Does ``quote`` print ``shown`` as a number of its own: not inside a longer number or word
+    ("0.7" is not in "0.75" or "10.7", "12" is not in "12.5" but is in "12.")?"""
+    start = quote.find(shown)
+    while start != -1:
+        end = start + len(shown)
+        before = quote[start - 1] if start else ""
+        after = quote[end:end + 2]
+        if not (before and (_word_char(before) or before == ".")) \
+                and not (after and _word_char(after[0])) \
+                and not (after[:1] == "." and after[1:2].isdigit()):
+            return True
+        start = quote.find(shown, start + 1)
+    return False
+
+
 def _check_printed(report: _Reporter, loc: tuple[PathKey, ...], record: Any) -> None:
     """A printed text must say the number it stands for; a qualifier or range needs a value."""
     value = getattr(record, "value", None)
@@ -531,11 +572,11 @@ def _check_printed(report: _Reporter, loc: tuple[PathKey, ...], record: Any) -> 
                    f"value_text {value_text!r} does not say the value {text_of(value)}",
                    "the value as printed (a number, or a number word such as six); a qualifier "
                    "goes in qualifier, a range end in value_upper, other words in notes")
-    quote = " ".join(record.quote.split()) if record.quote else None
-    for name in PRINTED_FIELDS:
-        number = getattr(record, name, None)
+    quote = " ".join(record.quote.split()) if record.quote else ""
+    for name in _printed_fields(record.__class__) if quote else ():
+        number = getattr(record, name)
         shown = value_text if name == "value" and value_text else text_of(number)
-        if quote and shown and not re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w]|\.\d)", quote):
+        if shown and not prints_number(quote, shown):
             report("warning", loc + (name,), f"{name} printed as {shown!r} does not appear in the record's quote",
                    "the number exactly as the quote prints it, or the quote that holds it")
     upper = getattr(record, "value_upper", None)

@@ -90,6 +90,8 @@ CREATE TABLE analysis (
 	FOREIGN KEY(study_id) REFERENCES study (id)
 );
 
+CREATE INDEX ix_analysis_cites ON analysis (cites);
+
 CREATE INDEX ix_analysis_source_id ON analysis (source_id);
 
 CREATE INDEX ix_analysis_study_id ON analysis (study_id);
@@ -117,6 +119,8 @@ CREATE TABLE arm (
 	FOREIGN KEY(study_id) REFERENCES study (id)
 );
 
+CREATE INDEX ix_arm_cites ON arm (cites);
+
 CREATE INDEX ix_arm_source_id ON arm (source_id);
 
 CREATE INDEX ix_arm_study_id ON arm (study_id);
@@ -142,6 +146,8 @@ CREATE TABLE population (
 	FOREIGN KEY(cites) REFERENCES source (id), 
 	FOREIGN KEY(study_id) REFERENCES study (id)
 );
+
+CREATE INDEX ix_population_cites ON population (cites);
 
 CREATE INDEX ix_population_source_id ON population (source_id);
 
@@ -182,6 +188,10 @@ CREATE TABLE study_endpoint (
 	FOREIGN KEY(endpoint) REFERENCES endpoint (code)
 );
 
+CREATE INDEX ix_study_endpoint_cites ON study_endpoint (cites);
+
+CREATE INDEX ix_study_endpoint_endpoint ON study_endpoint (endpoint);
+
 CREATE INDEX ix_study_endpoint_source_id ON study_endpoint (source_id);
 
 CREATE INDEX ix_study_endpoint_study_id ON study_endpoint (study_id);
@@ -204,6 +214,8 @@ CREATE TABLE study_source (
 	FOREIGN KEY(source_id) REFERENCES source (id)
 );
 
+CREATE INDEX ix_study_source_source_id ON study_source (source_id);
+
 CREATE TABLE subgroup (
 	source_id VARCHAR NOT NULL, 
 	locator VARCHAR NOT NULL, 
@@ -224,6 +236,8 @@ CREATE TABLE subgroup (
 	FOREIGN KEY(cites) REFERENCES source (id), 
 	FOREIGN KEY(study_id) REFERENCES study (id)
 );
+
+CREATE INDEX ix_subgroup_cites ON subgroup (cites);
 
 CREATE INDEX ix_subgroup_source_id ON subgroup (source_id);
 
@@ -265,9 +279,13 @@ CREATE TABLE adverse_event (
 
 CREATE INDEX ix_adverse_event_arm_id ON adverse_event (arm_id);
 
+CREATE INDEX ix_adverse_event_cites ON adverse_event (cites);
+
 CREATE INDEX ix_adverse_event_source_id ON adverse_event (source_id);
 
 CREATE INDEX ix_adverse_event_study_term ON adverse_event (study_id, term);
+
+CREATE INDEX ix_adverse_event_term ON adverse_event (term);
 
 CREATE TABLE arm_result (
 	source_id VARCHAR NOT NULL, 
@@ -316,6 +334,10 @@ CREATE TABLE arm_result (
 
 CREATE INDEX ix_arm_result_arm_id ON arm_result (arm_id);
 
+CREATE INDEX ix_arm_result_cites ON arm_result (cites);
+
+CREATE INDEX ix_arm_result_endpoint ON arm_result (endpoint);
+
 CREATE INDEX ix_arm_result_source_id ON arm_result (source_id);
 
 CREATE INDEX ix_arm_result_study_endpoint ON arm_result (study_id, endpoint);
@@ -352,6 +374,8 @@ CREATE TABLE characteristic (
 	FOREIGN KEY(arm_id) REFERENCES arm (id), 
 	FOREIGN KEY(subgroup_id) REFERENCES subgroup (id)
 );
+
+CREATE INDEX ix_characteristic_cites ON characteristic (cites);
 
 CREATE INDEX ix_characteristic_source_id ON characteristic (source_id);
 
@@ -397,6 +421,10 @@ CREATE TABLE comparison (
 	FOREIGN KEY(experimental_arm_id) REFERENCES arm (id), 
 	FOREIGN KEY(control_arm_id) REFERENCES arm (id)
 );
+
+CREATE INDEX ix_comparison_cites ON comparison (cites);
+
+CREATE INDEX ix_comparison_endpoint ON comparison (endpoint);
 
 CREATE INDEX ix_comparison_source_id ON comparison (source_id);
 

@@ -164,6 +164,11 @@ def test_search_index_finds_drugs_acronyms_and_endpoints(built: Built) -> None:
     assert {"studies/her2climb/", "studies/her2climb-05/"} <= pages_with("tucatinib")
     assert "studies/patina/" in pages_with("PATINA")
     assert "studies/her2climb/" in pages_with("CNS-PFS")
+    # the cross-study tables repeat the study pages: kept out of the index, their prose kept in
+    citation = "Baselga et al. N Engl J Med 2012"
+    assert "sources/" not in pages_with(citation) and "studies/cleopatra/" in pages_with(citation)
+    assert "comparisons/safety/" in pages_with("treatment-emergent")
+    assert not pages_with("neutropenia") & {"comparisons/safety/", "studies/", "comparisons/first-line/"}
 
 
 def test_glossary_explains_every_abbreviation_of_the_vocabularies(built: Built) -> None:
@@ -420,3 +425,44 @@ def test_curated_markup_runs_no_script_in_a_browser(evil: Built, page: tuple[Pag
                 assert "<script>alert(1)</script>" in page.locator("article").inner_text()
         assert not dialogs, dialogs
         assert not problems, problems
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_rebuild_redoes_only_what_changed(tmp_path: Path) -> None:
+    """With nothing changed, a second build neither regenerates a page nor runs MkDocs (every
+    file keeps its modification time); an edited page, a changed database or a removed output
+    file each bring the build back, and --force always does."""
+    first = build_copy(tmp_path)
+    public, studies = first.public, tmp_path / "site" / site.STUDIES_DIR
+    built_once, generated_once = _mtimes(public), _mtimes(studies)
+    config = tmp_path / "mkdocs.yml"
+
+    again = site.build(first.db, config)
+    assert (_mtimes(public), _mtimes(studies)) == (built_once, generated_once)
+    assert (again.pages, again.studies) == (first.result.pages, first.result.studies)
+
+    glossary = tmp_path / "site" / "glossary.md"
+    glossary.write_text(glossary.read_text(encoding="utf-8") + "\nA sentence added by a curator.\n",
+                        encoding="utf-8")
+    site.build(first.db, config)
+    assert "A sentence added by a curator." in (public / "glossary" / "index.html").read_text(encoding="utf-8")
+    assert _mtimes(studies) == generated_once  # the database did not change: pages kept
+
+    study = tmp_path / "db" / "studies" / "patina.yaml"
+    study.write_text(study.read_text(encoding="utf-8").replace("title: ", "title: Renamed, ", 1),
+                     encoding="utf-8")
+    ensure_database(first.db, tmp_path / "db")
+    site.build(first.db, config)
+    assert "Renamed, " in (studies / "patina.md").read_text(encoding="utf-8")
+    assert "Renamed, " in (public / "studies" / "patina" / "index.html").read_text(encoding="utf-8")
+
+    (public / "index.html").unlink()
+    site.build(first.db, config)
+    assert (public / "index.html").is_file()
+
+    before = _mtimes(public)
+    site.build(first.db, config, force=True)
+    assert all(_mtimes(public)[name] != mtime for name, mtime in before.items() if name.endswith(".html"))

@@ -108,7 +108,9 @@ def _locked_temp(db_path: Path) -> Iterator[Path]:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise DatabasePathError(f"cannot write the database {db_path}: {exc.strerror or exc}") from exc
+        blocker = next((p for p in db_path.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+        raise DatabasePathError(f"cannot write the database {db_path}: {reason}") from exc
     tmp = Path(name)
     try:
         if fcntl is not None:

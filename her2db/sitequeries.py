@@ -328,9 +328,12 @@ def ae_tables(events: list[Row]) -> list[AeTable]:
     """A study's adverse events as its publication would print them: an overview (any
     adverse event, by category), events of special interest and deaths, then the terms of
     each category (and population), any grade beside grade >= 3 for each arm."""
-    special = [e for e in events if e["term"] in SPECIAL_TERMS or (e["grade"] == "5")]
-    overview = [e for e in events if e["term"] == ANY_EVENT and e not in special]
-    rest = [e for e in events if e["term"] != ANY_EVENT and e not in special]
+    def is_special(e: Row) -> bool:
+        return e["term"] in SPECIAL_TERMS or e["grade"] == "5"
+
+    special = [e for e in events if is_special(e)]
+    overview = [e for e in events if e["term"] == ANY_EVENT and not is_special(e)]
+    rest = [e for e in events if e["term"] != ANY_EVENT and not is_special(e)]
     tables = []
     if overview:
         tables.append(_pivot("overview", None, None, overview, lambda e: e["category"]))

@@ -20,10 +20,13 @@
     document.querySelectorAll(".md-search[role=dialog]").forEach(function (dialog) {
       dialog.setAttribute("aria-label", "Search");
     });
+    var seen = {};
     document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (wrapper) {
+      var name = label(wrapper);
+      seen[name] = (seen[name] || 0) + 1;  // every region's name is unique on the page
       wrapper.setAttribute("tabindex", "0");
       wrapper.setAttribute("role", "region");
-      wrapper.setAttribute("aria-label", label(wrapper));
+      wrapper.setAttribute("aria-label", seen[name] > 1 ? name + " " + seen[name] : name);
     });
   }
 

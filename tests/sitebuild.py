@@ -54,7 +54,7 @@ class _Parser(HTMLParser):
         self._in_head = False
         self._script: list[str] | None = None
         self._panel: list[str] | None = None  # inside a number's source panel
-        self._panel_tag = "small"  # the element a panel is (its nested spans are its items)
+        self._panel_tag = "span"  # the element the open panel is (set when it opens)
         self._depth = 0  # spans open inside it
         self._number: list[str] | None = None
 

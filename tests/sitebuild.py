@@ -54,6 +54,7 @@ class _Parser(HTMLParser):
         self._in_head = False
         self._script: list[str] | None = None
         self._panel: list[str] | None = None  # inside a number's source panel
+        self._panel_tag = "span"  # the element the open panel is (set when it opens)
         self._depth = 0  # spans open inside it
         self._number: list[str] | None = None
 
@@ -82,14 +83,14 @@ class _Parser(HTMLParser):
             self._cell.append(" ")
         classes = (a.get("class") or "").split()
         if "her2db-prov" in classes:
-            self._panel, self._depth = [], 0
-        if self._panel is not None and tag == "span":
+            self._panel, self._depth, self._panel_tag = [], 0, tag
+        if self._panel is not None and tag == self._panel_tag:
             self._depth += 1
         if "her2db-n__value" in classes:
             self._number = []
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "span" and self._panel is not None:
+        if self._panel is not None and tag == self._panel_tag:
             self._depth -= 1
             if self._depth == 0:
                 self.page.provenances.append(" ".join("".join(self._panel).split()))

@@ -261,6 +261,13 @@ def basis(value: str) -> str:
     return BASES.get(value, value)
 
 
+def difference(row: dict[str, Any]) -> str:
+    """A difference between arms as the source reports it, with its unit and CI: "15.2 months"."""
+    interval = ci(row)
+    text = display(_printed(row, "estimate"), row.get("qualifier"), unit=row.get("unit"))
+    return f"{text} ({interval})" if interval else text
+
+
 def median_difference(median: dict[str, list[dict[str, Any]]]) -> str:
     """Experimental minus control median, when each arm has one printed median in the same
     unit: computed here (the page says so), in the printed precision of the two."""
@@ -344,7 +351,7 @@ def environment() -> Environment:
                        filesize=filesize, front_matter=front_matter,
                        characteristic_value=characteristic_value, follow_up=follow_up,
                        statistic_phrase=statistic_phrase, n_of=n_of, basis=basis,
-                       median_difference=median_difference, percent_position=percent_position,
+                       difference=difference, median_difference=median_difference, percent_position=percent_position,
                        shorthands=shorthands, forest_plot=forest_plot,
                        first_upper=first_upper, for_readers=for_readers)
     return env

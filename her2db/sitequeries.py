@@ -500,6 +500,8 @@ def first_line(conn: sqlite3.Connection) -> list[Row]:
                              if c["category"] == "data maturity"],
                 "hr": {ep: [m for m in members if m["endpoint"] == ep and m["measure"] == "HR"]
                        for ep in ("PFS", "OS")},
+                "difference": {ep: [m for m in members if m["endpoint"] == ep and m["measure"] == "difference"]
+                               for ep in ("PFS", "OS")},
                 "median": {ep: by_arm([r for r in results.get(sid, []) if r["endpoint"] == ep])
                            for ep in ("PFS", "OS")},
                 "severe": [{"category": cells[0]["category"], "grade": cells[0]["grade"], **by_arm(cells)}

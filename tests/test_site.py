@@ -147,6 +147,10 @@ def test_comparison_pages_show_the_trials_side_by_side(built: Built) -> None:
     table = page.tables[0]
     trials = [row[0].split()[0] for row in table[1:]]
     assert {"DESTINY-Breast09", "PATINA", "HER2CLIMB-05"} <= set(trials)
+    pfs = {row[0].split()[0]: row[3] for row in table[1:]}
+    # PATINA's source reports its difference (a comparison, with its source); DB09's is computed
+    assert "difference 15.2 months" in pfs["PATINA"] and "computed" not in pfs["PATINA"]
+    assert "difference +13.8 months (computed)" in pfs["DESTINY-Breast09"]
     attrition = built.page("comparisons/attrition")
     definitions = built.query("""SELECT DISTINCT se.definition FROM study_endpoint se
                                  JOIN arm_result r ON r.study_id = se.study_id AND r.endpoint = se.endpoint

@@ -6,6 +6,7 @@ Kept light (no SQLAlchemy at import time) because ``her2db query`` imports it on
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from importlib import resources
 from pathlib import Path
@@ -30,6 +31,26 @@ A load replaces a file only when it carries this mark (or is an earlier her2db d
 ``--db db/sources.yaml`` can never turn curated data into a database."""
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def schema_stamp() -> int:
+    """A 31-bit digest of the tables' and views' SQL, which every load keeps as ``PRAGMA
+    user_version``: a database built by a her2db with another schema is then rebuilt before
+    the site reads it, instead of failing on a missing table or column."""
+    digest = hashlib.sha256(TABLES_SQL.read_bytes() + VIEWS_SQL.read_bytes()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def stored_schema_stamp(path: Path) -> int | None:
+    """The ``user_version`` in the file's header (bytes 60–63), read without opening SQLite."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return None
+    if len(header) < 100 or not header.startswith(_SQLITE_HEADER):
+        return None
+    return int.from_bytes(header[60:64], "big")
 _OUR_TABLES = {"study", "arm_result", "comparison", "source"}
 
 

@@ -33,7 +33,9 @@ from .db import (
     NotOurDatabase,
     check_replaceable,
     is_postgres,
+    schema_stamp,
     sqlite_path,
+    stored_schema_stamp,
 )
 from .numbers import Printed
 from .validate import Corpus, Report, validate
@@ -108,7 +110,9 @@ def _locked_temp(db_path: Path) -> Iterator[Path]:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise DatabasePathError(f"cannot write the database {db_path}: {exc.strerror or exc}") from exc
+        blocker = next((p for p in db_path.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+        raise DatabasePathError(f"cannot write the database {db_path}: {reason}") from exc
     tmp = Path(name)
     try:
         if fcntl is not None:
@@ -187,7 +191,8 @@ def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | No
 
 
 def ensure_database(db_path: Path, sources: Path, database_url: str | None = None) -> bool:
-    """(Re)load the database if it is missing or older than any curated file; True if loaded.
+    """(Re)load the database if it is missing, older than any curated file or built for
+    another schema (an upgraded her2db); True if loaded.
     The site commands call it before a build, so a build always shows the current sources.
     A PostgreSQL database (``database_url``) is reloaded when it was loaded from other sources
     (the digest its load stored) or never."""
@@ -199,7 +204,8 @@ def ensure_database(db_path: Path, sources: Path, database_url: str | None = Non
         load(sources, db_path, database_url=database_url)
         return True
     newest = max((p.stat().st_mtime for p in source_files(sources, db_path)), default=0.0)
-    if db_path.exists() and db_path.stat().st_mtime >= newest:
+    if db_path.exists() and db_path.stat().st_mtime >= newest \
+            and stored_schema_stamp(db_path) == schema_stamp():
         return False
     load(sources, db_path)
     return True
@@ -258,6 +264,7 @@ def write_database(corpus: Corpus, path: Path, on_study: Callable[[str], None] |
         conn.execute("COMMIT")
         conn.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+        conn.execute(f"PRAGMA user_version = {schema_stamp():d}")
     finally:
         conn.close()
     return counts

@@ -16,6 +16,7 @@ from pydantic import create_model
 from sqlmodel import SQLModel
 
 from her2db.cli import cli
+from her2db.db import schema_stamp, stored_schema_stamp
 from her2db.load import LoadError, ensure_database, load
 
 # The public contract (DESIGN.md "Public SQL views"): these columns, in this order, first.
@@ -243,6 +244,22 @@ def test_ensure_database_reloads_only_when_sources_changed(corpus: Path) -> None
     assert ensure_database(db, corpus)
 
 
+def test_ensure_database_rebuilds_a_database_of_another_schema(corpus: Path) -> None:
+    """After an upgrade changes the tables or views, the site's reload must not trust an
+    up-to-date file built for the old schema: it would fail on a missing table."""
+    db = corpus / "her2db.sqlite"
+    load(corpus, db)
+    assert stored_schema_stamp(db) == schema_stamp()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    later = db.stat().st_mtime + 10
+    os.utime(db, (later, later))
+    assert ensure_database(db, corpus)
+    assert stored_schema_stamp(db) == schema_stamp()
+    assert not ensure_database(db, corpus)
+
+
 def test_loads_in_processes_with_different_hash_seeds_give_the_same_dump(corpus: Path,
                                                                          tmp_path: Path) -> None:
     """Python randomizes set order per process: two loads must still create the tables and
@@ -262,6 +279,7 @@ def test_curated_model_and_tables_describe_the_same_fields() -> None:
     """Every curated field has its column and every column its curated field, but for the
     exceptions load.py documents (row ids, printed texts, resolved keys, fields that become
     rows of another table)."""
+    from her2db import models  # noqa: F401  (the tables register themselves on import)
     from her2db.load import DERIVED_TABLES, TABLE_OF, model_drift
 
     drift = {model.__name__: model_drift(model, _columns(table)) for model, table in TABLE_OF.items()}
@@ -270,6 +288,8 @@ def test_curated_model_and_tables_describe_the_same_fields() -> None:
 
 
 def _columns(table: str) -> set[str]:
+    from her2db import models  # noqa: F401  (the tables register themselves on import)
+
     return set(SQLModel.metadata.tables[table].columns.keys())
 
 

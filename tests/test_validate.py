@@ -321,7 +321,7 @@ def test_db_whose_parent_is_a_file_is_a_clean_error(corpus: Path, runner: CliRun
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert "Invalid value for --db: cannot write the database" in result.output
-    assert "Not a directory" in result.output or "File exists" in result.output
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in result.output
     assert _snapshot(tmp_path) == before
 
 

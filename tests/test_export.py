@@ -51,10 +51,10 @@ def test_numbers_print_as_printed_where_the_view_has_the_text(corpus: Path, tmp_
     assert rows[0]["p_value"] == "0.00001"
     (tmp_path / "json").mkdir()
     text = _write(db, tmp_path / "json", "json")["v_comparisons"].read_text(encoding="utf-8")
-    assert '"estimate": 0.70,' in text  # a JSON number, written as printed
+    assert '"estimate":0.70,' in text  # a JSON number, written as printed
     assert json.loads(text)[0]["estimate"] == 0.7
     characteristics = _write(db, tmp_path / "json", "json")["v_characteristics"].read_text(encoding="utf-8")
-    assert '"value": 49,' in characteristics  # not 49.0
+    assert '"value":49,' in characteristics  # not 49.0
 
 
 def test_values_without_a_printed_text_are_plain_and_json_stays_valid() -> None:
@@ -65,6 +65,8 @@ def test_values_without_a_printed_text_are_plain_and_json_stays_valid() -> None:
     assert data == [{"a": 0.00001, "b": 49, "c": "Infinity", "d": "X'0A1B'", "e": None, "f_text": "07", "f": 7}]
     assert export.csv_text(columns, [], bom=True) == "\ufeffa,b,c,d,e,f_text,f\n"
     assert export.json_text(columns, []) == "[]"
+    # one record a line, no indentation or spaces: still read and diffed row by row
+    assert export.json_text(["a", "b"], [(1, "x"), (0.5, None)]) == '[\n{"a":1,"b":"x"},\n{"a":0.5,"b":null}\n]'
 
 
 def test_file_names_cannot_leave_the_folder(mini_db: Path, tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_json_is_always_valid(mini_db: Path, runner: CliRunner) -> None:
     assert json.loads(result.output, parse_constant=strict) == [
         {"up": "Infinity", "down": "-Infinity", "raw": "X'00FF10'", "text": 'line\nbreak "q"',
          "nil": None, "p": 0.00001}]
-    assert render(QueryResult(["x"], [(float("nan"),)]), "json") == '[\n  {\n    "x": "NaN"\n  }\n]'
+    assert render(QueryResult(["x"], [(float("nan"),)]), "json") == '[\n{"x":"NaN"}\n]'
 
 
 def test_blobs_print_as_hex_literals_in_text_formats(mini_db: Path, runner: CliRunner) -> None:

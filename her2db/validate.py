@@ -471,16 +471,17 @@ def _check_study(known: _Known, study: curated.StudyFile, report: _Reporter) -> 
                    f"one of: {', '.join(STUDY_LEVEL_FIELDS)}")
     for section, record_index, record in _records(study):
         loc = (section, record_index)
+        fields = _fields(type(record))
         ref(loc + ("source_id",), record.source_id, source_ids, "source", f"an id in {SOURCES_FILE}")
         ref(loc + ("cites",), record.cites, source_ids, "source", f"an id in {SOURCES_FILE}")
         for attr, section_keys, what in (("arm", "arms", "arm"), ("analysis", "analyses", "analysis"),
                                          ("population", "populations", "population"),
                                          ("subgroup", "subgroups", "subgroup"),
                                          ("experimental", "arms", "arm"), ("control", "arms", "arm")):
-            if hasattr(record, attr):
+            if attr in fields:
                 ref(loc + (attr,), getattr(record, attr), keys[section_keys], what,
                     f"a key under {section_keys}:")
-        if hasattr(record, "endpoint"):
+        if "endpoint" in fields:
             ref(loc + ("endpoint",), record.endpoint, endpoint_codes, "endpoint",
                 f"a code in {ENDPOINTS_FILE}")
         if record.basis != "reported" and not record.basis_note:
@@ -530,10 +531,21 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 
 
 @functools.cache
+def _fields(model: type) -> frozenset[str]:
+    """The fields a record model has: asking a pydantic model for a field it lacks (``hasattr``,
+    ``getattr`` with a default) raises inside pydantic, slowly, and this runs for every record."""
+    return frozenset(getattr(model, "model_fields", {}))
+
+
+@functools.cache
 def _printed_fields(model: type) -> tuple[str, ...]:
-    """The fields of PRINTED_FIELDS a record model has (asking a pydantic model for a field it
-    lacks is slow, and this runs for every record)."""
-    return tuple(name for name in PRINTED_FIELDS if name in getattr(model, "model_fields", {}))
+    """The fields of PRINTED_FIELDS a record model has."""
+    return tuple(name for name in PRINTED_FIELDS if name in _fields(model))
+
+
+def _field(record: Any, name: str) -> Any:
+    """``record.name``, or None where its model has no such field."""
+    return getattr(record, name) if name in _fields(type(record)) else None
 
 
 def _word_char(char: str) -> bool:
@@ -558,8 +570,8 @@ def prints_number(quote: str, shown: str) -> bool:
 
 def _check_printed(report: _Reporter, loc: tuple[PathKey, ...], record: Any) -> None:
     """A printed text must say the number it stands for; a qualifier or range needs a value."""
-    value = getattr(record, "value", None)
-    value_text = getattr(record, "value_text", None)
+    value = _field(record, "value")
+    value_text = _field(record, "value_text")
     if value_text is not None:
         said: float | None = NUMBER_WORDS.get(value_text.strip().lower())
         if said is None:
@@ -579,11 +591,11 @@ def _check_printed(report: _Reporter, loc: tuple[PathKey, ...], record: Any) -> 
         if shown and not prints_number(quote, shown):
             report("warning", loc + (name,), f"{name} printed as {shown!r} does not appear in the record's quote",
                    "the number exactly as the quote prints it, or the quote that holds it")
-    upper = getattr(record, "value_upper", None)
+    upper = _field(record, "value_upper")
     if upper is not None and (value is None or upper <= value):
         report("error", loc + ("value_upper",),
                f"range {text_of(value)}–{text_of(upper)} does not rise", "value < value_upper")
-    if getattr(record, "qualifier", None) and value is None and getattr(record, "pct", None) is None:
+    if _field(record, "qualifier") and value is None and _field(record, "pct") is None:
         report("error", loc + ("qualifier",), "a qualifier without a number", "a value to qualify")
 
 

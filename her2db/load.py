@@ -250,21 +250,22 @@ def write_database(corpus: Corpus, path: Path, on_study: Callable[[str], None] |
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.executescript(TABLES_SQL.read_text(encoding="utf-8"))
+        # the tables with the rows, then the views, each in one transaction: one sync to disk
+        # each, not one per statement
+        conn.executescript("BEGIN;\n" + TABLES_SQL.read_text(encoding="utf-8"))
         tables = table_columns(conn)
         counts = dict.fromkeys(tables, 0)
         inserts = {name: f'INSERT INTO "{name}" ({", ".join(map(_quoted, columns))}) '
                          f'VALUES ({", ".join("?" * len(columns))})' for name, columns in tables.items()}
-        conn.execute("BEGIN")
         for batch in corpus_rows(corpus, {name: set(columns) for name, columns in tables.items()}, on_study):
             for name, columns in tables.items():
                 if rows := batch.get(name):
                     conn.executemany(inserts[name], ([row.get(c) for c in columns] for row in rows))
                     counts[name] += len(rows)
         conn.execute("COMMIT")
-        conn.executescript(VIEWS_SQL.read_text(encoding="utf-8"))
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
-        conn.execute(f"PRAGMA user_version = {schema_stamp():d}")
+        conn.executescript(f"BEGIN;\n{VIEWS_SQL.read_text(encoding='utf-8')}\n"
+                           f"PRAGMA application_id = {APPLICATION_ID:d};\n"
+                           f"PRAGMA user_version = {schema_stamp():d};\nCOMMIT;")
     finally:
         conn.close()
     return counts

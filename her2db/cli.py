@@ -131,9 +131,11 @@ def _open_db(db_path: Path, database_url: str | None = None) -> Any:
 def cli() -> None:
     """her2db: the evidence database for HER2-positive metastatic breast cancer.
 
-    Curated YAML in db/ is validated and loaded into db/her2db.sqlite; analysts query the
-    public views (v_studies, v_arm_results, v_comparisons, v_adverse_events,
-    v_characteristics, v_sources).
+    Curated YAML in db/ is validated and loaded into db/her2db.sqlite (or PostgreSQL with
+    --database-url); analysts query the public views (v_studies, v_arm_results,
+    v_comparisons, v_adverse_events, v_characteristics, v_populations, v_analyses,
+    v_study_endpoints, v_study_field_basis, v_sources), documented on the site's Data model
+    page.
 
     \b
     Example:
@@ -393,7 +395,12 @@ def _site_module() -> Any:
 
 @cli.group()
 def site() -> None:
-    """Build, preview and deploy the reference site (MkDocs Material, versioned with mike)."""
+    """Build, preview and deploy the reference site (MkDocs Material, versioned with mike).
+
+    \b
+    Example:
+        her2db site build && her2db site serve
+    """
 
 
 def config_option(func: F) -> F:

@@ -461,7 +461,7 @@ def test_sqlite_url_names_a_file(tmp_path: Path, corpus: Path) -> None:
 
 def test_site_built_from_postgresql_equals_the_sqlite_build(server: Server, tmp_path: Path) -> None:
     """Every page built from PostgreSQL is the page built from SQLite, byte for byte."""
-    from test_site import copy_project
+    from sitebuild import copy_project
 
     url = server.create_database("site")
     built = {}

@@ -471,19 +471,15 @@ def _check_study(known: _Known, study: curated.StudyFile, report: _Reporter) -> 
                    f"one of: {', '.join(STUDY_LEVEL_FIELDS)}")
     for section, record_index, record in _records(study):
         loc = (section, record_index)
-        fields = _fields(type(record))
         ref(loc + ("source_id",), record.source_id, source_ids, "source", f"an id in {SOURCES_FILE}")
         ref(loc + ("cites",), record.cites, source_ids, "source", f"an id in {SOURCES_FILE}")
         for attr, section_keys, what in (("arm", "arms", "arm"), ("analysis", "analyses", "analysis"),
                                          ("population", "populations", "population"),
                                          ("subgroup", "subgroups", "subgroup"),
                                          ("experimental", "arms", "arm"), ("control", "arms", "arm")):
-            if attr in fields:
-                ref(loc + (attr,), getattr(record, attr), keys[section_keys], what,
-                    f"a key under {section_keys}:")
-        if "endpoint" in fields:
-            ref(loc + ("endpoint",), record.endpoint, endpoint_codes, "endpoint",
-                f"a code in {ENDPOINTS_FILE}")
+            ref(loc + (attr,), _field(record, attr), keys[section_keys], what, f"a key under {section_keys}:")
+        ref(loc + ("endpoint",), _field(record, "endpoint"), endpoint_codes, "endpoint",
+            f"a code in {ENDPOINTS_FILE}")
         if record.basis != "reported" and not record.basis_note:
             report("error", loc + ("basis",), f"basis '{record.basis}' without a basis_note",
                    "the formula (derived) or what the curator read (curator) in basis_note")
@@ -545,7 +541,7 @@ def _printed_fields(model: type) -> tuple[str, ...]:
 
 def _field(record: Any, name: str) -> Any:
     """``record.name``, or None where its model has no such field."""
-    return getattr(record, name) if name in _fields(type(record)) else None
+    return getattr(record, name) if name in _fields(record.__class__) else None
 
 
 def _word_char(char: str) -> bool:

@@ -180,7 +180,8 @@ def ci(row: dict[str, Any]) -> str:
 def effect(row: dict[str, Any], measure: bool = True) -> str:
     """A comparison's estimate with its CI as printed: "HR 0.56 (0.44–0.71)"."""
     interval = ci(row)
-    text = f"{_printed(row, 'estimate', _decimals(row))} ({interval or 'CI not reported'})"
+    estimate = display(_printed(row, "estimate", _decimals(row)), unit=row.get("unit"))
+    text = f"{estimate} ({interval or 'CI not reported'})"
     return f"{row['measure']} {text}" if measure else text
 
 
@@ -231,6 +232,12 @@ def statistic_phrase(row: dict[str, Any], endpoint: str = "") -> str:
     return " ".join(p for p in (stat, endpoint) if p)
 
 
+def ae_p_value(row: dict[str, Any]) -> str:
+    """The p-value a source gives between arms for an adverse event: "p = 0.21 vs THP"."""
+    text = p_value(row)
+    return f"{text} vs {row['p_versus_arm']}" if text and row.get("p_versus_arm") else text
+
+
 def ae_value(row: dict[str, Any] | None) -> str:
     """An adverse-event cell the way safety tables print it: n (%), or whichever is known,
     the percentage as printed."""
@@ -259,13 +266,6 @@ BASES = {"derived": "derived by arithmetic from printed numbers", "curator": "th
 
 def basis(value: str) -> str:
     return BASES.get(value, value)
-
-
-def difference(row: dict[str, Any]) -> str:
-    """A difference between arms as the source reports it, with its unit and CI: "15.2 months"."""
-    interval = ci(row)
-    text = display(_printed(row, "estimate"), row.get("qualifier"), unit=row.get("unit"))
-    return f"{text} ({interval})" if interval else text
 
 
 def median_difference(median: dict[str, list[dict[str, Any]]]) -> str:
@@ -351,7 +351,7 @@ def environment() -> Environment:
                        filesize=filesize, front_matter=front_matter,
                        characteristic_value=characteristic_value, follow_up=follow_up,
                        statistic_phrase=statistic_phrase, n_of=n_of, basis=basis,
-                       difference=difference, median_difference=median_difference, percent_position=percent_position,
+                       median_difference=median_difference, ae_p_value=ae_p_value, percent_position=percent_position,
                        shorthands=shorthands, forest_plot=forest_plot,
                        first_upper=first_upper, for_readers=for_readers)
     return env

@@ -104,6 +104,18 @@ def test_forest_plots_carry_the_database_values(built: Built) -> None:
         assert f">{render.effect(dict(row), measure=False)}<" in figure
 
 
+def test_patina_page_prints_the_numbers_as_the_source_does(built: Built) -> None:
+    """Issue 8's reader check: the misprint-looking bound as printed, NE, a p-value with no
+    invented measure, the grade >=4 p-value between arms as data, a difference with its unit."""
+    text = " ".join(built.page("studies/patina").text.split())
+    assert "0.68 (0.543–1.07)" in text
+    os_rows = [row for table in built.page("studies/patina").tables for row in table if row[0] == "Median OS"]
+    assert os_rows and os_rows[0][1].startswith("NE")
+    assert "p = 0.046" in text and "not reported (" not in text
+    assert "p = 0.21 vs Trastuzumab (± pertuzumab) + ET" in text
+    assert "difference 15.2 months (CI not reported)" in text
+
+
 def test_destiny_breast09_table_1_is_reproduced(built: Built) -> None:
     rows = built.query("""SELECT ae.*, t.label FROM v_adverse_events ae JOIN ae_term t ON t.term = ae.term
                           WHERE ae.study_id = 'destiny-breast09' AND ae.locator = 'Table 1'""")
@@ -149,7 +161,7 @@ def test_comparison_pages_show_the_trials_side_by_side(built: Built) -> None:
     assert {"DESTINY-Breast09", "PATINA", "HER2CLIMB-05"} <= set(trials)
     pfs = {row[0].split()[0]: row[3] for row in table[1:]}
     # PATINA's source reports its difference (a comparison, with its source); DB09's is computed
-    assert "difference 15.2 months" in pfs["PATINA"] and "computed" not in pfs["PATINA"]
+    assert "difference 15.2 months (CI not reported)" in pfs["PATINA"] and "computed" not in pfs["PATINA"]
     assert "difference +13.8 months (computed)" in pfs["DESTINY-Breast09"]
     attrition = built.page("comparisons/attrition")
     definitions = built.query("""SELECT DISTINCT se.definition FROM study_endpoint se

@@ -296,7 +296,11 @@ READER_WORDS = {
     "ci_high": "upper confidence bound", "timepoint_months": "time point",
 }
 _CODE = re.compile(r"`([^`]*)`")
-_WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, READER_WORDS), key=len, reverse=True)) + r")\b")
+ENGLISH_WORDS = {"cites", "locator"}
+"""Field names that are also English ("the review cites reference 24"): replaced only when a
+curator marks them as code (`cites`), never in running prose."""
+_WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, READER_WORDS.keys() - ENGLISH_WORDS), key=len,
+                                             reverse=True)) + r")\b")
 _VALIDATOR = re.compile(r"\bthe validator's warning\b|\bthe validator\b|\bvalidator\b")
 
 

@@ -92,3 +92,7 @@ def test_curator_notes_read_in_plain_words() -> None:
     assert render.for_readers(note) == ("no primary-publication link is set; stored as median follow-up and "
                                         "recorded as treatment-emergent (TEAE); the automatic consistency "
                                         "check's warning is expected")
+    # a field name that is also an English word is replaced only where it is marked as code
+    assert render.for_readers("The review cites PANHER as reference 24, so no `cites` is set; the locator says "
+                              "where") == ("The review cites PANHER as reference 24, so no primary-publication "
+                                           "link is set; the locator says where")

@@ -23,11 +23,10 @@ from typing import Any
 
 from . import sitequeries
 from .files import safe_child
-from .numbers import plain
+from .numbers import PRINTED_TEXT, plain
 
 TEXT_SUFFIX = "_text"
 BOM = "\ufeff"
-_PRINTED_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 # a printed text that is also a JSON number (JSON forbids leading zeros such as "07")
 _JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?")
 
@@ -42,7 +41,7 @@ def printed_columns(columns: Sequence[str]) -> dict[int, int]:
 def _number_text(value: float, text: Any) -> str:
     """How a finite number prints: its printed text if the row has one written in digits
     ("0.70"; a text such as "six" stays in its ``X_text`` column), else its plain form."""
-    if isinstance(text, str) and _PRINTED_NUMBER.fullmatch(text):
+    if isinstance(text, str) and PRINTED_TEXT.fullmatch(text):
         return text
     return str(value) if isinstance(value, int) else plain(value)
 

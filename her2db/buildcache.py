@@ -21,7 +21,7 @@ from typing import Any
 from .files import write_atomic
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TOOLS = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "jinja2", "matplotlib")
+TOOLS = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "jinja2")
 """Installed packages whose version changes what a build writes."""
 
 Manifest = dict[str, list[int]]

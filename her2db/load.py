@@ -144,10 +144,12 @@ def source_files(sources: Path, db_path: Path | None = None) -> Iterator[Path]:
 
 
 def sources_digest(sources: Path) -> str:
-    """What a PostgreSQL load records of its sources, so ``site build`` knows when to reload."""
-    from .pg import sources_digest as digest
+    """What a PostgreSQL load records of its sources (each file's name and content), so
+    ``site build`` knows when to reload."""
+    from .buildcache import digest
 
-    return digest((p.relative_to(sources).as_posix(), p.read_bytes()) for p in source_files(sources))
+    files = sorted((p.relative_to(sources).as_posix(), p) for p in source_files(sources))
+    return digest(*(part for name, path in files for part in (name, path.read_bytes())))
 
 
 def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,

@@ -14,9 +14,8 @@ pays for it. Secrets in a URL are never echoed: every message goes through ``mas
 from __future__ import annotations
 
 import decimal
-import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
@@ -346,16 +345,6 @@ def _explain(exc: Any, time_limit: float, max_bytes: int) -> str:
 
 
 # --- loading -------------------------------------------------------------------------------
-
-
-def sources_digest(files: Iterable[tuple[str, bytes]]) -> str:
-    """A digest of the curated files (name and content), stored with a load so that ``site
-    build`` can tell whether the database is current."""
-    digest = hashlib.sha256()
-    for name, content in sorted(files):
-        digest.update(f"{name}\0{len(content)}\0".encode())
-        digest.update(content)
-    return digest.hexdigest()
 
 
 def stored_digest(url: str) -> str | None:

@@ -35,7 +35,7 @@ from conftest import REAL_SOURCES, make_corpus
 
 from her2db import db, pg, queries, sitequeries
 from her2db.cli import cli
-from her2db.load import load
+from her2db.load import ensure_database, load
 
 try:
     import psycopg
@@ -478,8 +478,14 @@ def test_site_built_from_postgresql_equals_the_sqlite_build(server: Server, tmp_
     downloads = built["sqlite"] / "downloads"
     for csv_file in downloads.glob("*.csv"):
         assert (built["postgresql"] / "downloads" / csv_file.name).read_bytes() == csv_file.read_bytes()
-    # the site loaded the database it needed; a second build finds it current
+    # the site loaded the database it needed; a second build finds it current, an edit does not
+    sources = built["postgresql"].parent / "db"
     assert pg.stored_digest(url) is not None
+    assert not ensure_database(sources / "her2db.sqlite", sources, url)
+    study = sources / "studies" / "patina.yaml"
+    study.write_text(study.read_text(encoding="utf-8") + "# a curator's comment\n", encoding="utf-8")
+    assert ensure_database(sources / "her2db.sqlite", sources, url)
+    assert not ensure_database(sources / "her2db.sqlite", sources, url)
 
 
 def test_query_on_postgresql_starts_without_the_orm(loaded: str) -> None:

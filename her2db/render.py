@@ -66,35 +66,9 @@ def _decimals(row: dict[str, Any]) -> int:
     return 2 if row.get("measure") in curated.RATIO_MEASURES else 0
 
 
-
-
-
-
-
-
-def amount(value: Any, unit: str | None) -> str:
-    """A number with its unit: 70.1%, 40.7 months, 0.67."""
-    if unit == curated.PERCENT_UNIT:
-        return f"{num(value)}%"
-    return f"{num(value)} {unit}" if unit else num(value)
-
-
-
-
-def statistic(row: dict[str, Any]) -> str:
-    text = row["statistic"]
-    if row.get("timepoint_months") is not None:
-        text += f" at {num(row['timepoint_months'])} months"
-    return text
-
-
 def grade(value: str) -> str:
     return {"any": "any grade", ">=3": "grade ≥3", "3-4": "grade 3–4", ">=4": "grade ≥4",
             "5": "grade 5", "<=2": "grade ≤2"}.get(value, f"grade {value}")
-
-
-
-
 
 
 AE_CATEGORIES = {
@@ -178,7 +152,10 @@ def ci(row: dict[str, Any]) -> str:
 
 
 def effect(row: dict[str, Any], measure: bool = True) -> str:
-    """A comparison's estimate with its CI as printed: "HR 0.56 (0.44–0.71)"."""
+    """A comparison's estimate with its CI as printed: "HR 0.56 (0.44–0.71)"; a comparison
+    the source gives only a p-value for says so instead of inventing a measure."""
+    if row.get("estimate") is None:
+        return "no effect estimate reported"
     interval = ci(row)
     estimate = display(_printed(row, "estimate", _decimals(row)), unit=row.get("unit"))
     text = f"{estimate} ({interval or 'CI not reported'})"
@@ -347,8 +324,8 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=_finalize,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
-    env.filters.update(num=num, ci=ci, effect=effect, p_value=p_value, amount=amount,
-                       result_value=result_value, statistic=statistic, grade=grade,
+    env.filters.update(num=num, ci=ci, effect=effect, p_value=p_value,
+                       result_value=result_value, grade=grade,
                        ae_value=ae_value, abbreviation=abbreviation,
                        endpoint_name=endpoint_name, ae_category=ae_category,
                        registry_url=registry_url, href=href, external=external,

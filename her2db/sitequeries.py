@@ -204,10 +204,6 @@ class StudyPage:
     events: list[Row] = field(default_factory=list)
 
     @property
-    def forests(self) -> list[ForestGroup]:
-        return [f for block in self.efficacy + self.patterns for f in block.forests]
-
-    @property
     def drug_synonyms(self) -> list[str]:
         """The other names of the study's drugs (T-DM1, Kadcyla): what readers search for."""
         return [name for d in self.drugs if d["synonyms"] for name in d["synonyms"].split("; ")

@@ -111,7 +111,11 @@ def test_patina_page_prints_the_numbers_as_the_source_does(built: Built) -> None
     assert "0.68 (0.543–1.07)" in text
     os_rows = [row for table in built.page("studies/patina").tables for row in table if row[0] == "Median OS"]
     assert os_rows and os_rows[0][1].startswith("NE")
-    assert "p = 0.046" in text and "not reported (" not in text
+    assert "no effect estimate reported" in text and "not reported (" not in text
+    html = (built.public / "studies" / "patina" / "index.html").read_text(encoding="utf-8")
+    buttons = re.findall(r'<button type="button" class="her2db-n__value"[^>]*>([^<]*)</button>', html)
+    # p-values are numbers too: each opens its record's source panel like the estimate beside it
+    assert {"p = 0.046", "p = 0.01", "p = 0.21 vs Trastuzumab (± pertuzumab) + ET"} <= set(map(unescape, buttons))
     assert "p = 0.21 vs Trastuzumab (± pertuzumab) + ET" in text
     assert "difference 15.2 months (CI not reported)" in text
 
@@ -170,6 +174,8 @@ def test_comparison_pages_show_the_trials_side_by_side(built: Built) -> None:
     assert definitions
     for d in definitions:
         assert " ".join(d["definition"].split()) in attrition.text
+    # a probability at a time point is never shown as a bare number among percentages
+    assert "60-month probability 0.67" in " ".join(attrition.text.split())
 
 
 def test_search_index_finds_drugs_acronyms_and_endpoints(built: Built) -> None:

@@ -386,8 +386,10 @@ def result_tables(blocks: list[EndpointBlock], arms: list[Row]) -> list[ResultTa
             if c["comparison_id"] in in_forest:
                 continue
             table = tables.setdefault((c["analysis"], c["population"]), {})
+            # an effect goes on its endpoint's row without a category or time point (a median),
+            # never on a landmark rate: a hazard ratio is about the whole curve
             target = next((row for k, row in table.items() if k[0] == b.code and k[1] == c["subgroup"]
-                           and k[2] is None), None)
+                           and k[2] is None and k[4] is None), None)
             if target is None:
                 target = table.setdefault((b.code, c["subgroup"], None, None, None), {
                     "endpoint": b.code, "endpoint_label": b.label, "subgroup": c["subgroup"],
@@ -396,7 +398,9 @@ def result_tables(blocks: list[EndpointBlock], arms: list[Row]) -> list[ResultTa
             target["comparisons"].append(c)
     out = []
     for (analysis, population), table in tables.items():
-        used = {arm for row in table.values() for arm in row["by_arm"]}
+        compared = {c[side] for row in table.values() for c in row["comparisons"]
+                    for side in ("experimental_arm", "control_arm")}
+        used = {arm for row in table.values() for arm in row["by_arm"]} | compared
         columns = [a for a in order if a in used]
         for row in table.values():
             row["cells"] = [row["by_arm"].get(a, []) for a in columns]

@@ -120,6 +120,16 @@ def test_patina_page_prints_the_numbers_as_the_source_does(built: Built) -> None
     assert "difference 15.2 months (CI not reported)" in text
 
 
+def test_a_hazard_ratio_sits_on_its_endpoint_row_beside_both_arms(built: Built) -> None:
+    """HER2CLIMB's CNS-PFS HR is about the whole curve: not on the 12-month rate's row, and
+    the comparator it is against has its column even without a result of its own."""
+    table = built.page("studies/her2climb").tables[0]
+    assert table[0][1:3] == ["Tucatinib + trastuzumab + capecitabine", "Placebo + trastuzumab + capecitabine"]
+    rows = {row[0]: row for row in table[1:]}
+    assert rows["12-month CNS-PFS rate"][3] == "—"
+    assert rows["CNS-PFS"][3].startswith("HR 0.32 (0.22–0.48)")
+
+
 def test_destiny_breast09_table_1_is_reproduced(built: Built) -> None:
     rows = built.query("""SELECT ae.*, t.label FROM v_adverse_events ae JOIN ae_term t ON t.term = ae.term
                           WHERE ae.study_id = 'destiny-breast09' AND ae.locator = 'Table 1'""")

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from . import curated
 from .numbers import display, plain
 from .plots import Forest, ForestRow, forest
+from .sitequeries import abbreviation
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -87,12 +88,6 @@ def ae_category(category: str, short: bool = False) -> str:
     if short:
         return "TEAE" if category == "teae" else category
     return AE_CATEGORIES.get(category, category)
-
-
-def abbreviation(code: str) -> str:
-    """The short form of an endpoint code as readers know it (CNS_PFS is CNS-PFS); long codes
-    such as TREATMENT_DURATION are names, not abbreviations, and have none."""
-    return code.replace("_", "-") if len(code) <= 7 else ""
 
 
 def endpoint_name(code: str, label: str) -> str:

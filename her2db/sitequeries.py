@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .numbers import plain
+
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 DB_ENV = "HER2DB_SITE_DB"  # tells the macros module (inside mkdocs) which database to read
 URL_ENV = "HER2DB_SITE_DATABASE_URL"  # ... or which --database-url, when the site reads one
@@ -345,9 +347,15 @@ STATISTIC_PHRASES = {"median": "Median {ep}", "mean": "Mean {ep}", "rate": "{ep}
                      "proportion": "{ep}"}
 
 
+def abbreviation(code: str) -> str:
+    """The short form of an endpoint code as readers know it (CNS_PFS is CNS-PFS); long codes
+    such as TREATMENT_DURATION are names, not abbreviations, and have none."""
+    return code.replace("_", "-") if len(code) <= 7 else ""
+
+
 def endpoint_short(code: str, label: str) -> str:
     """What a results table calls an endpoint: its abbreviation (PFS, CNS-PFS), or its name."""
-    return code.replace("_", "-") if len(code) <= 7 else label[0].lower() + label[1:]
+    return abbreviation(code) or label[0].lower() + label[1:]
 
 
 def result_label(code: str, label: str, statistic: str | None, timepoint: float | None = None,
@@ -356,7 +364,7 @@ def result_label(code: str, label: str, statistic: str | None, timepoint: float 
     ep = endpoint_short(code, label)
     text = STATISTIC_PHRASES.get(statistic or "proportion", "{ep}, " + (statistic or "")).format(ep=ep)
     if timepoint is not None:
-        text = f"{int(timepoint) if float(timepoint).is_integer() else timepoint}-month {text}"
+        text = f"{plain(timepoint)}-month {text}"
     text = text[0].upper() + text[1:]
     if category:
         text += f": {category}"

@@ -109,15 +109,19 @@ def table_text(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], 
     raise ValueError(f"unknown export format {fmt!r}")
 
 
-def write_views(conn: sqlite3.Connection, out: Path, fmt: str, stem: Callable[[str], str],
-                bom: bool = False) -> list[Path]:
-    """Write every public view as ``<out>/<stem(view)>.<fmt>``; the file names are checked
+def view_texts(conn: sqlite3.Connection, fmt: str, bom: bool = False) -> dict[str, str]:
+    """Every public view as the text of its file in ``fmt``, read before anything is written."""
+    return {view: table_text(fmt, *sitequeries.view_rows(conn, view), bom)
+            for view in sitequeries.public_views(conn)}
+
+
+def write_views(out: Path, texts: dict[str, str], fmt: str, stem: Callable[[str], str]) -> list[Path]:
+    """Write each view's text as ``<out>/<stem(view)>.<fmt>``; the file names are checked
     slugs (``files.safe_child``), so nothing lands outside ``out``. Returns the files."""
     written = []
-    for view in sitequeries.public_views(conn):
-        columns, rows = sitequeries.view_rows(conn, view)
+    for view, text in texts.items():
         path = safe_child(out, stem(view), FORMATS[fmt])
-        path.write_text(table_text(fmt, columns, rows, bom), encoding="utf-8", newline="")
+        path.write_text(text, encoding="utf-8", newline="")
         written.append(path)
     return written
 
@@ -261,16 +265,17 @@ def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = False,
     views = sitequeries.public_views(conn)
     names = [f"{view}{FORMATS[table_format]}" for view in views]
     names += [f"{DATAPACKAGE}.json"] if fmt == DATAPACKAGE else []
-    # the package reads the database before anything is written: a database it cannot read
-    # leaves the folder as it was
+    # everything is read from the database before the folder is touched: a database that
+    # cannot be read leaves an earlier export as it was
     package = datapackage(conn, data_model, bom) if fmt == DATAPACKAGE else None
+    texts = view_texts(conn, table_format, bom)
     _prepare(out)
     try:
         # the marker first: a folder left half-written is still recognised as an export
         (out / MARKER).write_text(
             "# Written by `her2db export`; the next export into this folder replaces these files.\n"
             + "\n".join(names) + "\n", encoding="utf-8")
-        written = write_views(conn, out, table_format, lambda view: view, bom)
+        written = write_views(out, texts, table_format, lambda view: view)
         if package is not None:
             path = safe_child(out, DATAPACKAGE, ".json")
             path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

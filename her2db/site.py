@@ -118,7 +118,7 @@ def write_downloads(conn: sqlite3.Connection, db_path: Path, docs_dir: Path, lab
     out = _fresh_dir(docs_dir / DOWNLOADS_DIR)
     shutil.copyfile(db_path, safe_child(out, download_stem(label), ".sqlite"))
     for fmt in ("csv", "json"):
-        export.write_views(conn, out, fmt, lambda view: download_stem(label, view))
+        export.write_views(out, export.view_texts(conn, fmt), fmt, lambda view: download_stem(label, view))
 
 
 def _generated_dirs(cfg: Config) -> list[Path]:

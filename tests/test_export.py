@@ -20,7 +20,7 @@ from her2db.load import load
 def _write(db: Path, out: Path, fmt: str) -> dict[str, Path]:
     conn = connect_readonly(db)
     try:
-        return {p.stem: p for p in export.write_views(conn, out, fmt, lambda view: view)}
+        return {p.stem: p for p in export.write_views(out, export.view_texts(conn, fmt), fmt, lambda view: view)}
     finally:
         conn.close()
 
@@ -74,7 +74,7 @@ def test_file_names_cannot_leave_the_folder(mini_db: Path, tmp_path: Path) -> No
     out.mkdir()
     conn = connect_readonly(mini_db)
     with pytest.raises(UnsafePath, match="not a safe file name"):
-        export.write_views(conn, out, "csv", lambda view: f"../{view}")
+        export.write_views(out, export.view_texts(conn, "csv"), "csv", lambda view: f"../{view}")
     conn.close()
     assert not list(tmp_path.rglob("*.csv"))
 
@@ -224,3 +224,19 @@ def test_a_database_from_an_older_her2db_is_named(mini_db: Path, tmp_path: Path,
     assert result.exit_code == 1 and "was it built by an older her2db? Rebuild it with `her2db load`" \
         in result.output and "Traceback" not in result.output
     assert not (tmp_path / "p").exists()
+
+
+def test_a_failed_export_leaves_the_earlier_export_as_it_was(mini_db: Path, tmp_path: Path,
+                                                            runner: CliRunner) -> None:
+    """Every view is read before the folder is touched: a database that breaks half-way
+    through (here a view whose table is gone) costs the earlier export nothing."""
+    out = tmp_path / "export"
+    assert _export(runner, mini_db, out, "--format", "csv").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    conn = sqlite3.connect(mini_db)
+    conn.execute("DROP TABLE adverse_event")
+    conn.commit()
+    conn.close()
+    result = _export(runner, mini_db, out, "--format", "csv")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import stat
 import tempfile
 import typing
 from collections.abc import Callable, Collection, Iterator
@@ -37,6 +36,7 @@ from .db import (
     sqlite_path,
     stored_schema_stamp,
 )
+from .files import replacement_mode
 from .numbers import Printed
 from .validate import Corpus, Report, validate
 
@@ -93,14 +93,6 @@ def sweep_leftovers(db_path: Path) -> list[Path]:
                     leftover.unlink()
                     removed.append(leftover)
     return removed
-
-
-def _new_file_mode() -> int:
-    """The mode a new file gets under the current umask (mkstemp's 0600 would hide the
-    database from the other readers a plain file would have)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 @contextmanager
@@ -166,7 +158,7 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
     if report.errors:
         raise LoadError(report)
     sweep_leftovers(db_path)
-    mode = stat.S_IMODE(db_path.stat().st_mode) if db_path.is_file() else _new_file_mode()
+    mode = replacement_mode(db_path)
     with _locked_temp(db_path) as tmp:
         counts = write_database(report.corpus, tmp, on_study)
         os.chmod(tmp, mode)

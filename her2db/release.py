@@ -144,12 +144,7 @@ class _Files:
         if path.exists():
             raise ReleaseError(f"{path} already exists (left by an earlier attempt?): it is not "
                                "replaced; remove it and retry")
-        if isinstance(data, str):
-            write_atomic(path, data)
-        else:
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+        write_atomic(path, data)
         self.created.append(path)
 
     def replace(self, path: Path, text: str) -> None:

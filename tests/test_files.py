@@ -4,6 +4,8 @@ refused with file and line, and file names that cannot leave their folder."""
 from __future__ import annotations
 
 import math
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -273,3 +275,21 @@ def test_keys_are_text_as_written() -> None:
 def test_non_finite_values_are_read_as_floats(scalar: str) -> None:
     value = parse_yaml(Path("x.yaml"), f"k: {scalar}\n")[0]["k"]
     assert type(value) is float and not math.isfinite(value)
+
+
+def test_an_atomic_write_keeps_the_permissions_of_the_file_it_replaces(tmp_path: Path) -> None:
+    """A curated file edited by `her2db set` stays readable by the group and others, as it was
+    (mkstemp's 0600 used to go with it); a new file gets what the umask gives."""
+    study = tmp_path / "study.yaml"
+    study.write_text("id: x\n", encoding="utf-8")
+    study.chmod(0o664)
+    files.write_atomic(study, "id: y\n")
+    assert study.read_text(encoding="utf-8") == "id: y\n" and stat.S_IMODE(study.stat().st_mode) == 0o664
+    umask = os.umask(0o022)
+    try:
+        files.write_atomic(tmp_path / "new.sql.gz", b"\x1f\x8b")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "new.sql.gz").stat().st_mode) == 0o644
+    assert (tmp_path / "new.sql.gz").read_bytes() == b"\x1f\x8b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.sql.gz", "study.yaml"]

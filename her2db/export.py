@@ -70,7 +70,7 @@ def json_value(value: Any, text: Any = None) -> str:
     return json.dumps(cell(value), ensure_ascii=False)
 
 
-def _cells(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[list[tuple[Any, Any]]]:
+def printed_cells(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[list[tuple[Any, Any]]]:
     """Each row's (value, printed text) pairs."""
     twins = printed_columns(columns)
     for row in rows:
@@ -83,7 +83,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([cell(value, text) for value, text in row] for row in _cells(columns, rows))
+    writer.writerows([cell(value, text) for value, text in row] for row in printed_cells(columns, rows))
     return (BOM if bom else "") + buffer.getvalue()
 
 
@@ -93,7 +93,7 @@ def json_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     still read, grepped and diffed row by row)."""
     keys = [json.dumps(c, ensure_ascii=False) + ":" for c in columns]
     records = ["{" + ",".join(key + json_value(value, text) for key, (value, text) in zip(keys, row, strict=True)) + "}"
-               for row in _cells(columns, rows)]
+               for row in printed_cells(columns, rows)]
     return "[\n" + ",\n".join(records) + "\n]" if records else "[]"
 
 

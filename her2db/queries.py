@@ -123,17 +123,11 @@ def _explain(exc: sqlite3.Error, guard: _Guard, time_limit: float) -> str:
     return text
 
 
-def _cell(value: Any) -> Any:
-    """A value for a text format: numbers as written, a BLOB as an SQL hex literal."""
-    return export.cell(value)
-
-
 _MARKDOWN_BREAKS = re.compile(r"\r\n|\r|\n")
 
 
 def _markdown(value: Any) -> Any:
     """A cell that cannot break a Markdown table row: '|' escaped, line breaks as <br>."""
-    value = _cell(value)
     if not isinstance(value, str):
         return value
     return printable(_MARKDOWN_BREAKS.sub("<br>", value.replace("|", "\\|")))
@@ -147,11 +141,14 @@ def render(result: QueryResult, fmt: str) -> str:
         return export.json_text(result.columns, result.rows)
     if fmt == "csv":
         return export.csv_text(result.columns, result.rows).rstrip("\n")
+    # every format prints a number as the exporter does: as printed where the row has it
+    cells = [[export.cell(value, text) for value, text in row]
+             for row in export.printed_cells(result.columns, result.rows)]
     if fmt == "markdown":
-        return tabulate([[_markdown(v) for v in row] for row in result.rows],
+        return tabulate([[_markdown(v) for v in row] for row in cells],
                         headers=[_markdown(c) for c in result.columns], tablefmt="github",
                         missingval="", disable_numparse=True)
-    rows = [[printable_lines(_cell(v)) for v in row] for row in result.rows]
+    rows = [[printable_lines(v) for v in row] for row in cells]
     return tabulate(rows, headers=[printable_lines(c) for c in result.columns], tablefmt="simple",
                     missingval="", disable_numparse=True)
 

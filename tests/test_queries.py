@@ -139,3 +139,11 @@ def test_ordinary_functions_still_work(mini_db: Path, runner: CliRunner) -> None
                                      "from v_studies", "--format", "csv")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1] == "MINI,42,mini-trial"
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_every_format_prints_a_number_as_printed(fmt: str) -> None:
+    """With its printed text in the result, 0.70 stays 0.70 in every format, not only in CSV."""
+    text = render(QueryResult(["estimate", "estimate_text"], [(0.7, "0.70")]), fmt)
+    assert "0.70" in text.replace("0.70", "", 1), text  # the value, and its text beside it
+    assert "0.7 " not in text + " " and "0.7|" not in text.replace(" ", "")

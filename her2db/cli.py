@@ -17,7 +17,16 @@ import click
 from tabulate import tabulate
 
 from . import __version__, queries
-from .db import DEFAULT_DB, DEFAULT_SOURCES, BadDatabaseUrl, DatabaseMissing, DatabaseUrlError, connect
+from .db import (
+    DEFAULT_DB,
+    DEFAULT_SOURCES,
+    BadDatabaseUrl,
+    DatabaseMissing,
+    DatabaseUrlError,
+    connect,
+    schema_stamp,
+    stored_schema_stamp,
+)
 
 if TYPE_CHECKING:
     from .validate import Problem
@@ -117,7 +126,13 @@ def _echo_problems(problems: list[Problem]) -> None:
         click.secho(str(problem), fg=colour, err=True)
 
 
-def _open_db(db_path: Path, database_url: str | None = None) -> Any:
+def _open_db(db_path: Path, database_url: str | None = None, built: bool = False) -> Any:
+    """A read-only connection; with ``built``, a SQLite file must be a database this version
+    of her2db loaded (its schema stamp), so commands that read our tables never meet another
+    file or an older schema with a traceback."""
+    if built and database_url is None and db_path.is_file() and stored_schema_stamp(db_path) != schema_stamp():
+        raise click.ClickException(f"{db_path} is not a database built by this version of her2db: "
+                                   "rebuild it with `her2db load`")
     try:
         return connect(db_path, database_url)
     except DatabaseMissing as exc:
@@ -325,7 +340,7 @@ def studies(db_path: Path, database_url: str | None, fmt: str) -> None:
     Example:
         her2db studies --format markdown
     """
-    conn = _open_db(db_path, database_url)
+    conn = _open_db(db_path, database_url, built=True)
     try:
         click.echo(queries.render(queries.studies(conn), fmt))
     finally:
@@ -343,7 +358,7 @@ def show(study_id: str, db_path: Path, database_url: str | None) -> None:
     Example:
         her2db show destiny-breast09
     """
-    conn = _open_db(db_path, database_url)
+    conn = _open_db(db_path, database_url, built=True)
     try:
         study = queries.study(conn, study_id)
         if study is None:

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from her2db.cli import cli
@@ -175,3 +176,25 @@ def test_help_and_query_start_without_the_orm(corpus: Path, mini_db: Path) -> No
     assert _heavy_modules("studies", "--db", str(mini_db)) == []
     # a command that needs the models does import them (the check can see them)
     assert {"pydantic", "yaml"} <= set(_heavy_modules("validate", "--sources", str(corpus)))
+
+
+@pytest.mark.parametrize("command", [["studies"], ["show", "cleopatra"]])
+def test_reading_a_file_that_is_not_our_database_is_a_clean_error(command: list[str], runner: CliRunner,
+                                                                 tmp_path: Path) -> None:
+    """A text file or another program's SQLite database gets a message, never a traceback,
+    and is left as it was."""
+    text_file = tmp_path / "notes.sqlite"
+    text_file.write_text("my notes", encoding="utf-8")
+    other = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE x (a)")
+    conn.commit()
+    conn.close()
+    for path in (text_file, other):
+        before = path.read_bytes()
+        result = runner.invoke(cli, [*command, "--db", str(path)])
+        assert result.exit_code == 1, result.output
+        assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+        assert f"{path} is not a database built by this version of her2db: rebuild it with `her2db load`" \
+            in result.output
+        assert path.read_bytes() == before

@@ -24,7 +24,9 @@ from .db import (
     DatabaseMissing,
     DatabaseUrlError,
     connect,
+    is_postgres,
     schema_stamp,
+    sqlite_path,
     stored_schema_stamp,
 )
 
@@ -83,9 +85,12 @@ def database_url_option(func: F) -> F:
 
 
 def _target(db_path: Path, database_url: str | None) -> str:
-    """The database as messages name it (a URL with its password masked)."""
+    """The database as messages name it: the file a ``sqlite:///`` URL names, else the URL
+    with its password masked."""
     if database_url is None:
         return str(db_path)
+    if not is_postgres(database_url):
+        return str(sqlite_path(database_url))
     from .pg import mask
 
     return mask(database_url)

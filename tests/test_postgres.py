@@ -451,7 +451,8 @@ def test_text_sorts_alike_whatever_the_server_locale(engines: tuple[Any, Any]) -
 
 def test_sqlite_url_names_a_file(tmp_path: Path, corpus: Path) -> None:
     target = tmp_path / "via-url.sqlite"
-    assert run("load", "-q", "--sources", str(corpus), "--database-url", f"sqlite:///{target}").exit_code == 0
+    loaded = run("load", "-q", "--sources", str(corpus), "--database-url", f"sqlite:///{target}")
+    assert loaded.exit_code == 0 and f"into {target} " in loaded.output  # the file, as written
     assert run("studies", "--format", "csv", "--database-url", f"sqlite:///{target}").output.splitlines()[1] \
         .startswith("mini-trial,MINI")
 

@@ -430,17 +430,13 @@ def config_option(func: F) -> F:
     )(func)
 
 
-def _fresh_database(db_path: Path, sources: Path, force: bool = False, database_url: str | None = None) -> None:
-    """Reload the database from the sources before the site reads it (only if they changed,
-    unless ``force``): data flows one way, and the site module itself never loads."""
+def _fresh_database(db_path: Path, sources: Path, database_url: str | None = None) -> None:
+    """Reload the database from the sources before the site reads it if they changed: data
+    flows one way, and the site module itself never loads."""
     from .load import DatabasePathError, LoadError, ensure_database
-    from .load import load as load_database
 
     try:
-        if force:
-            load_database(sources, db_path)
-        else:
-            ensure_database(db_path, sources, database_url)
+        ensure_database(db_path, sources, database_url)
     except LoadError as exc:
         _echo_problems(exc.report.problems)
         raise click.ClickException(f"{exc}; fix them and retry") from exc

@@ -79,10 +79,6 @@ class Corpus:
     overrides: dict[str, str] = field(default_factory=dict)
     """Candidate texts by path relative to root, read instead of the files (see ``validate``)."""
 
-    def study_files(self) -> list[Path]:
-        """The study files ``read_corpus`` reads (``discover_studies`` says why others are not)."""
-        return discover_studies(self.root, self.overrides)[0]
-
 
 @dataclass
 class Report:

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from playwright.sync_api import Browser, Page, sync_playwright
 from sitebuild import Built, build_copy
 
-from her2db.load import load
+from her2db.curate.load import load
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

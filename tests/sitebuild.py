@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from her2db import site
-from her2db.load import ensure_database
+from her2db.curate.load import ensure_database
+from her2db.publish import build as site
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = (site.STUDIES_DIR, site.DOWNLOADS_DIR)

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from sitebuild import copy_project
 
-from her2db import assets
 from her2db.cli import cli
+from her2db.publish import assets
 
 pytestmark = pytest.mark.skipif(not (assets.PACKAGE_ROOT / assets.SQLJS_PACKAGE).is_dir(),
                                 reason="node_modules is not installed (run `npm ci`)")

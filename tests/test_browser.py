@@ -17,8 +17,9 @@ from playwright.sync_api import Page
 from ruamel.yaml import YAML
 from sitebuild import copy_project
 
-from her2db import curated, site
 from her2db.cli import cli
+from her2db.model import curated
+from her2db.publish import build as site
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import REAL_SOURCES, REVIEW_TEXT_ENV, REVIEW_TEXT_HOWTO, ROOT, fresh_checkout
 
-from her2db import coverage
 from her2db.cli import cli
-from her2db.curated import ExceptionEntry, StudyFile
-from her2db.validate import read_corpus, validate
+from her2db.curate import review_text as coverage
+from her2db.curate.validate import read_corpus, validate
+from her2db.model.curated import ExceptionEntry, StudyFile
 
 REVIEW_NAME = "000_37a715a4a7adbb6f.txt"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from her2db import csvimport
 from her2db.cli import cli
-from her2db.files import read_document
+from her2db.curate import csvimport
+from her2db.curate.yamlfile import read_document
 
 HEADER = "arm,term,category,grade,n,pct,n_at_risk,source_id,locator"
 ROW_1 = "exp,vomiting,treatment-related,any,100,26.2,381,huober-review,Table 1"

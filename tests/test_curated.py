@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from her2db.load import load
+from her2db.curate.load import load
 
 
 def test_readme_example_study_loads(corpus: Path, tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_numbers_keep_the_text_they_were_printed_as(corpus: Path, tmp_path: Path
 
 
 def test_printed_number_parsing() -> None:
-    from her2db.numbers import NotANumber, display, parse
+    from her2db.model.numbers import NotANumber, display, parse
 
     assert parse("0.70").text == "0.70" and parse("0.70") == 0.7
     assert parse(77).text == "77" and parse(1e-05).text == "0.00001"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import REAL_SOURCES
 
-from her2db.validate import validate
+from her2db.curate.validate import validate
 
 STUDY_IDS = {
     "cleopatra", "destiny-breast01", "destiny-breast02", "destiny-breast03", "destiny-breast05",

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from her2db import diff
 from her2db.cli import cli
-from her2db.load import load
+from her2db.curate.load import load
+from her2db.read import diff
 
 STUDY = Path("studies/mini-trial.yaml")
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from her2db import edit
 from her2db.cli import cli
-from her2db.files import read_document
-from her2db.load import load
+from her2db.curate import edit
+from her2db.curate.load import load
+from her2db.curate.yamlfile import read_document
 
 STUDY = "mini-trial"
 PROV = ["--source-id", "huober-review", "--locator", "Table 9 (test)"]

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from her2db import export
 from her2db.cli import cli
-from her2db.db import connect_readonly
-from her2db.files import UnsafePath
-from her2db.load import load
+from her2db.curate.load import load
+from her2db.read import export
+from her2db.store.sqlite import connect_readonly
+from her2db.util.paths import UnsafePath
 
 
 def _write(db: Path, out: Path, fmt: str) -> dict[str, Path]:
@@ -94,7 +94,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def test_export_files_are_the_site_downloads_byte_for_byte(real_db: Path, tmp_path: Path,
                                                             runner: CliRunner) -> None:
-    from her2db import site
+    from her2db.publish import build as site
 
     conn = connect_readonly(real_db)
     try:
@@ -153,7 +153,7 @@ def test_bom_makes_spreadsheets_read_utf8(mini_db: Path, tmp_path: Path, runner:
 
 
 def _view(db: Path, view: str) -> tuple[list[str], list[tuple[object, ...]]]:
-    from her2db import sitequeries
+    from her2db.read import named as sitequeries
 
     conn = connect_readonly(db)
     try:

@@ -12,17 +12,11 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
-from her2db import files
 from her2db.cli import cli
-from her2db.files import (
-    MAX_DEPTH,
-    UnsafePath,
-    YamlFileError,
-    parse_yaml,
-    printable,
-    read_document,
-    safe_child,
-)
+from her2db.curate import yamlfile as files
+from her2db.curate.yamlfile import MAX_DEPTH, YamlFileError, parse_yaml, printable, read_document
+from her2db.util.atomic import write_atomic
+from her2db.util.paths import UnsafePath, safe_child
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = Path("studies/mini-trial.yaml")
@@ -218,7 +212,7 @@ def test_problem_line_in_a_large_file_costs_one_parse(corpus: Path, monkeypatch:
     rows = 20_000  # about 3 MB: big enough to show the cost, small enough for the suite
     bad = row.replace("value: 40.7", "value: 40.7, ci_low: 50, ci_high: 60")
     study.write_text(head + "results:\n" + row * rows + bad + tail, encoding="utf-8")
-    from her2db.validate import validate
+    from her2db.curate.validate import validate
 
     report = validate(corpus)
     assert [(p.line, p.path) for p in report.errors] == [
@@ -283,11 +277,11 @@ def test_an_atomic_write_keeps_the_permissions_of_the_file_it_replaces(tmp_path:
     study = tmp_path / "study.yaml"
     study.write_text("id: x\n", encoding="utf-8")
     study.chmod(0o664)
-    files.write_atomic(study, "id: y\n")
+    write_atomic(study, "id: y\n")
     assert study.read_text(encoding="utf-8") == "id: y\n" and stat.S_IMODE(study.stat().st_mode) == 0o664
     umask = os.umask(0o022)
     try:
-        files.write_atomic(tmp_path / "new.sql.gz", b"\x1f\x8b")
+        write_atomic(tmp_path / "new.sql.gz", b"\x1f\x8b")
     finally:
         os.umask(umask)
     assert stat.S_IMODE((tmp_path / "new.sql.gz").stat().st_mode) == 0o644

@@ -16,8 +16,8 @@ from pydantic import create_model
 from sqlmodel import SQLModel
 
 from her2db.cli import cli
-from her2db.db import schema_stamp, stored_schema_stamp
-from her2db.load import LoadError, ensure_database, load
+from her2db.curate.load import LoadError, ensure_database, load
+from her2db.store.sqlite import schema_stamp, stored_schema_stamp
 
 # The public contract (DESIGN.md "Public SQL views"): these columns, in this order, first.
 VIEW_COLUMNS = {
@@ -74,7 +74,7 @@ def test_loading_twice_gives_an_identical_dump(corpus: Path, tmp_path: Path) -> 
 
 
 def test_foreign_keys_are_enforced(mini_db: Path) -> None:
-    from her2db.db import sqlite_engine
+    from her2db.store.sqlite import sqlite_engine
 
     engine = sqlite_engine(mini_db)
     with pytest.raises(Exception, match="FOREIGN KEY"):
@@ -110,7 +110,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_database_is_marked_as_ours(mini_db: Path) -> None:
-    from her2db.db import APPLICATION_ID
+    from her2db.store.sqlite import APPLICATION_ID
 
     conn = sqlite3.connect(mini_db)
     assert conn.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
@@ -219,7 +219,7 @@ def test_leftovers_of_a_killed_load_are_swept(corpus: Path, mini_db: Path) -> No
 def test_load_killed_half_way_is_cleaned_up_by_the_next(corpus: Path, mini_db: Path,
                                                          runner: CliRunner) -> None:
     before = mini_db.read_bytes()
-    killer = ("import os, signal, sys; from pathlib import Path; from her2db.load import load; "
+    killer = ("import os, signal, sys; from pathlib import Path; from her2db.curate.load import load; "
               "load(Path(sys.argv[1]), Path(sys.argv[2]), "
               "on_study=lambda _s: os.kill(os.getpid(), signal.SIGKILL))")
     killed = subprocess.run([sys.executable, "-c", killer, str(corpus), str(mini_db)], check=False)
@@ -279,8 +279,8 @@ def test_curated_model_and_tables_describe_the_same_fields() -> None:
     """Every curated field has its column and every column its curated field, but for the
     exceptions load.py documents (row ids, printed texts, resolved keys, fields that become
     rows of another table)."""
-    from her2db import models  # noqa: F401  (the tables register themselves on import)
-    from her2db.load import DERIVED_TABLES, TABLE_OF, model_drift
+    from her2db.model import tables as models  # noqa: F401  (the tables register themselves on import
+    from her2db.model.registry import DERIVED_TABLES, TABLE_OF, model_drift
 
     drift = {model.__name__: model_drift(model, _columns(table)) for model, table in TABLE_OF.items()}
     assert {name: d for name, d in drift.items() if d != (set(), set())} == {}
@@ -288,15 +288,16 @@ def test_curated_model_and_tables_describe_the_same_fields() -> None:
 
 
 def _columns(table: str) -> set[str]:
-    from her2db import models  # noqa: F401  (the tables register themselves on import)
+    from her2db.model import tables as models  # noqa: F401  (the tables register themselves on import
 
     return set(SQLModel.metadata.tables[table].columns.keys())
 
 
 def test_drift_between_the_models_is_reported() -> None:
     """A field added to one model only is caught, in either direction."""
-    from her2db import curated, models
-    from her2db.load import model_drift
+    from her2db.model import curated
+    from her2db.model import tables as models
+    from her2db.model.registry import model_drift
 
     class Widened(curated.Population):
         screened: int | None = None

@@ -55,8 +55,8 @@ def test_wheel_ships_every_runtime_file(tmp_path: Path) -> None:
     package = ROOT / "her2db"
     needed = {f"her2db/{path.relative_to(package).as_posix()}" for path in package.rglob("*")
               if path.is_file() and "__pycache__" not in path.parts}
-    assert "her2db/sql/views.sql" in needed and "her2db/macros.py" in needed
-    assert any(name.startswith("her2db/templates/") for name in needed)
+    assert "her2db/store/sql/views.sql" in needed and "her2db/publish/macros.py" in needed
+    assert any(name.startswith("her2db/publish/templates/") for name in needed)
     assert needed - names == set()
 
 
@@ -71,7 +71,7 @@ def test_installed_wheel_loads_queries_and_builds_the_site_outside_the_checkout(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HER2DB_", "PYTHON"))}
     her2db = bin_dir / "her2db"
 
-    imported = _run([bin_dir / "python", "-c", "import her2db.macros as m; print(m.__file__)"], project, env)
+    imported = _run([bin_dir / "python", "-c", "import her2db.publish.macros as m; print(m.__file__)"], project, env)
     assert Path(imported.strip()).is_relative_to(tmp_path / "venv")
     assert "Loaded 19 studies" in _run([her2db, "load"], project, env)
     answer = json.loads(_run([her2db, "query", "--format", "json",

@@ -16,7 +16,7 @@ from conftest import ARTIFACTS, CHROMIUM, search, watch
 from playwright.sync_api import Browser, Page
 from sitebuild import Built
 
-from her2db import render
+from her2db.publish import render
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 

@@ -33,9 +33,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import REAL_SOURCES, make_corpus
 
-from her2db import db, pg, queries, sitequeries
 from her2db.cli import cli
-from her2db.load import ensure_database, load
+from her2db.curate.load import ensure_database, load
+from her2db.read import named as sitequeries
+from her2db.read import results as queries
+from her2db.read import runner_pg
+from her2db.store import connect as db
+from her2db.store import postgres as pg
+from her2db.store.sqlite import VIEWS_SQL
 
 try:
     import psycopg
@@ -241,15 +246,15 @@ def _count(server: Server, database: str = "real") -> int:
 
 @pytest.mark.parametrize(("sql", "message"), [
     ("insert into study (id, acronym, title, kind, setting) values ('x', 'x', 'x', 'x', 'x')",
-     pg.READ_ONLY_MESSAGE),
-    ("update study set acronym = 'changed'", pg.READ_ONLY_MESSAGE),
-    ("delete from study", pg.READ_ONLY_MESSAGE),
-    ("drop table study", pg.READ_ONLY_MESSAGE),
-    ("create table scratch (a int)", pg.READ_ONLY_MESSAGE),
-    ("copy study to stdout", pg.READ_ONLY_MESSAGE),
-    ("  -- a comment first\n(delete from study)", pg.READ_ONLY_MESSAGE),
-    ("with gone as (delete from study returning id) select * from gone", pg.READ_ONLY_MESSAGE),
-    ("explain analyze delete from study", pg.READ_ONLY_MESSAGE),
+     runner_pg.READ_ONLY_MESSAGE),
+    ("update study set acronym = 'changed'", runner_pg.READ_ONLY_MESSAGE),
+    ("delete from study", runner_pg.READ_ONLY_MESSAGE),
+    ("drop table study", runner_pg.READ_ONLY_MESSAGE),
+    ("create table scratch (a int)", runner_pg.READ_ONLY_MESSAGE),
+    ("copy study to stdout", runner_pg.READ_ONLY_MESSAGE),
+    ("  -- a comment first\n(delete from study)", runner_pg.READ_ONLY_MESSAGE),
+    ("with gone as (delete from study returning id) select * from gone", runner_pg.READ_ONLY_MESSAGE),
+    ("explain analyze delete from study", runner_pg.READ_ONLY_MESSAGE),
     ("select set_config('transaction_read_only', 'off', false)",
      "transaction read-write mode must be set before any query"),
 ])
@@ -384,7 +389,7 @@ def test_load_prints_the_masked_url_and_builds_tables_and_views(server: Server, 
     from sqlmodel import SQLModel
 
     assert tables == {t.name for t in SQLModel.metadata.sorted_tables}
-    assert views == {line.split()[2] for line in db.VIEWS_SQL.read_text(encoding="utf-8").splitlines()
+    assert views == {line.split()[2] for line in VIEWS_SQL.read_text(encoding="utf-8").splitlines()
                      if line.startswith("CREATE VIEW")}
 
 

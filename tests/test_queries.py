@@ -12,9 +12,10 @@ from click.testing import CliRunner
 from conftest import make_corpus
 
 from her2db.cli import cli
-from her2db.db import connect_readonly, readonly_uri
-from her2db.load import load
-from her2db.queries import MAX_RESULT_BYTES, QueryResult, render
+from her2db.curate.load import load
+from her2db.read.formats import render
+from her2db.read.runner import MAX_RESULT_BYTES, QueryResult
+from her2db.store.sqlite import connect_readonly, readonly_uri
 
 
 @pytest.fixture(scope="module")

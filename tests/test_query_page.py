@@ -20,8 +20,9 @@ from conftest import ARTIFACTS, CHROMIUM
 from playwright.sync_api import Browser, BrowserContext, Page
 from sitebuild import Built
 
-from her2db import querypage, render
 from her2db.cli import cli
+from her2db.publish import query_page as querypage
+from her2db.publish import render
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 

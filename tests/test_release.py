@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from her2db import diff, release
 from her2db.cli import cli
-from her2db.db import connect_readonly
+from her2db.read import diff, release
+from her2db.store.sqlite import connect_readonly
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from her2db import render
+from her2db.publish import render
 
 
 def test_curated_text_cannot_become_markup_or_break_a_row() -> None:

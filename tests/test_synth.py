@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from her2db.cli import cli
-from her2db.files import read_document
+from her2db.curate.yamlfile import read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("synth", ROOT / "scripts" / "synth.py")

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from her2db.cli import cli
-from her2db.validate import validate
+from her2db.curate.validate import validate
 
 STUDY = Path("studies/mini-trial.yaml")
 

@@ -1,0 +1,108 @@
+"""Load: validate the curated corpus, then build the database from it, all or nothing.
+
+Everything is validated first; nothing is written while there is an error. The writing itself
+(a temporary file renamed over the old database, or one PostgreSQL transaction) is the store's
+(``store.write``, ``store.postgres``); ids are assigned in file order (``rows``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..store.sqlite import schema_stamp, stored_schema_stamp
+from ..store.target import is_postgres, sqlite_path
+from ..store.write import DatabasePathError, check_target, source_files, sources_digest, write_sqlite
+from .rows import corpus_rows
+from .validate import Corpus, Report, validate
+
+
+class LoadError(Exception):
+    """The corpus has errors; nothing was written."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"{len(report.errors)} error(s) in the curated data")
+        self.report = report
+
+
+@dataclass
+class LoadResult:
+    report: Report
+    path: Path
+    counts: dict[str, int]
+
+
+def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = None,
+         allow_empty: bool = False, review_text: Path | None = None,
+         database_url: str | None = None) -> LoadResult:
+    """Validate ``sources`` and (re)build ``db_path`` from them atomically, or the database of
+    ``database_url`` (PostgreSQL, in one transaction; a ``sqlite:///`` URL names a file)."""
+    if database_url is not None and not is_postgres(database_url):
+        db_path, database_url = sqlite_path(database_url), None
+    if database_url is not None:
+        return _load_postgres(sources, database_url, on_study, allow_empty, review_text)
+    check_target(db_path)
+    report = validate(sources, allow_empty=allow_empty, review_text=review_text)
+    if report.errors:
+        raise LoadError(report)
+    corpus = report.corpus
+    counts = write_sqlite(db_path, lambda columns: corpus_rows(corpus, columns, on_study))
+    return LoadResult(report, db_path, counts)
+
+
+def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | None,
+                   allow_empty: bool, review_text: Path | None) -> LoadResult:
+    from ..store import postgres as pg
+
+    try:
+        pg.check_target(url)
+        report = validate(sources, allow_empty=allow_empty, review_text=review_text)
+        if report.errors:
+            raise LoadError(report)
+        rows = _table_rows(report.corpus, on_study)
+        pg.write_database(rows, url, sources_digest(sources))
+    except pg.NotOurSchema as exc:
+        raise DatabasePathError(str(exc)) from exc
+    counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
+    return LoadResult(report, Path(pg.mask(url)), counts)
+
+
+def ensure_database(db_path: Path, sources: Path, database_url: str | None = None) -> bool:
+    """(Re)load the database if it is missing, older than any curated file or built for
+    another schema (an upgraded her2db); True if loaded.
+    The site commands call it before a build, so a build always shows the current sources.
+    A PostgreSQL database (``database_url``) is reloaded when it was loaded from other sources
+    (the digest its load stored) or never."""
+    if database_url is not None:
+        from ..store import postgres as pg
+
+        if pg.stored_digest(database_url) == sources_digest(sources):
+            return False
+        load(sources, db_path, database_url=database_url)
+        return True
+    newest = max((p.stat().st_mtime for p in source_files(sources, db_path)), default=0.0)
+    if db_path.exists() and db_path.stat().st_mtime >= newest \
+            and stored_schema_stamp(db_path) == schema_stamp():
+        return False
+    load(sources, db_path)
+    return True
+
+
+def _table_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> dict[Any, list[dict[str, Any]]]:
+    """All rows by SQLAlchemy table, every column in every row: what the PostgreSQL writer
+    inserts through the ORM (the SQLite load needs neither the ORM nor the whole corpus's rows)."""
+    from sqlmodel import SQLModel
+
+    from ..model import tables as _registers_the_tables  # noqa: F401
+
+    tables = {table.name: table for table in SQLModel.metadata.sorted_tables}
+    columns = {name: list(table.columns.keys()) for name, table in tables.items()}
+    out: dict[Any, list[dict[str, Any]]] = {table: [] for table in tables.values()}
+    for batch in corpus_rows(corpus, {name: set(cols) for name, cols in columns.items()}, on_study):
+        for name, rows in batch.items():
+            out[tables[name]].extend({**dict.fromkeys(columns[name]), **row} for row in rows)
+    return out
+
+

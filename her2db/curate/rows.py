@@ -1,0 +1,85 @@
+"""The validated corpus as table rows, in a fixed order: the same corpus always gives the same
+ids and the same ``sqlite3 .dump``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, TABLE_OF, record_values
+from ..store.write import Rows
+from .validate import Corpus
+
+
+class _Ids:
+    """Sequential integer ids per table, so that ids depend only on file order."""
+
+    def __init__(self) -> None:
+        self._next: dict[str, int] = {}
+
+    def __call__(self, table: str) -> int:
+        self._next[table] = self._next.get(table, 0) + 1
+        return self._next[table]
+
+
+def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
+                on_study: Callable[[str], None] | None = None) -> Iterator[Rows]:
+    """Translate the validated corpus into rows (``columns``: each table's), in a fixed order,
+    in batches: the sources, vocabularies and releases, then one study at a time."""
+    rows: Rows = {}
+
+    def add(table: str, record: BaseModel | None = None,
+            keys: dict[str, dict[str, int]] | None = None, **values: Any) -> None:
+        """One row: the record's fields, then ``values``; columns not given are NULL."""
+        given = {**(record_values(record, columns[table], keys) if record is not None else {}), **values}
+        if not given.keys() <= columns[table]:
+            raise ValueError(f"table {table} has no column {sorted(given.keys() - columns[table])}")
+        rows.setdefault(table, []).append(given)
+
+    def batch() -> Rows:
+        """The rows added since the last batch; adding starts anew."""
+        nonlocal rows
+        done, rows = rows, {}
+        return done
+
+    since = {log.version: log.previous for log in corpus.changelogs}
+    for vocabulary in (corpus.sources, corpus.drugs, corpus.ae_terms):
+        for term in vocabulary:
+            add(TABLE_OF[type(term)], term)
+    for position, endpoint in enumerate(corpus.endpoints):  # pages list endpoints in this order
+        add("endpoint", endpoint, position=position)
+    for release in corpus.releases:
+        add("release", release, changes_since=since.get(release.version))
+    changes = [(log.version, change) for log in corpus.changelogs for change in log.changes]
+    for row_id, (version, change) in enumerate(changes, start=1):
+        add("release_change", id=row_id, version=version, kind=change.kind, study_id=change.study_id,
+            record_table=change.table, label=change.record, detail=change.detail)
+    yield batch()
+
+    ids = _Ids()
+    for entry in sorted(corpus.studies, key=lambda e: e.study.id):
+        study = entry.study
+        if on_study:
+            on_study(study.id)
+        add("study", study)
+        for name, field_basis in sorted(study.field_basis.items()):
+            add("study_field_basis", study_id=study.id, field=name, basis=field_basis.basis,
+                basis_note=field_basis.note)
+        for position, source_id in enumerate(study.references):
+            add("study_source", study_id=study.id, source_id=source_id, position=position)
+        keys: dict[str, dict[str, int]] = {section: {} for section in KEYED_SECTIONS}
+        for section in KEYED_SECTIONS:
+            for record in getattr(study, section):
+                table = TABLE_OF[type(record)]
+                keys[section][record.key] = row_id = ids(table)
+                add(table, record, id=row_id, study_id=study.id)
+        for arm in study.arms:
+            for position, drug in enumerate(arm.drugs):
+                add("intervention", arm_id=keys["arms"][arm.key], drug_id=drug, position=position)
+        for section in ROW_SECTIONS:
+            for record in getattr(study, section):
+                table = TABLE_OF[type(record)]
+                add(table, record, keys, id=ids(table), study_id=study.id)
+        yield batch()

@@ -1,0 +1,112 @@
+"""How the curated records map onto the tables: which table each curated model fills, which
+fields name another record, and the documented exceptions where a field and a column differ.
+
+The curated model (``curated.py``) and the tables (``tables.py``) describe the same fields once
+each: a record's field fills the table column of the same name, a printed number ``X`` also
+``X_text``. Everything else is listed here, once, and kept in step by ``model_drift``.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import curated
+from .numbers import Printed
+
+# Tables by name (tables.py's ``__tablename__``s): the SQLite load does not import the ORM.
+TABLE_OF: dict[type[BaseModel], str] = {
+    curated.Source: "source",
+    curated.EndpointTerm: "endpoint",
+    curated.DrugTerm: "drug",
+    curated.AeTermEntry: "ae_term",
+    curated.ReleaseEntry: "release",
+    curated.StudyFile: "study",
+    curated.Analysis: "analysis",
+    curated.Population: "population",
+    curated.Arm: "arm",
+    curated.Subgroup: "subgroup",
+    curated.StudyEndpoint: "study_endpoint",
+    curated.ArmResult: "arm_result",
+    curated.Comparison: "comparison",
+    curated.AdverseEvent: "adverse_event",
+    curated.Characteristic: "characteristic",
+}
+KEY_COLUMNS = {
+    # a key naming another record of the study -> (its id column, the section it names)
+    "arm": ("arm_id", "arms"),
+    "experimental": ("experimental_arm_id", "arms"),
+    "control": ("control_arm_id", "arms"),
+    "p_versus": ("p_versus_arm_id", "arms"),
+    "analysis": ("analysis_id", "analyses"),
+    "population": ("population_id", "populations"),
+    "subgroup": ("subgroup_id", "subgroups"),
+}
+KEYED_SECTIONS = ("analyses", "populations", "arms", "subgroups")
+ROW_SECTIONS = ("endpoints", "results", "comparisons", "adverse_events", "characteristics")
+NOT_COLUMNS = {
+    # curated fields that are not a column of their record's table, and where they go instead
+    "Source.text": "the review text's path: read by coverage, never stored",
+    "StudyFile.references": "table study_source",
+    "StudyFile.field_basis": "table study_field_basis",
+    "Arm.drugs": "table intervention",
+    **{f"StudyFile.{section}": "its own table" for section in KEYED_SECTIONS + ROW_SECTIONS},
+}
+GENERATED_COLUMNS = {
+    # columns no curated field names: row ids and the parent study, assigned by the load
+    "id": "row id in file order", "study_id": "the study the record belongs to",
+    "position": "order in its file (endpoints: the vocabulary order pages follow on every engine)",
+    "changes_since": "release: the release its changelog (releases/<version>.yaml) compares with",
+}
+DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
+                  "release_change"}  # the last: from the changelogs of `her2db release`
+
+
+def _printed_fields(model: type[BaseModel]) -> set[str]:
+    """Fields holding a printed number: each also fills the column ``<field>_text``."""
+    return {name for name, info in model.model_fields.items() if Printed in _types_in(info.annotation)}
+
+
+def _types_in(annotation: Any) -> Iterator[Any]:
+    """The annotation and every type inside it (``Printed | None`` gives both)."""
+    yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _types_in(arg)
+
+
+def model_drift(model: type[BaseModel], columns: set[str]) -> tuple[set[str], set[str]]:
+    """(curated fields with no column, columns with no curated field) beyond the documented
+    exceptions: both empty while the two models describe the same fields."""
+    name = model.__name__
+    fields = {f for f in model.model_fields if f"{name}.{f}" not in NOT_COLUMNS}
+    keyed = {f for f in fields if f in KEY_COLUMNS and f not in columns}
+    derived = {f"{f}_text" for f in _printed_fields(model)} | {KEY_COLUMNS[f][0] for f in keyed}
+    return fields - keyed - columns, columns - fields - derived - set(GENERATED_COLUMNS)
+
+
+def record_values(record: BaseModel, columns: Collection[str],
+                  keys: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+    """The columns ``record`` fills: each field its namesake column, a printed number ``X``
+    also ``X_text``, a list of names one ``; ``-separated text, a key of another record (arm,
+    analysis, ...) that record's row id from ``keys``."""
+    out: dict[str, Any] = {}
+    for name in type(record).model_fields:
+        value = getattr(record, name)
+        if name in KEY_COLUMNS and name not in columns:
+            column, section = KEY_COLUMNS[name]
+            if column in columns:
+                out[column] = None if value is None else (keys or {})[section][value]
+        elif name not in columns:
+            continue
+        elif isinstance(value, Printed):
+            out[name] = float(value)
+            if out.get(f"{name}_text") is None:  # a curated X_text (words: "six") stays
+                out[f"{name}_text"] = value.text
+        elif isinstance(value, list):
+            out[name] = "; ".join(value) or None
+        elif name not in out or value is not None:  # a curated X_text overrides the printed one
+            out[name] = value
+    return out

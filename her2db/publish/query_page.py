@@ -1,0 +1,155 @@
+"""What the Query page shows, gathered at site-build time: the public views with the column
+descriptions of the data-model page, the example questions (``sql/example_*.sql``), the
+database file of the downloads page, and the weight of what the page loads. Also the names
+of the download files, which the site build writes and the Query and Downloads pages list.
+
+The SQL itself runs in the reader's browser (``site/javascripts/query.js``, sql.js in a Web
+Worker); this module only decides what the page offers and states, so everything on it comes
+from the same files and database as the rest of the site.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+from mkdocs.utils.meta import get_data
+
+from ..read import named as sitequeries
+from ..read.runner import DEFAULT_MAX_ROWS
+from .assets import VENDOR_DIR
+
+DOWNLOADS_DIR = "downloads"  # where the downloads page puts its files, in the docs folder
+DATABASE_GLOB = "her2db-*.sqlite"
+_DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?\.(?P<format>sqlite|csv|json)$")
+DATA_MODEL_PAGE = "data-model.md"  # its front matter describes every column of every view
+TIME_LIMIT = 5.0  # seconds; shorter than `her2db query`'s: a reader waits in front of a page
+# The four questions of the README and the data-model page, in the order the page lists them.
+EXAMPLES = ("first_line_pfs", "neutropenia", "attrition_definitions", "one_publication")
+_CODE = re.compile(r"`([^`]*)`")
+# On the data-model page, a view's section opens with its one-line description:
+# "## v_studies { #v_studies }", a blank line, "One row per study."
+_VIEW_LINE = re.compile(r"^## (v_\w+)\b[^\n]*\n\s*\n([^\n{#][^\n]*)$", re.MULTILINE)
+
+
+class QueryPageError(Exception):
+    """The Query page cannot be built; the message says what is missing."""
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    description: Markup
+
+
+@dataclass
+class View:
+    name: str
+    description: Markup
+    columns: list[Column]
+
+
+@dataclass
+class Example:
+    name: str
+    title: str
+    sql: str
+
+
+def download_stem(label: str, view: str | None = None) -> str:
+    """The name of a download without its suffix: ``her2db-<release>[-<view>]``."""
+    return f"her2db-{label}-{view}" if view else f"her2db-{label}"
+
+
+def download_files(docs_dir: Path) -> list[dict[str, Any]]:
+    """The files the site build left in the downloads folder, described for the downloads page."""
+    out = []
+    for path in sorted((docs_dir / DOWNLOADS_DIR).glob("her2db-*")):
+        if match := _DOWNLOAD_RE.match(path.name):
+            out.append({"name": path.name, "size": path.stat().st_size, **match.groupdict()})
+    return sorted(out, key=lambda f: f["view"] is not None)  # the database first
+
+
+def database_download(docs_dir: Path) -> Path:
+    """The SQLite file the downloads page offers (``downloads/her2db-<release>.sqlite``): the
+    page queries exactly what a reader can download."""
+    found = sorted((docs_dir / DOWNLOADS_DIR).glob(DATABASE_GLOB))
+    if len(found) != 1:
+        raise QueryPageError(f"expected one {DATABASE_GLOB} in {docs_dir / DOWNLOADS_DIR}, found "
+                             f"{[p.name for p in found]}: build the site with `her2db site build`")
+    return found[0]
+
+
+def _markdown_code(text: str) -> Markup:
+    """A description from the data-model page's front matter, its `code` spans as <code>."""
+    parts = _CODE.split(text)
+    return Markup("").join(Markup("<code>{}</code>").format(part) if i % 2 else Markup.escape(part)
+                           for i, part in enumerate(parts))
+
+
+def descriptions(page: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """What the data-model page says of each view (the first line of its section) and of
+    each column (``columns: {view: {column: text}}`` in its front matter), as Markdown."""
+    body, meta = get_data(page.read_text(encoding="utf-8"))
+    return dict(_VIEW_LINE.findall(body)), meta.get("columns", {})
+
+
+def views(conn: sqlite3.Connection, docs_dir: Path) -> list[View]:
+    """The public views and their columns, described as on the data-model page."""
+    lines, described = descriptions(docs_dir / DATA_MODEL_PAGE)
+
+    def columns(view: str) -> list[Column]:
+        texts = described.get(view, {})
+        return [Column(c["name"], c["type"] or "", _markdown_code(texts.get(c["name"], "")))
+                for c in sitequeries.view_columns(conn, view)]
+
+    return [View(view, _markdown_code(lines.get(view, "")), columns(view))
+            for view in sitequeries.public_views(conn)]
+
+
+def examples() -> list[Example]:
+    """The example questions; each file's first comment line is its title."""
+    out = []
+    for name in EXAMPLES:
+        text = sitequeries.sql(f"example_{name}").strip()
+        title = text.splitlines()[0].removeprefix("--").strip()
+        out.append(Example(name, title, text))
+    return out
+
+
+def json_attribute(data: Any) -> Markup:
+    """``data`` as JSON escaped for an HTML attribute (a ``data-`` attribute, not a script
+    element: Material's instant navigation re-creates script elements of the content). Not
+    ``site.escape``: it folds whitespace, and the example SQL keeps its indentation."""
+    return Markup.escape(json.dumps(data, ensure_ascii=False, sort_keys=True))
+
+
+def context(conn: sqlite3.Connection, docs_dir: Path, base: str) -> dict[str, Any]:
+    """Everything the ``query.md`` template needs. ``base`` leads from the page's URL up to the
+    site root (``../`` for ``query/``): the page's raw HTML links are not rewritten by MkDocs,
+    and relative links keep working under any version folder."""
+    database = database_download(docs_dir)
+    vendor = docs_dir / VENDOR_DIR
+    wasm, loader = vendor / "sql-wasm.wasm", vendor / "sql-wasm.js"
+    if not wasm.is_file() or not loader.is_file():
+        raise QueryPageError(f"sql.js is missing from {vendor}: build the site with `her2db site build`")
+    items = examples()
+    config = {
+        "database": f"{base}{DOWNLOADS_DIR}/{database.name}",
+        "loader": f"{base}{VENDOR_DIR.as_posix()}/{loader.name}",
+        "wasm": f"{base}{VENDOR_DIR.as_posix()}/{wasm.name}",
+        "maxRows": DEFAULT_MAX_ROWS,
+        "timeLimit": TIME_LIMIT,
+        "examples": {e.name: e.sql for e in items},
+    }
+    return {"views": views(conn, docs_dir), "examples": items, "config": json_attribute(config),
+            "database": database.name, "database_size": database.stat().st_size,
+            "engine_size": wasm.stat().st_size + loader.stat().st_size,
+            "max_rows": DEFAULT_MAX_ROWS, "time_limit": TIME_LIMIT,
+            "script": f"{base}javascripts/query.js", "base": base}

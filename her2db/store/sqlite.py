@@ -1,0 +1,121 @@
+"""SQLite: the engine a load writes through, the read-only connection queries use, and the
+mark that tells a database this tool built from any other file.
+
+Kept light (no SQLAlchemy at import time) because ``her2db query`` imports it on start-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .target import DatabaseMissing
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+VIEWS_SQL = resources.files("her2db.store") / "sql" / "views.sql"
+"""The public views, shipped inside the package so an installed wheel can load."""
+TABLES_SQL = resources.files("her2db.store") / "sql" / "tables.sql"
+"""The tables' DDL, generated from models.py by ``her2db schema`` (as ``schema/schema.sql`` is)
+and shipped inside the package: a load creates the tables without importing the ORM."""
+
+APPLICATION_ID = 0x48455232
+"""``PRAGMA application_id`` of every database ``her2db load`` writes: the bytes of "HER2".
+A load replaces a file only when it carries this mark (or is an earlier her2db database), so
+``--db db/sources.yaml`` can never turn curated data into a database."""
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def schema_stamp() -> int:
+    """A 31-bit digest of the tables' and views' SQL, which every load keeps as ``PRAGMA
+    user_version``: a database built by a her2db with another schema is then rebuilt before
+    the site reads it, instead of failing on a missing table or column."""
+    digest = hashlib.sha256(TABLES_SQL.read_bytes() + VIEWS_SQL.read_bytes()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def stored_schema_stamp(path: Path) -> int | None:
+    """The ``user_version`` in the file's header (bytes 60–63), read without opening SQLite."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return None
+    if len(header) < 100 or not header.startswith(_SQLITE_HEADER):
+        return None
+    return int.from_bytes(header[60:64], "big")
+_OUR_TABLES = {"study", "arm_result", "comparison", "source"}
+
+
+def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def sqlite_engine(path: Path) -> Engine:
+    """An engine on a SQLite file with foreign keys enforced on every connection. The file is
+    opened by name, never through a URL: in ``sqlite:///a #?% b/x.sqlite`` the ``?`` would end
+    the path and the database would be written to ``a #`` instead."""
+    from sqlalchemy import event
+    from sqlmodel import create_engine
+
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(path))
+    event.listen(engine, "connect", _enforce_foreign_keys)
+    return engine
+
+
+class NotOurDatabase(Exception):
+    """The file a load would replace is not a database her2db built."""
+
+
+def readonly_uri(path: Path) -> str:
+    """The ``file:`` URI that opens ``path`` read-only. ``Path.as_uri`` percent-encodes the
+    path, so a folder named ``a #?% b`` cannot end the path early and drop ``mode=ro`` (which
+    would open, or create, another file)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """Open the database so that no statement can change it (SQLite ``mode=ro``). Used by
+    ``query``, ``studies``, ``show`` and the site."""
+    if not path.is_file():
+        raise DatabaseMissing(f"database {path} does not exist; run `her2db load` first")
+    conn = sqlite3.connect(readonly_uri(path), uri=True)
+    conn.execute("PRAGMA query_only=ON")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def check_replaceable(path: Path) -> None:
+    """Raise ``NotOurDatabase`` unless ``path`` is absent, empty, or a database her2db built
+    (marked with ``APPLICATION_ID``; unmarked ones from before the mark have our tables)."""
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_file():
+        raise NotOurDatabase(f"{path} is not a file; refusing to replace it with a database")
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header:
+        return
+    refuse = NotOurDatabase(f"{path} is not a database built by her2db; refusing to replace it "
+                            "(choose another --db path, or move the file away)")
+    if len(header) < 100 or not header.startswith(_SQLITE_HEADER):
+        raise refuse
+    if int.from_bytes(header[68:72], "big") == APPLICATION_ID:
+        return
+    try:
+        conn = connect_readonly(path)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise refuse from exc
+    if not _OUR_TABLES <= tables:
+        raise refuse

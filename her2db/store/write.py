@@ -1,0 +1,170 @@
+"""Write a SQLite database from rows, all or nothing.
+
+The database is written to a temporary file beside the target and renamed over it only when
+complete, so a failed load leaves the previous database byte for byte as it was. The target is
+replaced only if it is a database this tool built (``sqlite.APPLICATION_ID``), and keeps its
+permissions. A writing load holds a lock on its temporary file, so the next load can tell the
+leftovers of a killed load from a load still running, and removes them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..util.atomic import replacement_mode
+from ..util.digest import digest
+from .sqlite import APPLICATION_ID, TABLES_SQL, VIEWS_SQL, NotOurDatabase, check_replaceable, schema_stamp
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: leftovers are not swept
+    fcntl = None  # type: ignore[assignment]
+
+Rows = dict[str, list[dict[str, Any]]]
+"""Rows by table name; each row holds the columns it fills (the others are NULL)."""
+
+
+RowsFor = Callable[[dict[str, set[str]]], Iterable[Rows]]
+"""Given each table's columns, the rows to insert, in batches."""
+
+
+class DatabasePathError(Exception):
+    """The database cannot be written where ``--db`` says: not ours, or not writable."""
+
+
+def _temp_pattern(db_path: Path) -> re.Pattern[str]:
+    """Names ``tempfile.mkstemp`` gives our temporary files: ``.NAME.<8 characters>.tmp``."""
+    return re.compile(re.escape(f".{db_path.name}.") + r"[a-z0-9_]{8}\.tmp")
+
+
+def sweep_leftovers(db_path: Path) -> list[Path]:
+    """Remove the temporary files of killed loads beside ``db_path``: only names of our own
+    pattern, and only those no running load holds locked."""
+    if fcntl is None or not db_path.parent.is_dir():
+        return []
+    pattern = _temp_pattern(db_path)
+    removed = []
+    for path in sorted(db_path.parent.iterdir()):
+        if not pattern.fullmatch(path.name) or path.is_symlink() or not path.is_file():
+            continue
+        with path.open("rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a load is writing it
+            for leftover in (path, path.with_name(f"{path.name}-journal")):
+                if leftover.is_file() and not leftover.is_symlink():
+                    leftover.unlink()
+                    removed.append(leftover)
+    return removed
+
+
+@contextmanager
+def _locked_temp(db_path: Path) -> Iterator[Path]:
+    """A temporary file beside ``db_path``, locked while the load writes it, removed on failure."""
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".tmp")
+    except OSError as exc:
+        blocker = next((p for p in db_path.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+        raise DatabasePathError(f"cannot write the database {db_path}: {reason}") from exc
+    tmp = Path(name)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        os.close(fd)
+
+
+def check_target(db_path: Path) -> None:
+    try:
+        check_replaceable(db_path)
+    except NotOurDatabase as exc:
+        raise DatabasePathError(str(exc)) from exc
+    except OSError as exc:
+        raise DatabasePathError(f"cannot read {db_path}: {exc.strerror or exc}") from exc
+
+
+def source_files(sources: Path, db_path: Path | None = None) -> Iterator[Path]:
+    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
+    target = db_path.resolve() if db_path is not None else None
+    for path in sources.rglob("*"):
+        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
+                and path.resolve() != target:
+            yield path
+
+
+def sources_digest(sources: Path) -> str:
+    """What a PostgreSQL load records of its sources (each file's name and content), so
+    ``site build`` knows when to reload."""
+    files = sorted((p.relative_to(sources).as_posix(), p) for p in source_files(sources))
+    return digest(*(part for name, path in files for part in (name, path.read_bytes())))
+
+
+def table_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The tables of ``conn`` in the order they were created (parents before children), each
+    with its columns."""
+    names = [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+    return {name: [row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (name,))]
+            for name in names}
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+def write_database(path: Path, rows_for: RowsFor) -> dict[str, int]:
+    """Create the tables (``store/sql/tables.sql``, generated from model/tables.py) and views in a
+    new SQLite file, insert the rows batch by batch (a study at a time) in one transaction, and mark the
+    file as ours (``PRAGMA application_id``); return the rows written per table. Plain
+    ``sqlite3.executemany``: importing and running the ORM would cost more than the rest of
+    the load, and one study's rows at a time keep the memory of a large corpus small."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        # the tables with the rows, then the views, each in one transaction: one sync to disk
+        # each, not one per statement
+        conn.executescript("BEGIN;\n" + TABLES_SQL.read_text(encoding="utf-8"))
+        tables = table_columns(conn)
+        counts = dict.fromkeys(tables, 0)
+        inserts = {name: f'INSERT INTO "{name}" ({", ".join(map(_quoted, columns))}) '
+                         f'VALUES ({", ".join("?" * len(columns))})' for name, columns in tables.items()}
+        for batch in rows_for({name: set(columns) for name, columns in tables.items()}):
+            for name, columns in tables.items():
+                if rows := batch.get(name):
+                    conn.executemany(inserts[name], ([row.get(c) for c in columns] for row in rows))
+                    counts[name] += len(rows)
+        conn.execute("COMMIT")
+        conn.executescript(f"BEGIN;\n{VIEWS_SQL.read_text(encoding='utf-8')}\n"
+                           f"PRAGMA application_id = {APPLICATION_ID:d};\n"
+                           f"PRAGMA user_version = {schema_stamp():d};\nCOMMIT;")
+    finally:
+        conn.close()
+    return counts
+
+
+def write_sqlite(db_path: Path, rows_for: RowsFor) -> dict[str, int]:
+    """Write a new database through a locked temporary file and rename it over ``db_path``
+    (refused unless ``db_path`` is ours); return the rows written per table."""
+    check_target(db_path)
+    sweep_leftovers(db_path)
+    mode = replacement_mode(db_path)
+    with _locked_temp(db_path) as tmp:
+        counts = write_database(tmp, rows_for)
+        os.chmod(tmp, mode)
+        check_target(db_path)  # again: the file may have changed while we wrote
+        os.replace(tmp, db_path)
+    return counts

@@ -1,0 +1,27 @@
+"""Text that is safe to print: a value quoted in a message cannot move the cursor, recolour
+the terminal or pass for another key."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control and invisible characters escaped, so that a value quoted in a
+    message cannot move the cursor, recolour the terminal or hide part of itself."""
+    return _UNSAFE_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def lookalike_note(key: str) -> str | None:
+    """For a key with non-ASCII letters ('vаlue' with a Cyrillic 'а'), a note naming them:
+    such a key looks like a known field and is not one."""
+    odd = sorted({ch for ch in key if not ch.isascii()})
+    if not odd:
+        return None
+    names = ", ".join(f"'{printable(ch)}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in odd)
+    return f"the key contains non-ASCII characters that look like letters: {names}"
+
+

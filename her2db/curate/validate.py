@@ -7,7 +7,6 @@ percentages, denominators). Errors stop a load; warnings are listed for the cura
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..model import curated
 from ..model.numbers import half_unit, text_of
+from ..model.registry import fields_of, printed_fields
 from ..util.terminal import lookalike_note
 from . import review_text as coverage
 from .yamlfile import Document, Located, PathKey, YamlFileError, printable, read_document
@@ -518,28 +518,13 @@ def _check_study(known: _Known, study: curated.StudyFile, report: _Reporter) -> 
 STUDY_LEVEL_FIELDS = tuple(name for name, info in curated.StudyFile.model_fields.items()
                            if name not in ("id", "references", "field_basis")
                            and getattr(info.annotation, "__origin__", None) is not list)
-PRINTED_FIELDS = ("value", "value_upper", "estimate", "ci_low", "ci_high", "p_value", "pct",
-                  "median_follow_up_months")
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 
 
-@functools.cache
-def _fields(model: type) -> frozenset[str]:
-    """The fields a record model has: asking a pydantic model for a field it lacks (``hasattr``,
-    ``getattr`` with a default) raises inside pydantic, slowly, and this runs for every record."""
-    return frozenset(getattr(model, "model_fields", {}))
-
-
-@functools.cache
-def _printed_fields(model: type) -> tuple[str, ...]:
-    """The fields of PRINTED_FIELDS a record model has."""
-    return tuple(name for name in PRINTED_FIELDS if name in _fields(model))
-
-
 def _field(record: Any, name: str) -> Any:
     """``record.name``, or None where its model has no such field."""
-    return getattr(record, name) if name in _fields(record.__class__) else None
+    return getattr(record, name) if name in fields_of(record.__class__) else None
 
 
 def _word_char(char: str) -> bool:
@@ -579,7 +564,7 @@ def _check_printed(report: _Reporter, loc: tuple[PathKey, ...], record: Any) -> 
                    "the value as printed (a number, or a number word such as six); a qualifier "
                    "goes in qualifier, a range end in value_upper, other words in notes")
     quote = " ".join(record.quote.split()) if record.quote else ""
-    for name in _printed_fields(record.__class__) if quote else ():
+    for name in printed_fields(record.__class__) if quote else ():
         number = getattr(record, name)
         shown = value_text if name == "value" and value_text else text_of(number)
         if shown and not prints_number(quote, shown):

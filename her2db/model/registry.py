@@ -8,6 +8,7 @@ each: a record's field fills the table column of the same name, a printed number
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Collection, Iterator
 from typing import Any
@@ -65,16 +66,26 @@ DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
                   "release_change"}  # the last: from the changelogs of `her2db release`
 
 
-def _printed_fields(model: type[BaseModel]) -> set[str]:
-    """Fields holding a printed number: each also fills the column ``<field>_text``."""
-    return {name for name, info in model.model_fields.items() if Printed in _types_in(info.annotation)}
+@functools.cache
+def fields_of(model: type) -> frozenset[str]:
+    """The fields a record model has (empty for anything else): asking a pydantic model for a
+    field it lacks (``hasattr``, ``getattr`` with a default) raises inside pydantic, slowly."""
+    return frozenset(getattr(model, "model_fields", {}))
 
 
-def _types_in(annotation: Any) -> Iterator[Any]:
+@functools.cache
+def printed_fields(model: type) -> tuple[str, ...]:
+    """Fields holding a printed number, in declaration order: each also fills the column
+    ``<field>_text``, and validation checks each as a number."""
+    return tuple(name for name, info in getattr(model, "model_fields", {}).items()
+                 if Printed in types_in(info.annotation))
+
+
+def types_in(annotation: Any) -> Iterator[Any]:
     """The annotation and every type inside it (``Printed | None`` gives both)."""
     yield annotation
     for arg in typing.get_args(annotation):
-        yield from _types_in(arg)
+        yield from types_in(arg)
 
 
 def model_drift(model: type[BaseModel], columns: set[str]) -> tuple[set[str], set[str]]:
@@ -83,7 +94,7 @@ def model_drift(model: type[BaseModel], columns: set[str]) -> tuple[set[str], se
     name = model.__name__
     fields = {f for f in model.model_fields if f"{name}.{f}" not in NOT_COLUMNS}
     keyed = {f for f in fields if f in KEY_COLUMNS and f not in columns}
-    derived = {f"{f}_text" for f in _printed_fields(model)} | {KEY_COLUMNS[f][0] for f in keyed}
+    derived = {f"{f}_text" for f in printed_fields(model)} | {KEY_COLUMNS[f][0] for f in keyed}
     return fields - keyed - columns, columns - fields - derived - set(GENERATED_COLUMNS)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,11 +83,10 @@ def test_file_names_cannot_leave_the_folder(mini_db: Path, tmp_path: Path) -> No
 
 # --- her2db export ---------------------------------------------------------------------------
 
-DATA_MODEL = Path(__file__).resolve().parent.parent / "site" / "data-model.md"
 
 
 def _export(runner: CliRunner, db: Path, out: Path, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(cli, ["export", str(out), "--db", str(db), "--data-model", str(DATA_MODEL), *args])
+    return runner.invoke(cli, ["export", str(out), "--db", str(db), *args])
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -240,3 +241,21 @@ def test_a_failed_export_leaves_the_earlier_export_as_it_was(mini_db: Path, tmp_
     result = _export(runner, mini_db, out, "--format", "csv")
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_datapackage_needs_no_mkdocs(real_db: Path, tmp_path: Path) -> None:
+    """The column descriptions come from the model, not from a site page: an export runs with
+    MkDocs (and the rest of the site's stack) made unimportable."""
+    script = ("import sys; from pathlib import Path\n"
+              "for name in ('mkdocs', 'material', 'mkdocs_macros', 'mike', 'jinja2'): sys.modules[name] = None\n"
+              "from her2db.cli import cli\n"
+              "cli(['export', '--format', 'datapackage', '--db', sys.argv[1], sys.argv[2]])\n")
+    out = tmp_path / "pkg"
+    done = subprocess.run([sys.executable, "-c", script, str(real_db), str(out)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    studies = next(r for r in package["resources"] if r["name"] == "v_studies")
+    assert studies["description"] == "One row per study."
+    assert studies["schema"]["primaryKey"] == ["study_id"]
+    assert next(f for f in studies["schema"]["fields"] if f["name"] == "acronym")["description"].startswith("The name")

@@ -19,9 +19,9 @@ def test_committed_artefacts_are_up_to_date() -> None:
 def test_drift_is_detected(tmp_path: Path) -> None:
     schema.write_artefacts(tmp_path)
     assert schema.stale_artefacts(tmp_path) == []
-    ddl = tmp_path / "schema.sql"
-    ddl.write_text(ddl.read_text().replace("CREATE TABLE arm_result", "CREATE TABLE arm_results"))
-    assert schema.stale_artefacts(tmp_path) == ["schema.sql"]
+    er = tmp_path / "er.md"
+    er.write_text(er.read_text().replace("arm_result {", "arm_results {"))
+    assert schema.stale_artefacts(tmp_path) == ["er.md"]
 
 
 def test_schema_check_command(runner: CliRunner) -> None:
@@ -44,3 +44,23 @@ def test_ddl_has_provenance_on_numeric_tables() -> None:
         block = ddl.split(f"CREATE TABLE {table} (")[1].split(");")[0]
         assert "source_id VARCHAR NOT NULL" in block and "locator VARCHAR NOT NULL" in block
         assert "FOREIGN KEY(source_id) REFERENCES source (id)" in block
+
+
+def test_every_public_view_and_column_is_declared_once(real_db: Path) -> None:
+    """model/views.yaml describes exactly the columns the loaded views have: a column added to
+    views.sql without its description (or a description left behind) is named."""
+    from her2db.model.views import public_views, undocumented
+    from her2db.read import named
+    from her2db.store.sqlite import connect_readonly
+
+    conn = connect_readonly(real_db)
+    try:
+        actual = {view: [c["name"] for c in named.view_columns(conn, view)] for view in named.public_views(conn)}
+    finally:
+        conn.close()
+    assert undocumented(actual) == []
+    assert set(public_views()) == set(actual)
+    drifted = {**actual, "v_studies": [*actual["v_studies"], "new_column"]}
+    drifted.pop("v_sources")
+    assert undocumented(drifted) == ["view v_sources is declared but the database has no such view",
+                                     "v_studies: columns without a description: new_column"]

@@ -389,7 +389,7 @@ def show(study_id: str, db_path: Path, database_url: str | None) -> None:
 @cli.command()
 @click.option("--check", is_flag=True, help="Only report artefacts that differ from the models.")
 def schema(check: bool) -> None:
-    """Regenerate schema/schema.sql, schema/study.schema.json and schema/er.md (in the
+    """Regenerate her2db/store/sql/tables.sql, schema/study.schema.json and schema/er.md (in the
     current folder, a checkout's root) from the models.
 
     \b
@@ -841,11 +841,8 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
               "files and a Frictionless datapackage.json describing them.")
 @click.option("--bom", is_flag=True, help="Start CSV files with a UTF-8 byte order mark, so "
               "spreadsheets read accented characters and symbols right.")
-@click.option("--data-model", type=click.Path(path_type=Path, dir_okay=False), default=Path("site/data-model.md"),
-              show_default=True, help="The data-model page, whose front matter describes every "
-              "column (datapackage only).")
 @db_option
-def export_command(outdir: Path, fmt: str, bom: bool, data_model: Path, db_path: Path) -> None:
+def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
     """Write every public view into OUTDIR: the same files as the site's downloads.
 
     OUTDIR must be new, empty, or the folder of an earlier export (whose files are then
@@ -857,17 +854,13 @@ def export_command(outdir: Path, fmt: str, bom: bool, data_model: Path, db_path:
         her2db export --format csv --bom exports/csv
         her2db export --format datapackage exports/her2db && frictionless validate exports/her2db/datapackage.json
     """
-    from ..read import export as export_module
-
-    described = data_model if data_model.is_file() else None
-    if fmt == "datapackage" and described is None:
-        click.secho(f"warning: {data_model} not found: the columns are exported without descriptions "
-                    "(use --data-model)", fg="yellow", err=True)
     import sqlite3
+
+    from ..read import export as export_module
 
     conn = _open_db(db_path)
     try:
-        files = export_module.export(conn, outdir, fmt, bom=bom, data_model=described)
+        files = export_module.export(conn, outdir, fmt, bom=bom)
     except export_module.ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     except sqlite3.Error as exc:

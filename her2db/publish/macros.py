@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..model.views import public_views, undocumented
 from ..read import named as q
 from ..store.connect import connect
 from ..store.target import DEFAULT_DB
@@ -40,29 +41,20 @@ def define_env(env: Any) -> None:
         html_root = "../" * env.page.url.count("/")
         return render.render(template, root=root, html_root=html_root, cited=cited, **context)
 
-    def view_doc(view: str) -> str:
-        """A view's columns as they are in the database, each with the description in the
-        page's front matter (``columns: {view: {column: text}}``); a column without one, or
-        a described column that does not exist, fails the build."""
-        described = env.page.meta.get("columns", {}).get(view, {})
-        columns = q.view_columns(conn, view)
-        names = [c["name"] for c in columns]
-        missing = [n for n in names if n not in described]
-        extra = [n for n in described if n not in names]
-        if not columns or missing or extra:
-            raise ValueError(f"{view}: undocumented columns {missing}, unknown documented columns "
-                             f"{extra} (edit the front matter of {env.page.file.src_uri})")
-        # the descriptions are this page's own Markdown, not curated data
-        return show("view_columns.md", view=view, columns=columns,
-                    described={name: Markup(text) for name, text in described.items()})
+    def views_reference() -> str:
+        """Every public view, column by column, as declared in ``model/views.yaml``; a view or
+        column the database and the declaration disagree on fails the build."""
+        names = q.public_views(conn)
+        columns = {view: q.view_columns(conn, view) for view in names}
+        if problems := undocumented({view: [c["name"] for c in cols] for view, cols in columns.items()}):
+            raise ValueError("the public views and her2db/model/views.yaml disagree: " + "; ".join(problems))
+        # the descriptions are the package's own Markdown, not curated data
+        declared = [public_views()[view] for view in names]
+        return show("views_reference.md", views=declared, columns=columns,
+                    markdown=lambda text: Markup(text))
 
     def views_list() -> str:
-        """Links to the documented views; a public view missing from the page fails the build."""
-        views = q.public_views(conn)
-        undocumented = sorted(set(views) - set(env.page.meta.get("columns", {})))
-        if undocumented:
-            raise ValueError(f"public views not documented in {env.page.file.src_uri}: {undocumented}")
-        return show("views_list.md", views=views)
+        return show("views_list.md", views=q.public_views(conn))
 
     def downloads_table() -> str:
         counts = {view: len(q.view_rows(conn, view)[1]) for view in q.public_views(conn)}
@@ -90,7 +82,7 @@ def define_env(env: Any) -> None:
         "releases_table": lambda: show("releases.md", releases=q.releases(conn)),
         "sources_list": lambda: show("sources.md", sources=q.sources(conn)),
         "views_list": views_list,
-        "view_doc": view_doc,
+        "views_reference": views_reference,
         "example_query": lambda name: show("example_query.md", example=q.example(conn, name)),
         "downloads_table": downloads_table,
         "query_page": lambda: show("query.md", **querypage.context(

@@ -1,5 +1,5 @@
 """What the Query page shows, gathered at site-build time: the public views with the column
-descriptions of the data-model page, the example questions (``sql/example_*.sql``), the
+descriptions declared in ``model/views.yaml``, the example questions (``sql/example_*.sql``), the
 database file of the downloads page, and the weight of what the page loads. Also the names
 of the download files, which the site build writes and the Query and Downloads pages list.
 
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
-from mkdocs.utils.meta import get_data
 
+from ..model.views import public_views
 from ..read import named as sitequeries
 from ..read.runner import DEFAULT_MAX_ROWS
 from .assets import VENDOR_DIR
@@ -27,14 +27,10 @@ from .assets import VENDOR_DIR
 DOWNLOADS_DIR = "downloads"  # where the downloads page puts its files, in the docs folder
 DATABASE_GLOB = "her2db-*.sqlite"
 _DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?\.(?P<format>sqlite|csv|json)$")
-DATA_MODEL_PAGE = "data-model.md"  # its front matter describes every column of every view
 TIME_LIMIT = 5.0  # seconds; shorter than `her2db query`'s: a reader waits in front of a page
 # The four questions of the README and the data-model page, in the order the page lists them.
 EXAMPLES = ("first_line_pfs", "neutropenia", "attrition_definitions", "one_publication")
 _CODE = re.compile(r"`([^`]*)`")
-# On the data-model page, a view's section opens with its one-line description:
-# "## v_studies { #v_studies }", a blank line, "One row per study."
-_VIEW_LINE = re.compile(r"^## (v_\w+)\b[^\n]*\n\s*\n([^\n{#][^\n]*)$", re.MULTILINE)
 
 
 class QueryPageError(Exception):
@@ -93,23 +89,16 @@ def _markdown_code(text: str) -> Markup:
                            for i, part in enumerate(parts))
 
 
-def descriptions(page: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """What the data-model page says of each view (the first line of its section) and of
-    each column (``columns: {view: {column: text}}`` in its front matter), as Markdown."""
-    body, meta = get_data(page.read_text(encoding="utf-8"))
-    return dict(_VIEW_LINE.findall(body)), meta.get("columns", {})
-
-
-def views(conn: sqlite3.Connection, docs_dir: Path) -> list[View]:
-    """The public views and their columns, described as on the data-model page."""
-    lines, described = descriptions(docs_dir / DATA_MODEL_PAGE)
+def views(conn: sqlite3.Connection) -> list[View]:
+    """The public views and their columns, described as declared (``model/views.yaml``)."""
+    declared = public_views()
 
     def columns(view: str) -> list[Column]:
-        texts = described.get(view, {})
+        texts = declared[view].columns if view in declared else {}
         return [Column(c["name"], c["type"] or "", _markdown_code(texts.get(c["name"], "")))
                 for c in sitequeries.view_columns(conn, view)]
 
-    return [View(view, _markdown_code(lines.get(view, "")), columns(view))
+    return [View(view, _markdown_code(declared[view].summary if view in declared else ""), columns(view))
             for view in sitequeries.public_views(conn)]
 
 
@@ -148,7 +137,7 @@ def context(conn: sqlite3.Connection, docs_dir: Path, base: str) -> dict[str, An
         "timeLimit": TIME_LIMIT,
         "examples": {e.name: e.sql for e in items},
     }
-    return {"views": views(conn, docs_dir), "examples": items, "config": json_attribute(config),
+    return {"views": views(conn), "examples": items, "config": json_attribute(config),
             "database": database.name, "database_size": database.stat().st_size,
             "engine_size": wasm.stat().st_size + loader.stat().st_size,
             "max_rows": DEFAULT_MAX_ROWS, "time_limit": TIME_LIMIT,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.numbers import PRINTED_TEXT, plain
+from ..model.views import foreign_keys, public_views
 from ..util.paths import safe_child
 from . import named as sitequeries
 
@@ -131,16 +132,6 @@ def write_views(out: Path, texts: dict[str, str], fmt: str, stem: Callable[[str]
 EXPORT_FORMATS = ("csv", "json", "datapackage")
 MARKER = ".her2db-export"  # lists the files an export wrote: the next export may replace them
 DATAPACKAGE = "datapackage"
-# The row identity of each view (a view not named here has none that is never empty).
-PRIMARY_KEYS = {
-    "v_studies": ("study_id",), "v_sources": ("source_id",), "v_arm_results": ("result_id",),
-    "v_comparisons": ("comparison_id",), "v_adverse_events": ("adverse_event_id",),
-    "v_characteristics": ("characteristic_id",), "v_study_field_basis": ("study_id", "field"),
-    "v_populations": ("population_id",), "v_analyses": ("analysis_id",),
-}
-# Columns that name a row of another view, wherever they appear.
-FOREIGN_KEYS = {"study_id": ("v_studies", "study_id"), "source_id": ("v_sources", "source_id"),
-                "cites": ("v_sources", "source_id")}
 _FIELD_TYPES = {"INTEGER": "integer", "FLOAT": "number", "REAL": "number", "NUMERIC": "number",
                 "BOOLEAN": "boolean", "VARCHAR": "string", "TEXT": "string"}
 
@@ -203,15 +194,13 @@ def _sources(conn: sqlite3.Connection) -> list[dict[str, str]]:
     return out
 
 
-def datapackage(conn: sqlite3.Connection, data_model: Path | None, bom: bool = False) -> dict[str, Any]:
+def datapackage(conn: sqlite3.Connection, bom: bool = False) -> dict[str, Any]:
     """The ``datapackage.json`` of a CSV export: a schema per view (types, titles, the
-    descriptions of the data-model page, primary and foreign keys), the licence, the sources
-    and the release the data belongs to."""
+    descriptions declared in ``model/views.yaml``, primary and foreign keys), the licence, the
+    sources and the release the data belongs to."""
     from importlib.metadata import metadata
 
-    from ..publish.query_page import descriptions
-
-    view_lines, columns_text = descriptions(data_model) if data_model else ({}, {})
+    documented = public_views()
     views = sitequeries.public_views(conn)
     resources = []
     for view in views:
@@ -221,24 +210,24 @@ def datapackage(conn: sqlite3.Connection, data_model: Path | None, bom: bool = F
         for i, name in enumerate(names):
             field: dict[str, Any] = {"name": name, "type": _field_type(declared.get(name, ""), (r[i] for r in rows)),
                                      "title": name.replace("_", " ").capitalize()}
-            if text := columns_text.get(view, {}).get(name):
+            if view in documented and (text := documented[view].columns.get(name)):
                 field["description"] = text
             if field["type"] == "boolean":
                 field.update(trueValues=["1"], falseValues=["0"])
             fields.append(field)
         schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
-        if (key := PRIMARY_KEYS.get(view)) and set(key) <= set(names):
+        if view in documented and (key := documented[view].primary_key) and set(key) <= set(names):
             schema["primaryKey"] = list(key)
         foreign = [{"fields": [name], "reference": {"resource": target, "fields": [column]}}
-                   for name, (target, column) in FOREIGN_KEYS.items()
+                   for name, (target, column) in foreign_keys().items()
                    if name in names and target in views and target != view]
         if foreign:
             schema["foreignKeys"] = foreign
         resource: dict[str, Any] = {"name": view, "path": f"{view}.csv", "profile": "tabular-data-resource",
                                     "format": "csv", "mediatype": "text/csv",
                                     "encoding": "utf-8-sig" if bom else "utf-8"}
-        if text := view_lines.get(view):
-            resource["description"] = text
+        if view in documented:
+            resource["description"] = documented[view].summary
         resources.append({**resource, "schema": schema})
     package: dict[str, Any] = {
         "profile": "tabular-data-package", "name": "her2db",
@@ -254,8 +243,7 @@ def datapackage(conn: sqlite3.Connection, data_model: Path | None, bom: bool = F
     return package
 
 
-def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = False,
-           data_model: Path | None = None) -> list[Path]:
+def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = False) -> list[Path]:
     """Write every public view into ``out`` as CSV, JSON or a Frictionless Data Package (CSV
     files and ``datapackage.json``); the same files, byte for byte, as the site's downloads.
     Returns the files written."""
@@ -267,7 +255,7 @@ def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = False,
     names += [f"{DATAPACKAGE}.json"] if fmt == DATAPACKAGE else []
     # everything is read from the database before the folder is touched: a database that
     # cannot be read leaves an earlier export as it was
-    package = datapackage(conn, data_model, bom) if fmt == DATAPACKAGE else None
+    package = datapackage(conn, bom) if fmt == DATAPACKAGE else None
     texts = view_texts(conn, table_format, bom)
     _prepare(out)
     try:

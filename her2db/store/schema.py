@@ -1,9 +1,9 @@
-"""Generate the schema artefacts in ``schema/`` from the models.
+"""Generate the schema artefacts from the models.
 
-``schema.sql`` (the DDL a load creates), ``study.schema.json`` (JSON Schema of a study file,
-for editors) and ``er.md`` (a Mermaid ER diagram) are generated, committed, and kept in step
-with the models by a test, so a reader of the repository sees the real schema without
-running anything.
+The DDL a load runs (``her2db/store/sql/tables.sql``, the one DDL file), and in ``schema/``
+``study.schema.json`` (JSON Schema of a study file, for editors) and ``er.md`` (a Mermaid ER
+diagram) are generated, committed, and kept in step with the models by a test, so a reader of
+the repository sees the real schema without running anything.
 """
 
 from __future__ import annotations
@@ -66,14 +66,14 @@ def er_diagram() -> str:
 
 
 ARTEFACTS = {
-    "schema.sql": ddl,
     "study.schema.json": study_json_schema,
     "er.md": er_diagram,
 }
 
 
 PACKAGE_TABLES = Path(str(TABLES_SQL))
-"""The same DDL inside the package, which ``her2db load`` runs (it does not import the ORM)."""
+"""The one generated DDL file: inside the package, because ``her2db load`` runs it (without
+importing the ORM)."""
 
 
 def _artefacts(directory: Path) -> dict[Path, Callable[[], str]]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 VIEWS_SQL = resources.files("her2db.store") / "sql" / "views.sql"
 """The public views, shipped inside the package so an installed wheel can load."""
 TABLES_SQL = resources.files("her2db.store") / "sql" / "tables.sql"
-"""The tables' DDL, generated from models.py by ``her2db schema`` (as ``schema/schema.sql`` is)
+"""The tables' DDL, generated from model/tables.py by ``her2db schema``
 and shipped inside the package: a load creates the tables without importing the ORM."""
 
 APPLICATION_ID = 0x48455232

@@ -49,7 +49,7 @@ def define_env(env: Any) -> None:
         if problems := undocumented({view: [c["name"] for c in cols] for view, cols in columns.items()}):
             raise ValueError("the public views and her2db/model/views.yaml disagree: " + "; ".join(problems))
         # the descriptions are the package's own Markdown, not curated data
-        declared = [public_views()[view] for view in names]
+        declared = list(public_views().values())  # in the order the declaration lists them
         return show("views_reference.md", views=declared, columns=columns,
                     markdown=lambda text: Markup(text))
 

@@ -81,8 +81,8 @@ def test_foreign_keys_are_enforced(mini_db: Path) -> None:
         with engine.begin() as conn:
             conn.exec_driver_sql(
                 "INSERT INTO arm_result (id, study_id, arm_id, endpoint, statistic, source_id, locator, "
-                "not_reached, not_estimable) VALUES (999, 'mini-trial', 999, 'PFS', 'median', "
-                "'huober-review', 'x', 0, 0)")
+                "not_reached, not_estimable, record_id) VALUES (999, 'mini-trial', 999, 'PFS', 'median', "
+                "'huober-review', 'x', 0, 0, 'mini-trial.result.pfs.x.median')")
     engine.dispose()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..model.identity import group_reports, preferred_index
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, TABLE_OF, record_values
 from ..store.write import Rows
 from .validate import Corpus
@@ -59,6 +60,7 @@ def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
     yield batch()
 
     ids = _Ids()
+    sources = {source.id: source for source in corpus.sources}
     for entry in sorted(corpus.studies, key=lambda e: e.study.id):
         study = entry.study
         if on_study:
@@ -69,17 +71,32 @@ def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
                 basis_note=field_basis.note)
         for position, source_id in enumerate(study.references):
             add("study_source", study_id=study.id, source_id=source_id, position=position)
+        identity = {section: _identities(study.id, section, getattr(study, section), sources)
+                    for section in KEYED_SECTIONS + ROW_SECTIONS}
         keys: dict[str, dict[str, int]] = {section: {} for section in KEYED_SECTIONS}
         for section in KEYED_SECTIONS:
-            for record in getattr(study, section):
+            for record, (record_id, preferred) in zip(getattr(study, section), identity[section], strict=True):
                 table = TABLE_OF[type(record)]
                 keys[section][record.key] = row_id = ids(table)
-                add(table, record, id=row_id, study_id=study.id)
+                add(table, record, id=row_id, study_id=study.id, record_id=record_id, preferred=preferred)
         for arm in study.arms:
             for position, drug in enumerate(arm.drugs):
                 add("intervention", arm_id=keys["arms"][arm.key], drug_id=drug, position=position)
         for section in ROW_SECTIONS:
-            for record in getattr(study, section):
+            for record, (record_id, preferred) in zip(getattr(study, section), identity[section], strict=True):
                 table = TABLE_OF[type(record)]
-                add(table, record, keys, id=ids(table), study_id=study.id)
+                add(table, record, keys, id=ids(table), study_id=study.id, record_id=record_id, preferred=preferred)
         yield batch()
+
+
+def _identities(study_id: str, section: str, records: list[Any],
+                sources: dict[str, Any]) -> list[tuple[str, bool]]:
+    """Each record's data-point id and whether it is the preferred report of that data point."""
+    out: list[tuple[str, bool]] = [("", True)] * len(records)
+    for record_id, reports in group_reports(section, study_id, records).items():
+        chosen = preferred_index([record for _, record in reports],
+                                 lambda source: getattr(sources.get(source), "kind", None),
+                                 lambda source: getattr(sources.get(source), "year", None))
+        for position, (index, _) in enumerate(reports):
+            out[index] = (record_id, position == chosen)
+    return out

@@ -112,6 +112,14 @@ class Provenance(Strict):
     quote: StrictStr | None = Field(None, description="The sentence or table row, verbatim")
     basis: Basis = Field("reported", description="reported by a source, derived, or a curator's reading")
     basis_note: StrictStr | None = Field(None, description="The formula (derived) or the reading (curator)")
+    read_at: StrictStr | None = Field(
+        None, description="Address of the page the value was read on, where the source itself is not quoted "
+                          "(a journal abstract or its copy)")
+    preferred: StrictBool | None = Field(
+        None, description="true: the report of this data point that views and pages show, among several "
+                          "sources' reports of it (otherwise the rule of model/identity.py decides)")
+    checked_by: StrictStr | None = Field(None, description="Who checked the record against its source")
+    checked_on: StrictStr | None = Field(None, description="When it was checked (YYYY-MM-DD); a change clears both")
 
 
 class Analysis(Provenance):

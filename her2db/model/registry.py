@@ -61,6 +61,7 @@ GENERATED_COLUMNS = {
     "id": "row id in file order", "study_id": "the study the record belongs to",
     "position": "order in its file (endpoints: the vocabulary order pages follow on every engine)",
     "changes_since": "release: the release its changelog (releases/<version>.yaml) compares with",
+    "record_id": "the data point's id, from the study and the record's natural key (model/identity.py)",
 }
 DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
                   "release_change"}  # the last: from the changelogs of `her2db release`

@@ -95,6 +95,11 @@ class Provenance(SQLModel):
     quote: str | None = None
     basis: str = Field(default="reported", sa_column_kwargs={"server_default": "reported"})
     basis_note: str | None = None
+    read_at: str | None = None
+    record_id: str = Field(index=True)
+    preferred: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
+    checked_by: str | None = None
+    checked_on: str | None = None
 
 
 class StudyFieldBasis(SQLModel, table=True):

@@ -12,8 +12,6 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 
-import yaml
-
 VIEWS_YAML = resources.files("her2db.model") / "views.yaml"
 
 
@@ -33,6 +31,8 @@ class View:
 
 @functools.cache
 def _declared() -> dict[str, object]:
+    import yaml  # here: `her2db query` imports the exporter, and never needs the descriptions
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     data: dict[str, object] = yaml.load(VIEWS_YAML.read_text(encoding="utf-8"), Loader=loader)
     return data

@@ -117,14 +117,17 @@ class _Record(dict[str, Any]):
 
 def _as_printed(row: dict[str, Any]) -> _Record:
     """The printed text of a number (``X_text``) changes with the number, so only the number is
-    compared (the text is kept for display); the default basis (reported) is left out so a
-    change reads as the curator wrote it."""
+    compared (the text is kept for display); the default basis (reported) and preference are
+    left out so a change reads as the curator wrote it."""
     texts = {}
     for name in [n for n in row if n.endswith("_text") and n.removesuffix("_text") in row]:
         if (text := row.pop(name)) is not None:
             texts[name.removesuffix("_text")] = text
     if row.get("basis") == "reported":
         del row["basis"]
+    if row.get("preferred") in (1, True):  # the only report of its data point, or the chosen one
+        del row["preferred"]
+    row.pop("record_id", None)  # made of the identity columns: says nothing they do not
     record = _Record(row)
     record.texts = texts
     return record

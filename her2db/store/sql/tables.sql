@@ -75,6 +75,11 @@ CREATE TABLE analysis (
 	quote VARCHAR, 
 	basis VARCHAR DEFAULT 'reported' NOT NULL, 
 	basis_note VARCHAR, 
+	read_at VARCHAR, 
+	record_id VARCHAR NOT NULL, 
+	preferred BOOLEAN DEFAULT '1' NOT NULL, 
+	checked_by VARCHAR, 
+	checked_on VARCHAR, 
 	id INTEGER NOT NULL, 
 	study_id VARCHAR NOT NULL, 
 	"key" VARCHAR NOT NULL, 
@@ -92,6 +97,8 @@ CREATE TABLE analysis (
 
 CREATE INDEX ix_analysis_cites ON analysis (cites);
 
+CREATE INDEX ix_analysis_record_id ON analysis (record_id);
+
 CREATE INDEX ix_analysis_source_id ON analysis (source_id);
 
 CREATE INDEX ix_analysis_study_id ON analysis (study_id);
@@ -103,6 +110,11 @@ CREATE TABLE arm (
 	quote VARCHAR, 
 	basis VARCHAR DEFAULT 'reported' NOT NULL, 
 	basis_note VARCHAR, 
+	read_at VARCHAR, 
+	record_id VARCHAR NOT NULL, 
+	preferred BOOLEAN DEFAULT '1' NOT NULL, 
+	checked_by VARCHAR, 
+	checked_on VARCHAR, 
 	id INTEGER NOT NULL, 
 	study_id VARCHAR NOT NULL, 
 	"key" VARCHAR NOT NULL, 
@@ -121,6 +133,8 @@ CREATE TABLE arm (
 
 CREATE INDEX ix_arm_cites ON arm (cites);
 
+CREATE INDEX ix_arm_record_id ON arm (record_id);
+
 CREATE INDEX ix_arm_source_id ON arm (source_id);
 
 CREATE INDEX ix_arm_study_id ON arm (study_id);
@@ -132,6 +146,11 @@ CREATE TABLE population (
 	quote VARCHAR, 
 	basis VARCHAR DEFAULT 'reported' NOT NULL, 
 	basis_note VARCHAR, 
+	read_at VARCHAR, 
+	record_id VARCHAR NOT NULL, 
+	preferred BOOLEAN DEFAULT '1' NOT NULL, 
+	checked_by VARCHAR, 
+	checked_on VARCHAR, 
 	id INTEGER NOT NULL, 
 	study_id VARCHAR NOT NULL, 
 	"key" VARCHAR NOT NULL, 
@@ -148,6 +167,8 @@ CREATE TABLE population (
 );
 
 CREATE INDEX ix_population_cites ON population (cites);
+
+CREATE INDEX ix_population_record_id ON population (record_id);
 
 CREATE INDEX ix_population_source_id ON population (source_id);
 
@@ -174,6 +195,11 @@ CREATE TABLE study_endpoint (
 	quote VARCHAR, 
 	basis VARCHAR DEFAULT 'reported' NOT NULL, 
 	basis_note VARCHAR, 
+	read_at VARCHAR, 
+	record_id VARCHAR NOT NULL, 
+	preferred BOOLEAN DEFAULT '1' NOT NULL, 
+	checked_by VARCHAR, 
+	checked_on VARCHAR, 
 	id INTEGER NOT NULL, 
 	study_id VARCHAR NOT NULL, 
 	endpoint VARCHAR NOT NULL, 
@@ -191,6 +217,8 @@ CREATE TABLE study_endpoint (
 CREATE INDEX ix_study_endpoint_cites ON study_endpoint (cites);
 
 CREATE INDEX ix_study_endpoint_endpoint ON study_endpoint (endpoint);
+
+CREATE INDEX ix_study_endpoint_record_id ON study_endpoint (record_id);
 
 CREATE INDEX ix_study_endpoint_source_id ON study_endpoint (source_id);
 
@@ -223,6 +251,11 @@ CREATE TABLE subgroup (
 	quote VARCHAR, 
 	basis VARCHAR DEFAULT 'reported' NOT NULL, 
 	basis_note VARCHAR, 
+	read_at VARCHAR, 
+	record_id VARCHAR NOT NULL, 
+	preferred BOOLEAN DEFAULT '1' NOT NULL, 
+	checked_by VARCHAR, 
+	checked_on VARCHAR, 
 	id INTEGER NOT NULL, 
 	study_id VARCHAR NOT NULL, 
 	"key" VARCHAR NOT NULL, 
@@ -239,6 +272,8 @@ CREATE TABLE subgroup (
 
 CREATE INDEX ix_subgroup_cites ON subgroup (cites);
 
+CREATE INDEX ix_subgroup_record_id ON subgroup (record_id);
+
 CREATE INDEX ix_subgroup_source_id ON subgroup (source_id);
 
 CREATE INDEX ix_subgroup_study_id ON subgroup (study_id);
@@ -250,6 +285,11 @@ CREATE TABLE adverse_event (
 	quote VARCHAR, 
 	basis VARCHAR DEFAULT 'reported' NOT NULL, 
 	basis_note VARCHAR, 
+	read_at VARCHAR, 
+	record_id VARCHAR NOT NULL, 
+	preferred BOOLEAN DEFAULT '1' NOT NULL, 
+	checked_by VARCHAR, 
+	checked_on VARCHAR, 
 	id INTEGER NOT NULL, 
 	study_id VARCHAR NOT NULL, 
 	arm_id INTEGER NOT NULL, 
@@ -281,6 +321,8 @@ CREATE INDEX ix_adverse_event_arm_id ON adverse_event (arm_id);
 
 CREATE INDEX ix_adverse_event_cites ON adverse_event (cites);
 
+CREATE INDEX ix_adverse_event_record_id ON adverse_event (record_id);
+
 CREATE INDEX ix_adverse_event_source_id ON adverse_event (source_id);
 
 CREATE INDEX ix_adverse_event_study_term ON adverse_event (study_id, term);
@@ -294,6 +336,11 @@ CREATE TABLE arm_result (
 	quote VARCHAR, 
 	basis VARCHAR DEFAULT 'reported' NOT NULL, 
 	basis_note VARCHAR, 
+	read_at VARCHAR, 
+	record_id VARCHAR NOT NULL, 
+	preferred BOOLEAN DEFAULT '1' NOT NULL, 
+	checked_by VARCHAR, 
+	checked_on VARCHAR, 
 	id INTEGER NOT NULL, 
 	study_id VARCHAR NOT NULL, 
 	arm_id INTEGER NOT NULL, 
@@ -338,6 +385,8 @@ CREATE INDEX ix_arm_result_cites ON arm_result (cites);
 
 CREATE INDEX ix_arm_result_endpoint ON arm_result (endpoint);
 
+CREATE INDEX ix_arm_result_record_id ON arm_result (record_id);
+
 CREATE INDEX ix_arm_result_source_id ON arm_result (source_id);
 
 CREATE INDEX ix_arm_result_study_endpoint ON arm_result (study_id, endpoint);
@@ -349,6 +398,11 @@ CREATE TABLE characteristic (
 	quote VARCHAR, 
 	basis VARCHAR DEFAULT 'reported' NOT NULL, 
 	basis_note VARCHAR, 
+	read_at VARCHAR, 
+	record_id VARCHAR NOT NULL, 
+	preferred BOOLEAN DEFAULT '1' NOT NULL, 
+	checked_by VARCHAR, 
+	checked_on VARCHAR, 
 	id INTEGER NOT NULL, 
 	study_id VARCHAR NOT NULL, 
 	population_id INTEGER, 
@@ -377,6 +431,8 @@ CREATE TABLE characteristic (
 
 CREATE INDEX ix_characteristic_cites ON characteristic (cites);
 
+CREATE INDEX ix_characteristic_record_id ON characteristic (record_id);
+
 CREATE INDEX ix_characteristic_source_id ON characteristic (source_id);
 
 CREATE INDEX ix_characteristic_study_id ON characteristic (study_id);
@@ -388,6 +444,11 @@ CREATE TABLE comparison (
 	quote VARCHAR, 
 	basis VARCHAR DEFAULT 'reported' NOT NULL, 
 	basis_note VARCHAR, 
+	read_at VARCHAR, 
+	record_id VARCHAR NOT NULL, 
+	preferred BOOLEAN DEFAULT '1' NOT NULL, 
+	checked_by VARCHAR, 
+	checked_on VARCHAR, 
 	id INTEGER NOT NULL, 
 	study_id VARCHAR NOT NULL, 
 	analysis_id INTEGER, 
@@ -425,6 +486,8 @@ CREATE TABLE comparison (
 CREATE INDEX ix_comparison_cites ON comparison (cites);
 
 CREATE INDEX ix_comparison_endpoint ON comparison (endpoint);
+
+CREATE INDEX ix_comparison_record_id ON comparison (record_id);
 
 CREATE INDEX ix_comparison_source_id ON comparison (source_id);
 

@@ -62,12 +62,18 @@ SELECT
     r.basis,
     r.basis_note,
     r.quote,
-    r.breakdown
+    r.breakdown,
+    r.record_id,
+    (SELECT count(*) FROM arm_result o WHERE o.record_id = r.record_id) AS reports,
+    r.read_at,
+    r.checked_by,
+    r.checked_on
 FROM arm_result r
 JOIN arm a ON a.id = r.arm_id
 LEFT JOIN analysis an ON an.id = r.analysis_id
 LEFT JOIN population p ON p.id = r.population_id
-LEFT JOIN subgroup sg ON sg.id = r.subgroup_id;
+LEFT JOIN subgroup sg ON sg.id = r.subgroup_id
+WHERE r.preferred;
 
 DROP VIEW IF EXISTS v_comparisons;
 CREATE VIEW v_comparisons AS
@@ -101,13 +107,19 @@ SELECT
     c.p_value_text,
     c.basis,
     c.basis_note,
-    c.quote
+    c.quote,
+    c.record_id,
+    (SELECT count(*) FROM comparison o WHERE o.record_id = c.record_id) AS reports,
+    c.read_at,
+    c.checked_by,
+    c.checked_on
 FROM comparison c
 JOIN arm e ON e.id = c.experimental_arm_id
 JOIN arm k ON k.id = c.control_arm_id
 LEFT JOIN analysis an ON an.id = c.analysis_id
 LEFT JOIN population p ON p.id = c.population_id
-LEFT JOIN subgroup sg ON sg.id = c.subgroup_id;
+LEFT JOIN subgroup sg ON sg.id = c.subgroup_id
+WHERE c.preferred;
 
 DROP VIEW IF EXISTS v_adverse_events;
 CREATE VIEW v_adverse_events AS
@@ -135,11 +147,17 @@ SELECT
     v.label AS p_versus_arm,
     ae.basis,
     ae.basis_note,
-    ae.quote
+    ae.quote,
+    ae.record_id,
+    (SELECT count(*) FROM adverse_event o WHERE o.record_id = ae.record_id) AS reports,
+    ae.read_at,
+    ae.checked_by,
+    ae.checked_on
 FROM adverse_event ae
 JOIN arm a ON a.id = ae.arm_id
 LEFT JOIN arm v ON v.id = ae.p_versus_arm_id
-LEFT JOIN population p ON p.id = ae.population_id;
+LEFT JOIN population p ON p.id = ae.population_id
+WHERE ae.preferred;
 
 DROP VIEW IF EXISTS v_characteristics;
 CREATE VIEW v_characteristics AS
@@ -166,11 +184,17 @@ SELECT
     ch.value_upper_text,
     ch.basis,
     ch.basis_note,
-    ch.quote
+    ch.quote,
+    ch.record_id,
+    (SELECT count(*) FROM characteristic o WHERE o.record_id = ch.record_id) AS reports,
+    ch.read_at,
+    ch.checked_by,
+    ch.checked_on
 FROM characteristic ch
 LEFT JOIN population p ON p.id = ch.population_id
 LEFT JOIN arm a ON a.id = ch.arm_id
-LEFT JOIN subgroup sg ON sg.id = ch.subgroup_id;
+LEFT JOIN subgroup sg ON sg.id = ch.subgroup_id
+WHERE ch.preferred;
 
 DROP VIEW IF EXISTS v_sources;
 CREATE VIEW v_sources AS
@@ -198,7 +222,8 @@ SELECT
     se.locator,
     se.notes,
     se.basis,
-    se.basis_note
+    se.basis_note,
+    se.record_id
 FROM study_endpoint se
 JOIN endpoint e ON e.code = se.endpoint;
 
@@ -219,7 +244,8 @@ SELECT
     p.id AS population_id,
     p.basis,
     p.basis_note,
-    p.quote
+    p.quote,
+    p.record_id
 FROM population p;
 
 -- The analyses (data cuts) a study reports, with their median follow-up as printed.
@@ -239,7 +265,8 @@ SELECT
     an.id AS analysis_id,
     an.basis,
     an.basis_note,
-    an.quote
+    an.quote,
+    an.record_id
 FROM analysis an;
 
 -- Study-level fields that are not simply reported: derived by arithmetic or a curator's reading.
@@ -251,3 +278,29 @@ SELECT
     b.basis,
     b.basis_note
 FROM study_field_basis b;
+
+-- Every report of every data point: the preferred one (which the other views show) and those of
+-- other sources, side by side; also the way to find every number a source gave or is cited for.
+DROP VIEW IF EXISTS v_reports;
+CREATE VIEW v_reports AS
+SELECT study_id, record_id, 'result' AS kind, preferred, source_id, cites, locator, read_at,
+       coalesce(qualifier || ' ', '') || coalesce(value_text, CASE WHEN not_reached THEN 'NR'
+            WHEN not_estimable THEN 'NE' END, '') || coalesce('–' || value_upper_text, '') AS value_text,
+       value, ci_low_text, ci_high_text, NULL AS p_value_text, n, denominator, unit,
+       basis, notes, checked_by, checked_on, id AS row_id
+FROM arm_result
+UNION ALL
+SELECT study_id, record_id, 'comparison', preferred, source_id, cites, locator, read_at,
+       estimate_text, estimate, ci_low_text, ci_high_text, coalesce(p_operator || ' ', '') || p_value_text,
+       NULL, NULL, unit, basis, notes, checked_by, checked_on, id
+FROM comparison
+UNION ALL
+SELECT study_id, record_id, 'adverse event', preferred, source_id, cites, locator, read_at,
+       coalesce(qualifier || ' ', '') || pct_text, pct, NULL, NULL, coalesce(p_operator || ' ', '') || p_value_text,
+       n, n_at_risk, CASE WHEN pct IS NOT NULL THEN '%' END, basis, notes, checked_by, checked_on, id
+FROM adverse_event
+UNION ALL
+SELECT study_id, record_id, 'characteristic', preferred, source_id, cites, locator, read_at,
+       coalesce(qualifier || ' ', '') || coalesce(value_text, '') || coalesce('–' || value_upper_text, ''),
+       value, NULL, NULL, NULL, n, denominator, unit, basis, notes, checked_by, checked_on, id
+FROM characteristic;

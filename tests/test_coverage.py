@@ -13,7 +13,8 @@ from conftest import REAL_SOURCES, REVIEW_TEXT_ENV, REVIEW_TEXT_HOWTO, ROOT, fre
 
 from her2db.cli import cli
 from her2db.curate import review_text as coverage
-from her2db.curate.validate import read_corpus, validate
+from her2db.curate.corpus import read_corpus
+from her2db.curate.validate import validate
 from her2db.model.curated import ExceptionEntry, StudyFile
 
 REVIEW_NAME = "000_37a715a4a7adbb6f.txt"

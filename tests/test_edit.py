@@ -4,7 +4,6 @@ and concurrent edits all land."""
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from her2db.cli import cli
-from her2db.curate import edit
+from her2db.curate import edit, fields, yamledit
 from her2db.curate.load import load
 from her2db.curate.yamlfile import read_document
 
@@ -69,6 +68,8 @@ def test_add_comparison_appends_one_flow_line_and_reloads(
         "ctl",
         "--subgroup",
         "hr-pos",
+        "--analysis",
+        "interim",
         "--estimate",
         "0.70",
         "--ci-low",
@@ -83,7 +84,7 @@ def test_add_comparison_appends_one_flow_line_and_reloads(
     assert _opcodes(before, after) == {"insert"}
     assert [_numbers_unquoted(line) for line in _added_lines(before, after)] == [
         "  - {endpoint: PFS, measure: HR, experimental: exp, control: ctl, estimate: 0.70, ci_low: 0.50, "
-        "ci_high: 0.98, subgroup: hr-pos, source_id: huober-review, locator: Table 9 (test)}"
+        "ci_high: 0.98, analysis: interim, subgroup: hr-pos, source_id: huober-review, locator: Table 9 (test)}"
     ]
     shown = runner.invoke(
         cli,
@@ -630,13 +631,29 @@ def test_add_source(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
     assert duplicate.exit_code == 1 and "duplicate source id 'test-2026'" in duplicate.output
 
 
-def _cli_process(corpus: Path, db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+# Runs the command line in a process that SIGKILLs itself at the rename of a YAML file: after
+# the edit was validated and its new text written to the temporary file, before it replaces
+# the study file.
+KILLED_BEFORE_RENAME = """
+import os, signal, sys
+rename = os.replace
+def replace(src, dst, **kwargs):
+    if os.fspath(dst).endswith(".yaml"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return rename(src, dst, **kwargs)
+os.replace = replace
+from her2db.cli import cli
+cli(sys.argv[1:], prog_name="her2db")
+"""
+
+
+def _cli_process(corpus: Path, db: Path, *args: str, driver: str | None = None) -> subprocess.Popen:
+    command = [str(Path(sys.executable).parent / "her2db")] if driver is None else [sys.executable, "-c", driver]
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "her2db"), *args, "--sources", str(corpus), "--db", str(db)],
+        [*command, *args, "--sources", str(corpus), "--db", str(db)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, **(env or {})},
     )
 
 
@@ -661,7 +678,7 @@ def _ae_args(term: str) -> list[str]:
 def test_interrupted_write_leaves_the_file_and_database_intact(corpus: Path, mini_db: Path) -> None:
     path = _study(corpus)
     before, db_before = path.read_bytes(), mini_db.read_bytes()
-    process = _cli_process(corpus, mini_db, *_ae_args("nausea"), env={edit.KILL_ENV: "1"})
+    process = _cli_process(corpus, mini_db, *_ae_args("nausea"), driver=KILLED_BEFORE_RENAME)
     process.communicate()
     assert process.returncode == -9
     assert path.read_bytes() == before and mini_db.read_bytes() == db_before
@@ -686,21 +703,21 @@ def test_two_concurrent_adds_both_land(corpus: Path, mini_db: Path) -> None:
 
 
 def test_field_flags_follow_the_models() -> None:
-    names = {spec.name for spec in edit.field_specs("comparison")}
+    names = {spec.name for spec in fields.field_specs("comparison")}
     assert {"endpoint", "measure", "estimate", "ci_low", "source_id", "locator", "quote"} <= names
-    assert [s.name for s in edit.field_specs("ae")][-6:] == ["source_id", "locator", "cites", "quote", "basis",
-                                                           "basis_note"]
-    assert edit.field_specs("study")[0].name == "id"
-    assert "results" not in {s.name for s in edit.field_specs("study")}
+    assert [s.name for s in fields.field_specs("ae")][-8:] == ["source_id", "locator", "cites", "quote", "basis",
+                                                           "basis_note", "read_at", "preferred"]
+    assert fields.field_specs("study")[0].name == "id"
+    assert "results" not in {s.name for s in fields.field_specs("study")}
 
 
 def test_unset_of_a_first_field_keeps_the_item_dash(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
     path.write_text("arms:\n  - notes: n\n    key: a\n  - {notes: n, key: b}\nresults: []\n")
     doc = read_document(path)
-    text = edit.set_text(doc, edit.Target("arms", 0), "notes", None)
+    text = yamledit.set_text(doc, yamledit.Target("arms", 0), "notes", None)
     assert text == "arms:\n  - key: a\n  - {notes: n, key: b}\nresults: []\n"
-    text = edit.set_text(doc, edit.Target("arms", 1), "notes", None)
+    text = yamledit.set_text(doc, yamledit.Target("arms", 1), "notes", None)
     assert text == "arms:\n  - notes: n\n    key: a\n  - {key: b}\nresults: []\n"
 
 

@@ -287,3 +287,25 @@ def test_an_atomic_write_keeps_the_permissions_of_the_file_it_replaces(tmp_path:
     assert stat.S_IMODE((tmp_path / "new.sql.gz").stat().st_mode) == 0o644
     assert (tmp_path / "new.sql.gz").read_bytes() == b"\x1f\x8b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.sql.gz", "study.yaml"]
+
+
+def test_an_atomic_write_reaches_the_disk_before_and_after_its_rename(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new text is synced before the rename and the folder after it, so a power cut
+    leaves the old file or the whole new one, never an empty file under the name."""
+    done: list[tuple[str, object]] = []
+    fsync, replace = os.fsync, os.replace
+
+    def recording_fsync(fd: int) -> None:
+        done.append(("fsync", "folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else os.fstat(fd).st_size))
+        fsync(fd)
+
+    def recording_replace(src: str, dst: Path) -> None:
+        done.append(("replace", Path(dst).name))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    write_atomic(tmp_path / "study.yaml", "id: x\n")
+    assert done == [("fsync", 6), ("replace", "study.yaml"), ("fsync", "folder")]
+    assert (tmp_path / "study.yaml").read_text(encoding="utf-8") == "id: x\n"

@@ -74,16 +74,16 @@ def test_loading_twice_gives_an_identical_dump(corpus: Path, tmp_path: Path) -> 
 
 
 def test_foreign_keys_are_enforced(mini_db: Path) -> None:
-    from her2db.store.sqlite import sqlite_engine
-
-    engine = sqlite_engine(mini_db)
-    with pytest.raises(Exception, match="FOREIGN KEY"):
-        with engine.begin() as conn:
-            conn.exec_driver_sql(
+    conn = sqlite3.connect(mini_db)
+    conn.execute("PRAGMA foreign_keys=ON")
+    try:
+        with pytest.raises(Exception, match="FOREIGN KEY"), conn:
+            conn.execute(
                 "INSERT INTO arm_result (id, study_id, arm_id, endpoint, statistic, source_id, locator, "
                 "not_reached, not_estimable, record_id) VALUES (999, 'mini-trial', 999, 'PFS', 'median', "
                 "'huober-review', 'x', 0, 0, 'mini-trial.result.pfs.x.median')")
-    engine.dispose()
+    finally:
+        conn.close()
 
 
 def test_failed_load_keeps_previous_database(corpus: Path, mini_db: Path) -> None:

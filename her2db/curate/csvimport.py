@@ -1,6 +1,6 @@
 """Bulk entry of a table as it comes out of a paper: one CSV row per record, all or nothing.
 
-The columns of each kind are the fields of its model (``edit.field_specs``), so the layout
+The columns of each kind are the fields of its model (``fields.field_specs``), so the layout
 follows the curated format without a second definition. Required columns must be present,
 optional ones may be left out, unknown ones are refused; an empty cell is an absent field.
 Files may be UTF-8 with or without a byte-order mark, comma- or semicolon-separated (as
@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import edit
+from ..model.numbers import Printed
+from .edit import EditResult, add_records, study_rel
+from .fields import STUDY_SECTIONS, EditError, FieldSpec, coerce, field_specs
 from .yamlfile import read_document, to_plain
 
 KINDS = ("ae", "result", "comparison", "characteristic")
@@ -37,8 +39,8 @@ class Row:
     record: dict[str, Any]
 
 
-def columns(kind: str) -> list[edit.FieldSpec]:
-    return edit.field_specs(kind)
+def columns(kind: str) -> list[FieldSpec]:
+    return field_specs(kind)
 
 
 def template(kind: str) -> str:
@@ -113,7 +115,7 @@ def read_rows(path: Path, kind: str) -> list[Row]:
             if not cell.strip():
                 continue
             try:
-                record[column] = edit.coerce(specs[column], cell)
+                record[column] = coerce(specs[column], cell)
             except ValueError as exc:
                 raise CsvImportError(f"{name}: row {line}, column {column}: {exc}") from exc
         absent = [s.name for s in specs.values() if s.required and s.name not in record]
@@ -129,21 +131,21 @@ _PROBLEM_PATH = re.compile(r"\[(\d+)\](?: › (\w+))?")
 
 
 def import_csv(sources: Path, study_id: str, path: Path, kind: str, db_path: Path | None,
-               dry_run: bool = False) -> tuple[list[Row], edit.EditResult]:
+               dry_run: bool = False) -> tuple[list[Row], EditResult]:
     """Add every row of ``path`` to the study as records of ``kind``, or none of them."""
     rows = read_rows(path, kind)
-    section = edit.STUDY_SECTIONS[kind]
-    existing = read_document(sources / edit.study_rel(sources, study_id)).data.get(section) or []
+    section = STUDY_SECTIONS[kind]
+    existing = read_document(sources / study_rel(sources, study_id)).data.get(section) or []
     plain = [to_plain(item) for item in existing]
     for row in rows:
-        as_stored = to_plain({k: (float(v) if isinstance(v, edit.Printed) else v)
+        as_stored = to_plain({k: (float(v) if isinstance(v, Printed) else v)
                                    for k, v in row.record.items()})
         if as_stored in plain:
             raise CsvImportError(f"{path.name}: row {row.line}: already in {study_id} as "
                                  f"{section}[{plain.index(as_stored)}]")
     try:
-        result = edit.add_records(sources, study_id, kind, [r.record for r in rows], db_path, dry_run)
-    except edit.EditError as exc:
+        result = add_records(sources, study_id, kind, [r.record for r in rows], db_path, dry_run)
+    except EditError as exc:
         if not exc.problems:
             raise CsvImportError(f"{path.name}: {exc}") from exc
         first = len(existing)

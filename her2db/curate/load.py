@@ -15,8 +15,9 @@ from typing import Any
 from ..store.sqlite import schema_stamp, stored_schema_stamp
 from ..store.target import is_postgres, sqlite_path
 from ..store.write import DatabasePathError, check_target, source_files, sources_digest, write_sqlite
+from .corpus import Corpus, Report
 from .rows import corpus_rows
-from .validate import Corpus, Report, validate
+from .validate import validate
 
 
 class LoadError(Exception):

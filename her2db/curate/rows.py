@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ..model.identity import group_reports, preferred_index
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, TABLE_OF, record_values
 from ..store.write import Rows
-from .validate import Corpus
+from .corpus import Corpus
 
 
 class _Ids:

@@ -96,6 +96,8 @@ AE_TERM_PATTERN = r"^[a-z0-9]+([ /-][a-z0-9]+)*$"
 RELEASE_VERSION_PATTERN = r"^\d{4}\.\d{2}(\.\d+)?$"
 
 RATIO_MEASURES = ("HR", "OR", "RR")
+REVIEW_FIELDS = ("checked_by", "checked_on")
+"""Set by ``her2db check`` (a second curator's mark), cleared by any change: never given to ``add``."""
 PERCENT_UNIT = "%"
 
 

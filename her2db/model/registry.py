@@ -9,6 +9,7 @@ each: a record's field fills the table column of the same name, a printed number
 from __future__ import annotations
 
 import functools
+import types
 import typing
 from collections.abc import Collection, Iterator
 from typing import Any
@@ -82,11 +83,33 @@ def printed_fields(model: type) -> tuple[str, ...]:
                  if Printed in types_in(info.annotation))
 
 
+@functools.cache
+def list_fields(model: type) -> dict[str, Any]:
+    """Fields holding a list, in declaration order, each with the type of its items."""
+    return {name: typing.get_args(info.annotation)[0]
+            for name, info in getattr(model, "model_fields", {}).items()
+            if typing.get_origin(info.annotation) is list}
+
+
+@functools.cache
+def sections_of(model: type) -> dict[str, type[BaseModel]]:
+    """The fields holding a list of records (a study file's sections), each with its record
+    model."""
+    return {name: item for name, item in list_fields(model).items()
+            if isinstance(item, type) and issubclass(item, BaseModel)}
+
+
 def types_in(annotation: Any) -> Iterator[Any]:
-    """The annotation and every type inside it (``Printed | None`` gives both)."""
-    yield annotation
-    for arg in typing.get_args(annotation):
-        yield from types_in(arg)
+    """The types a value of ``annotation`` may have, looking through unions and ``Annotated``
+    (``Printed | None`` gives both); a list or a ``Literal`` is one type, given whole."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        yield from types_in(typing.get_args(annotation)[0])
+    elif origin is typing.Union or origin is types.UnionType:
+        for arg in typing.get_args(annotation):
+            yield from types_in(arg)
+    else:
+        yield annotation
 
 
 def model_drift(model: type[BaseModel], columns: set[str]) -> tuple[set[str], set[str]]:

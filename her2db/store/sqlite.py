@@ -1,4 +1,4 @@
-"""SQLite: the engine a load writes through, the read-only connection queries use, and the
+"""SQLite: the read-only connection queries use, the schema stamp a load writes, and the
 mark that tells a database this tool built from any other file.
 
 Kept light (no SQLAlchemy at import time) because ``her2db query`` imports it on start-up.
@@ -10,12 +10,8 @@ import hashlib
 import sqlite3
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .target import DatabaseMissing
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
 
 VIEWS_SQL = resources.files("her2db.store") / "sql" / "views.sql"
 """The public views, shipped inside the package so an installed wheel can load."""
@@ -50,24 +46,6 @@ def stored_schema_stamp(path: Path) -> int | None:
         return None
     return int.from_bytes(header[60:64], "big")
 _OUR_TABLES = {"study", "arm_result", "comparison", "source"}
-
-
-def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def sqlite_engine(path: Path) -> Engine:
-    """An engine on a SQLite file with foreign keys enforced on every connection. The file is
-    opened by name, never through a URL: in ``sqlite:///a #?% b/x.sqlite`` the ``?`` would end
-    the path and the database would be written to ``a #`` instead."""
-    from sqlalchemy import event
-    from sqlmodel import create_engine
-
-    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(path))
-    event.listen(engine, "connect", _enforce_foreign_keys)
-    return engine
 
 
 class NotOurDatabase(Exception):

@@ -1,12 +1,12 @@
-"""Atomic writes: a crash never leaves half a file behind, and a replaced file keeps its
-permissions."""
+"""Atomic writes: a crash never leaves half a file behind, a power cut never leaves an empty
+one, and a replaced file keeps its permissions."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 
@@ -21,10 +21,11 @@ def replacement_mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, text: str | bytes, before_replace: Callable[[], None] | None = None) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
-    keeping the permissions of the file it replaces. ``before_replace`` runs between the two
-    (tests use it to interrupt a write)."""
+    keeping the permissions of the file it replaces. The temporary file reaches the disk
+    before the rename, and the rename itself after it (the folder is synced too): without
+    both, a crash soon after could leave the new name on an empty or half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = replacement_mode(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -32,9 +33,26 @@ def write_atomic(path: Path, text: str | bytes, before_replace: Callable[[], Non
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8") if isinstance(text, str) else text)
-        if before_replace is not None:
-            before_replace()
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename in it) to disk, where the system lets a program open
+    a folder (POSIX does; Windows does not, and makes renames durable itself)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:  # EINVAL: this file system cannot sync a folder
+            raise
+    finally:
+        os.close(fd)

@@ -1,0 +1,163 @@
+"""The fields of each kind of curated record as the command line and CSV import see them,
+derived from the curated model (``model.registry`` reads its annotations), and command-line
+texts coerced to the model's types.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..model import curated
+from ..model.numbers import Printed
+from ..model.registry import sections_of, types_in
+from .corpus import Problem
+
+# kind name on the command line -> section of the study file holding such records
+STUDY_SECTIONS = {
+    "analysis": "analyses",
+    "population": "populations",
+    "arm": "arms",
+    "subgroup": "subgroups",
+    "endpoint": "endpoints",
+    "result": "results",
+    "comparison": "comparisons",
+    "ae": "adverse_events",
+    "characteristic": "characteristics",
+}
+KINDS = ("source", "study", *STUDY_SECTIONS)
+# fields of a record that name another record of the same study, by the section they name
+REFERENCE_FIELDS = {"arm": "arms", "experimental": "arms", "control": "arms", "analysis": "analyses",
+                    "population": "populations", "subgroup": "subgroups"}
+
+
+class EditError(Exception):
+    """An edit, or a step of one, was refused; nothing was written. ``problems`` lists
+    validation errors; ``usage`` marks a mistake on the command line (exit 2)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, usage: bool = False) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+        self.usage = usage
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a curated record as the command line sees it."""
+
+    name: str
+    required: bool
+    types: frozenset[str]  # of "str", "int", "float", "bool", "list"
+    choices: tuple[str, ...] | None
+    help: str
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def model_for(kind: str) -> type[BaseModel]:
+    if kind == "source":
+        return curated.Source
+    if kind == "study":
+        return curated.StudyFile
+    if kind not in STUDY_SECTIONS:
+        raise EditError(f"unknown kind '{kind}'", usage=True)
+    return section_model(STUDY_SECTIONS[kind])
+
+
+def section_model(section: str) -> type[BaseModel]:
+    return sections_of(curated.StudyFile)[section]
+
+
+_TYPE_NAMES = {bool: "bool", int: "int", float: "float", Printed: "float", str: "str"}
+
+
+def _types(annotation: Any) -> tuple[set[str], tuple[str, ...] | None]:
+    """The plain types (and ``Literal`` choices) an annotation admits; anything else is text."""
+    found: set[str] = set()
+    choices: tuple[str, ...] | None = None
+    for kind in types_in(annotation):
+        origin = typing.get_origin(kind)
+        if origin is typing.Literal:
+            found.add("str")
+            choices = choices or tuple(str(a) for a in typing.get_args(kind))
+        elif origin is list:
+            found.add("list")
+        elif kind is not type(None):
+            found.add(_TYPE_NAMES.get(kind, "str"))
+    return found, choices
+
+
+def field_specs(kind: str) -> list[FieldSpec]:
+    """Every field of ``kind``'s model except the sections of a study file."""
+    specs = []
+    fields = model_for(kind).model_fields
+    provenance = [n for n in curated.Provenance.model_fields if n in fields]
+    for name in [n for n in fields if n not in provenance] + provenance:  # provenance last
+        info = fields[name]
+        if (kind == "study" and name in STUDY_SECTIONS.values()) or name in curated.REVIEW_FIELDS:
+            continue
+        types, choices = _types(info.annotation)
+        specs.append(FieldSpec(info.alias or name, info.is_required(), frozenset(types), choices,
+                               info.description or ""))
+    return specs
+
+
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
+
+
+def coerce(spec: FieldSpec, text: str) -> Any:
+    """The value of ``text`` for ``spec``; ``ValueError`` with a reason a curator reads."""
+    text = text.strip()
+    if spec.choices is not None and text not in spec.choices:
+        raise ValueError(f"'{text}' is not one of: {', '.join(spec.choices)}")
+    if "bool" in spec.types:
+        if text.lower() in _TRUE or text.lower() in _FALSE:
+            return text.lower() in _TRUE
+        raise ValueError(f"'{text}' is not true or false")
+    if "list" in spec.types:
+        return [part.strip() for part in re.split(r"[;,]", text) if part.strip()]
+    if "float" in spec.types:
+        if not _NUMBER.match(text):
+            raise ValueError(f"'{text}' is not a number")
+        if "str" in spec.types and repr(float(text)) != text and not text.isdigit():
+            return text  # the printed form, as the numbers contract keeps it
+        return int(text) if text.lstrip("+-").isdigit() else Printed(float(text), text)
+    if "int" in spec.types:
+        if not text.lstrip("+-").isdigit():
+            raise ValueError(f"'{text}' is not a whole number")
+        return int(text)
+    return text
+
+
+def build_record(kind: str, given: dict[str, Any]) -> dict[str, Any]:
+    """Typed values in model field order from the texts given on the command line or a CSV.
+    Raises ``EditError`` naming the field for a value of the wrong type."""
+    record: dict[str, Any] = {}
+    for spec in field_specs(kind):
+        raw = given.get(spec.name)
+        if raw is None or raw == "" or raw == [] or raw == ():
+            continue
+        try:
+            if isinstance(raw, (list, tuple)):
+                record[spec.name] = [part for item in raw for part in coerce(spec, item)]
+            else:
+                record[spec.name] = coerce(spec, raw)
+        except ValueError as exc:
+            raise EditError(f"{spec.name}: {exc}", usage=True) from exc
+    return record
+
+
+def spec_of(section: str | None, field: str) -> FieldSpec:
+    kind = "study" if section is None else next(k for k, s in STUDY_SECTIONS.items() if s == section)
+    for spec in field_specs(kind):
+        if spec.name == field:
+            return spec
+    names = ", ".join(s.name for s in field_specs(kind))
+    raise EditError(f"'{field}' is not a field of {section or 'a study'} (fields: {names})", usage=True)

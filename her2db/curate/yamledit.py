@@ -1,0 +1,259 @@
+"""Minimal-diff edits of a curated YAML file's text: append records to a section, set or
+remove one field, remove one record, so that ``git diff`` shows only the lines that changed.
+
+The round-trip parser (``Document.tree``) tells where each section, record and field stands;
+only those lines are replaced, in the style of their neighbours (flow ``- {...}`` or block
+items, quoted or plain scalars). ``check_same`` then proves the new text parses to exactly
+the data intended: the edit touched nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from ..model.numbers import Printed
+from .corpus import record_path
+from .fields import EditError
+from .yamlfile import Document, to_plain
+
+_SAFE_YAML = YAML(typ="safe", pure=True)
+_PLAIN_START = re.compile(r"^[A-Za-z0-9(]")
+
+
+def _plain_ok(text: str, flow: bool) -> bool:
+    if not text or text != text.strip() or "\n" in text or not _PLAIN_START.match(text):
+        return False
+    if ": " in text or " #" in text or text.endswith(":"):
+        return False
+    if flow and any(c in text for c in ",[]{}"):
+        return False
+    try:
+        return bool(_SAFE_YAML.load(text) == text)
+    except Exception:
+        return False
+
+
+def scalar(value: Any, flow: bool, quote: bool = False) -> str:
+    """``value`` as a YAML scalar: plain where that reads back the same (and ``quote`` is not
+    asked for), else double-quoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Printed):
+        return value.text
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(scalar(v, True) for v in value) + "]"
+    if value is None:
+        return "null"
+    text = str(value)
+    return text if _plain_ok(text, flow) and not quote else json.dumps(text, ensure_ascii=False)
+
+
+def render_item(record: dict[str, Any], dash_col: int, flow: bool,
+                quoted: frozenset[str] = frozenset()) -> list[str]:
+    """The lines of one list item at ``dash_col``, as a flow mapping or a block mapping;
+    text fields named in ``quoted`` are double-quoted like their neighbours'."""
+    pad = " " * dash_col
+    if flow:
+        return [pad + "- {" + ", ".join(f"{k}: {scalar(v, True, k in quoted)}" for k, v in record.items())
+                + "}\n"]
+    lines = [f"{k}: {scalar(v, False, k in quoted)}\n" for k, v in record.items()]
+    return [pad + "- " + lines[0]] + [pad + "  " + line for line in lines[1:]]
+
+
+def _is_filler(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def _trim(lines: list[str], start: int, end: int) -> int:
+    """``end`` moved back over blank and comment lines that follow a node (they belong to
+    what comes next, e.g. a section heading comment)."""
+    while end > start + 1 and _is_filler(lines[end - 1]):
+        end -= 1
+    return end
+
+
+def _key_spans(node: CommentedMap, end: int, lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Line span [start, end) of each key of a block mapping whose text ends before ``end``."""
+    keys = list(node.keys())
+    starts = [node.lc.key(k)[0] for k in keys]
+    spans = {}
+    for i, key in enumerate(keys):
+        stop = starts[i + 1] if i + 1 < len(keys) else end
+        spans[key] = (starts[i], _trim(lines, starts[i], stop))
+    return spans
+
+
+def _section_end(root: CommentedMap, section: str, lines: list[str]) -> int:
+    keys = list(root.keys())
+    after = keys.index(section) + 1
+    return root.lc.key(keys[after])[0] if after < len(keys) else len(lines)
+
+
+def _item_span(root: CommentedMap, section: str, index: int, lines: list[str]) -> tuple[int, int]:
+    seq = root[section]
+    start = seq.lc.item(index)[0]
+    stop = seq.lc.item(index + 1)[0] if index + 1 < len(seq) else _section_end(root, section, lines)
+    return start, _trim(lines, start, stop)
+
+
+def _flow_fields(text: str) -> Iterator[tuple[str, int, int, int]]:
+    """(key, key start, value start, value end) of each field of the flow mapping ``{...}``
+    in ``text``."""
+    i = text.index("{") + 1
+    while True:
+        while i < len(text) and text[i] in " \t\r\n,":
+            i += 1
+        if i >= len(text) or text[i] == "}":
+            return
+        key_start, colon = i, text.index(":", i)
+        key = text[i:colon].strip().strip("\"'")
+        j = colon + 1
+        while text[j] in " \t\r\n":
+            j += 1
+        start = j
+        if text[j] in "\"'":
+            quote = text[j]
+            j += 1
+            while text[j] != quote or (quote == '"' and text[j - 1] == "\\"):
+                j += 1
+            j += 1
+        elif text[j] == "[":
+            j = text.index("]", j) + 1
+        else:
+            while text[j] not in ",}":
+                j += 1
+            while text[j - 1] in " \t\r\n":
+                j -= 1
+        yield key, key_start, start, j
+        i = j
+
+
+@dataclass(frozen=True)
+class Target:
+    """A record of a study file: its section and index (``section`` None: the study itself)."""
+
+    section: str | None
+    index: int | None
+
+    def describe(self, study_id: str, field: str | None = None) -> str:
+        loc: list[str | int] = [] if self.section is None else [self.section, self.index or 0]
+        return record_path(study_id, [*loc, *([field] if field else [])])
+
+
+def _later_section(root: CommentedMap, section: str, order: list[str]) -> str | None:
+    for name in order[order.index(section) + 1:]:
+        if name in root:
+            return name
+    return None
+
+
+def add_text(doc: Document, section: str, records: list[dict[str, Any]], order: list[str]) -> str:
+    """The text of ``doc`` with ``records`` appended to ``section`` in the style of its last
+    item (flow ``- {...}`` or block); a missing or empty section is written in block style."""
+    lines = doc.text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    root = doc.tree
+    seq = root.get(section)
+    if isinstance(seq, CommentedSeq) and len(seq) and not seq.fa.flow_style():
+        start, end = _item_span(root, section, len(seq) - 1, lines)
+        last = seq[-1]
+        flow = isinstance(last, CommentedMap) and last.fa.flow_style()
+        dash_col = len(lines[start]) - len(lines[start].lstrip())
+        quoted = frozenset(k for k, v in last.items() if isinstance(v, DoubleQuotedScalarString)) \
+            if isinstance(last, CommentedMap) else frozenset()
+        new = [line for record in records for line in render_item(record, dash_col, flow, quoted)]
+        return "".join(lines[:end] + new + lines[end:])
+    if isinstance(seq, CommentedSeq) and len(seq):
+        raise EditError(f"{section} is written as one flow list ([...]); add to it by hand")
+    block = [f"{section}:\n"] + [line for record in records for line in render_item(record, 2, False)]
+    if section in root:  # `section: []` or an empty key
+        start = root.lc.key(section)[0]
+        end = _trim(lines, start, _section_end(root, section, lines))
+        return "".join(lines[:start] + block + lines[end:])
+    later = _later_section(root, section, order)
+    if later is None:
+        return "".join(lines + block)
+    at = root.lc.key(later)[0]
+    while at > 0 and lines[at - 1].strip().startswith("#"):
+        at -= 1  # keep a heading comment with the section it heads
+    return "".join(lines[:at] + block + lines[at:])
+
+
+def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
+    """The text of ``doc`` with one field of one record replaced (or added at its end), or
+    removed when ``value`` is None."""
+    lines = doc.text.splitlines(keepends=True)
+    root = doc.tree
+    if target.section is None:
+        node, (start, end) = root, (0, len(lines))
+    else:
+        node = root[target.section][target.index]
+        start, end = _item_span(root, target.section, target.index or 0, lines)
+    if isinstance(node, CommentedMap) and node.fa.flow_style():
+        text = "".join(lines[start:end])
+        fields = list(_flow_fields(text))
+        spans = {key: (a, b) for key, _, a, b in fields}
+        if value is None:
+            i = [f[0] for f in fields].index(field)
+            if i:  # from the end of the previous value: drops ", field: value"
+                text = text[:fields[i - 1][3]] + text[fields[i][3]:]
+            else:
+                text = text[:fields[0][1]] + (text[fields[1][1]:] if len(fields) > 1 else "}")
+        elif field in spans:
+            a, b = spans[field]
+            text = text[:a] + scalar(value, True) + text[b:]
+        else:
+            close = text.rindex("}")
+            text = text[:close] + f", {field}: {scalar(value, True)}" + text[close:]
+        return "".join(lines[:start]) + text + "".join(lines[end:])
+    spans = _key_spans(node, end, lines)
+    if value is None:
+        a, b = spans[field]
+        prefix = lines[a][: node.lc.key(field)[1]]
+        rest = lines[b:]
+        if prefix.strip() and rest:  # the first field carried the item's dash: the next one takes it
+            rest = [prefix + rest[0].lstrip()] + rest[1:]
+        return "".join(lines[:a] + rest)
+    if field in spans:
+        a, b = spans[field]
+        prefix = lines[a][: node.lc.key(field)[1]]
+        return "".join(lines[:a] + [f"{prefix}{field}: {scalar(value, False)}\n"] + lines[b:])
+    last = list(node.keys())[-1]
+    col = node.lc.key(last)[1]
+    at = spans[last][1]
+    return "".join(lines[:at] + [" " * col + f"{field}: {scalar(value, False)}\n"] + lines[at:])
+
+
+def remove_text(doc: Document, target: Target) -> str:
+    """The text of ``doc`` without one record (an emptied section becomes ``section: []``)."""
+    assert target.section is not None and target.index is not None
+    lines = doc.text.splitlines(keepends=True)
+    root = doc.tree
+    start, end = _item_span(root, target.section, target.index, lines)
+    if len(root[target.section]) == 1:
+        key_line = root.lc.key(target.section)[0]
+        return "".join(lines[:key_line] + [f"{target.section}: []\n"] + lines[end:])
+    return "".join(lines[:start] + lines[end:])
+
+
+def check_same(doc: Document, new_text: str, expected: Any) -> None:
+    """Refuse an edit whose text does not parse to exactly the intended data."""
+    try:
+        got = to_plain(_SAFE_YAML.load(new_text))
+    except Exception as exc:
+        raise EditError(f"{doc.path}: the edited text would not parse ({exc}); nothing written") from exc
+    if got != to_plain(json.loads(json.dumps(expected))):
+        raise EditError(f"{doc.path}: this file's layout cannot be edited in place without changing "
+                        "other lines; nothing written (edit it by hand)")

@@ -138,7 +138,7 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
             message = f"unknown field '{loc[-1]}'"
             if note := lookalike_note(str(loc[-1])):
                 message += f": {note}"
-            expected = "only the fields of the format (README, schema/study.schema.json)"
+            expected = "only the fields of the format (the Curated format page, schema/study.schema.json)"
         else:
             shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
             message = f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {shown}"

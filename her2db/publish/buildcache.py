@@ -1,10 +1,10 @@
-"""Skip the work of a site build whose inputs did not change.
+"""Skip a site build whose inputs did not change.
 
-A site build has two costly steps: generating the study pages, figures and downloads from the
-database, and ``mkdocs build``, which always renders every page. Each step records a stamp
-when it finishes: a digest of everything it read (file contents, the package's own code and
+The costly step of a site build is ``mkdocs build``: it generates the study pages and the
+downloads from the database (the her2db plugin) and renders every page. When it finishes it
+records a stamp: a digest of everything it read (file contents, the package's own code and
 templates, the versions of MkDocs and its plugins) and the size and modification time of every
-file it wrote. The next build repeats a step only when a digest differs or an output file was
+file it wrote. The next build runs it again only when the digest differs or an output file was
 changed or removed; with nothing changed, a rebuild is a few hashes and ``stat`` calls.
 """
 

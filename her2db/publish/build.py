@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,15 +45,6 @@ class SiteBuild:
     studies: int
     docs_dir: Path
     label: str
-
-
-@contextmanager
-def _connection(db_path: Path, database_url: str | None = None) -> Iterator[sqlite3.Connection]:
-    conn = connect(db_path, database_url)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 # --- running MkDocs and mike -------------------------------------------------------------
@@ -99,8 +87,11 @@ def _mike(args: list[str], cfg: Config, branch: str) -> list[str]:
 
 def _count_studies(db_path: Path, database_url: str | None) -> int:
     """The number of study pages the plugin generates (one per study)."""
-    with _connection(db_path, database_url) as conn:
+    conn = connect(db_path, database_url)
+    try:
         return len(named.study_ids(conn))
+    finally:
+        conn.close()
 
 
 def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | None = None,

@@ -57,14 +57,12 @@ def read_stamp(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def up_to_date(stamp: Path, inputs: str, outputs: Iterable[Path]) -> dict[str, Any] | None:
-    """The stamp's data when its step read the same ``inputs`` and its ``outputs`` are as it
-    left them; else None."""
+def up_to_date(stamp: Path, inputs: str, outputs: Iterable[Path]) -> bool:
+    """Whether the step of ``stamp`` read the same ``inputs`` and its ``outputs`` are as it
+    left them."""
     data = read_stamp(stamp)
-    if data is None or data.get("inputs") != inputs or data.get("files") != manifest(outputs):
-        return None
-    return data
+    return data is not None and data.get("inputs") == inputs and data.get("files") == manifest(outputs)
 
 
-def write_stamp(stamp: Path, inputs: str, outputs: Iterable[Path], **extra: Any) -> None:
-    write_atomic(stamp, json.dumps({"inputs": inputs, "files": manifest(outputs), **extra}, sort_keys=True))
+def write_stamp(stamp: Path, inputs: str, outputs: Iterable[Path]) -> None:
+    write_atomic(stamp, json.dumps({"inputs": inputs, "files": manifest(outputs)}, sort_keys=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import curate, data, query, release, site
+from . import curate, data, query, release, review, site
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +30,6 @@ def cli() -> None:
     """
 
 
-for _group in (data, query, curate, release, site):
+for _group in (data, query, curate, review, release, site):
     for _command in _group.COMMANDS:
         cli.add_command(_command)

@@ -13,7 +13,7 @@ from .options import db_option, edit_failed, sources_option
 from .prompts import interactive_option, prompt_missing
 
 
-def _report_edit(result: Any) -> None:
+def report_edit(result: Any) -> None:
     for problem in result.warnings:
         click.secho(str(problem), fg="yellow", err=True)
     if not result.written:
@@ -84,7 +84,7 @@ def _add_command(kind: str) -> click.Command:
                 result = edit.add_records(sources, study_id, kind, [record], db_path, dry_run)
         except edit.EditError as exc:
             raise edit_failed(exc) from exc
-        _report_edit(result)
+        report_edit(result)
 
     command = click.Command(kind, callback=run, help=_add_help(kind))
     for spec in reversed(specs):
@@ -136,7 +136,7 @@ def new_study(study_id: str, acronym: str | None, title: str | None, kind: str |
         result = edit.new_study(sources, edit.build_record("study", given), db_path)
     except edit.EditError as exc:
         raise edit_failed(exc) from exc
-    _report_edit(result)
+    report_edit(result)
 
 
 @click.command("set")
@@ -168,7 +168,7 @@ def set_command(study_id: str, record_path: str, field: str, value: str | None, 
         result = edit.set_field(sources, study_id, record_path, field, value, db_path)
     except edit.EditError as exc:
         raise edit_failed(exc) from exc
-    _report_edit(result)
+    report_edit(result)
 
 
 @click.command("remove")
@@ -197,7 +197,7 @@ def remove_command(study_id: str, record_path: str, yes: bool, sources: Path, db
     if result is None:
         click.echo("Nothing removed.")
         return
-    _report_edit(result)
+    report_edit(result)
 
 
 @click.command("import-csv")
@@ -245,7 +245,7 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
             click.echo(f"  row {row.line}: " + ", ".join(f"{k}: {edit.scalar(v, True)}"
                                                          for k, v in row.record.items()))
         return
-    _report_edit(result)
+    report_edit(result)
 
 
 COMMANDS = (add, new_study, set_command, remove_command, import_csv)

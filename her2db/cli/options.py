@@ -16,12 +16,14 @@ from ..store.sqlite import schema_stamp, stored_schema_stamp
 from ..store.target import (
     DEFAULT_DB,
     DEFAULT_SOURCES,
+    STUDIES_DIR,
     BadDatabaseUrl,
     DatabaseMissing,
     DatabaseUrlError,
     is_postgres,
     sqlite_path,
 )
+from ..store.write import is_current
 
 if TYPE_CHECKING:
     from ..curate.validate import Problem
@@ -140,9 +142,31 @@ def open_db(db_path: Path, database_url: str | None = None, built: bool = False)
     if built and database_url is None and db_path.is_file() and stored_schema_stamp(db_path) != schema_stamp():
         raise click.ClickException(f"{db_path} is not a database built by this version of her2db: "
                                    "rebuild it with `her2db load`")
+    if database_url is None:
+        _reload_if_stale(db_path)
     try:
         return connect(db_path, database_url)
     except DatabaseMissing as exc:
         raise click.ClickException(str(exc)) from exc
     except DatabaseUrlError as exc:
         raise url_failed(exc) from exc
+
+
+def _reload_if_stale(db_path: Path) -> None:
+    """A database beside its curated files (``db/her2db.sqlite`` in ``db/``) that was loaded
+    from other versions of them (an edit interrupted before its reload, a ``git pull``) is
+    reloaded before it answers, and refused if the files do not load: never read as current."""
+    sources = db_path.parent
+    if not db_path.is_file() or not (sources / STUDIES_DIR).is_dir() or is_current(db_path, sources):
+        return
+    if stored_schema_stamp(db_path) != schema_stamp():
+        return  # another schema or not ours: the callers say so
+    from ..curate.load import LoadError, load
+
+    try:
+        load(sources, db_path)
+    except LoadError as exc:
+        raise click.ClickException(f"{db_path} does not match the curated files in {sources} and they do not "
+                                   f"load ({exc}); run `her2db validate`") from exc
+    click.secho(f"note: {db_path} was loaded from other versions of the files in {sources}; reloaded",
+                fg="yellow", err=True)

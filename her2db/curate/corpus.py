@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..model import curated
 from ..model.registry import fields_of, sections_of
+from ..store.target import STUDIES_DIR
 from ..util.terminal import lookalike_note
 from .yamlfile import Document, Located, PathKey, YamlFileError, printable, read_document
 
@@ -30,7 +31,6 @@ AE_TERMS_FILE = "vocabulary/ae_terms.yaml"
 RELEASES_FILE = "releases.yaml"
 RELEASES_DIR = "releases"  # <version>.yaml changelogs and <version>.sql.gz snapshots (`her2db release`)
 EXCEPTIONS_FILE = "coverage-exceptions.yaml"
-STUDIES_DIR = "studies"
 STUDY_SUFFIX = ".yaml"
 
 

@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from filelock import FileLock
 
 from ..model import curated
+from ..model.identity import NATURAL_KEYS, REPORT_SEPARATOR, SECTION_KINDS, record_id
 from ..util.atomic import write_atomic
 from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, SOURCES_FILE, STUDIES_DIR, Problem, record_path
 from .fields import (
@@ -51,10 +53,13 @@ _PATH = re.compile(r"^(?P<section>[a-z_]+)\[(?P<selector>[^\]]+)\]$")
 
 
 def resolve(data: dict[str, Any], study_id: str, path: str) -> Target:
-    """``results[3]``, ``arms[exp]`` (by key) or ``results[endpoint=OS,arm=thp]`` (by fields,
-    exactly one match) to a target; ``.`` is the study itself."""
+    """``results[3]``, ``arms[exp]`` (by key), ``results[endpoint=OS,arm=thp]`` (by fields,
+    exactly one match) or a record id (``cleopatra.result.os.thp.median``, with ``@SOURCE``
+    where several sources report it) to a target; ``.`` is the study itself."""
     if path in (".", "study"):
         return Target(None, None)
+    if path.startswith(f"{study_id}."):
+        return _by_record_id(data, study_id, path.strip())
     match = _PATH.match(path.strip())
     if not match:
         raise EditError(f"record path '{path}' is not of the form section[index], section[key] or "
@@ -88,6 +93,24 @@ def resolve(data: dict[str, Any], study_id: str, path: str) -> Target:
         raise EditError(f"{study_id} › {section}: {len(hits)} records match {shown} "
                         f"({', '.join(f'{section}[{i}]' for i in hits)}); give the index")
     return Target(section, hits[0])
+
+
+def _by_record_id(data: dict[str, Any], study_id: str, ref: str) -> Target:
+    wanted, _, source = ref.partition(REPORT_SEPARATOR)
+    kind = wanted.split(".")[1] if wanted.count(".") >= 2 else ""
+    section = next((s for s, k in SECTION_KINDS.items() if k == kind), None)
+    if section is None:
+        raise EditError(f"'{ref}' is not a record id of {study_id} (study.kind.key..., as in the views' "
+                        "record_id)", usage=True)
+    hits = [i for i, item in enumerate(data.get(section) or [])
+            if record_id(study_id, section, SimpleNamespace(**{n: item.get(n) for n in NATURAL_KEYS[section]}))
+            == wanted and (not source or item.get("source_id") == source)]
+    if len(hits) == 1:
+        return Target(section, hits[0])
+    if not hits:
+        raise EditError(f"{study_id} has no record {ref}")
+    sources = ", ".join(f"{wanted}{REPORT_SEPARATOR}{data[section][i].get('source_id')}" for i in hits)
+    raise EditError(f"{len(hits)} sources report {wanted}: name one ({sources})", usage=True)
 
 
 # --- the transaction: lock, validate, write, reload -----------------------------------------
@@ -225,6 +248,11 @@ def set_field(sources: Path, study_id: str, path: str, field: str, text: str | N
                 raise EditError(f"{target.describe(study_id, field)}: {exc}", usage=True) from exc
             record[field] = value
         new_text = set_text(doc, target, field, value)
+        if field not in curated.REVIEW_FIELDS:  # a checked record that changes is no longer checked
+            for mark in curated.REVIEW_FIELDS:
+                if mark in record:
+                    del record[mark]
+                    new_text = set_text(read_document(sources / rel, new_text), target, mark, None)
         check_same(doc, new_text, expected)
         return commit(sources, rel, new_text, db_path, f"set {target.describe(study_id, field)}",
                       focus=(target.describe(study_id),))

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..store.sqlite import STAMP_TABLE, schema_stamp, stored_schema_stamp, stored_sources_digest
+from ..store.sqlite import STAMP_TABLE
 from ..store.target import is_postgres, sqlite_path
-from ..store.write import DatabasePathError, Rows, check_target, sources_digest, write_sqlite
+from ..store.write import DatabasePathError, Rows, check_target, is_current, sources_digest, write_sqlite
 from .corpus import Corpus, Report
 from .rows import corpus_rows
 from .validate import validate
@@ -59,13 +59,6 @@ def stamped_rows(corpus: Corpus, columns: dict[str, set[str]], digest: str,
     """The corpus's rows, then the stamp of the files they were read from."""
     yield from corpus_rows(corpus, columns, on_study)
     yield {STAMP_TABLE: [{"sources_digest": digest}]}
-
-
-def is_current(db_path: Path, sources: Path) -> bool:
-    """Whether the SQLite database was loaded from the curated files as they are now, by a
-    her2db of the same schema."""
-    return stored_schema_stamp(db_path) == schema_stamp() \
-        and stored_sources_digest(db_path) == sources_digest(sources)
 
 
 def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | None,

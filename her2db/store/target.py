@@ -7,6 +7,8 @@ from pathlib import Path
 
 DEFAULT_DB = Path("db/her2db.sqlite")
 DEFAULT_SOURCES = Path("db")
+STUDIES_DIR = "studies"
+"""The folder of the study files inside the sources folder."""
 
 
 class DatabaseMissing(Exception):

@@ -20,7 +20,16 @@ from typing import Any
 
 from ..util.atomic import replacement_mode
 from ..util.digest import digest
-from .sqlite import APPLICATION_ID, TABLES_SQL, VIEWS_SQL, NotOurDatabase, check_replaceable, schema_stamp
+from .sqlite import (
+    APPLICATION_ID,
+    TABLES_SQL,
+    VIEWS_SQL,
+    NotOurDatabase,
+    check_replaceable,
+    schema_stamp,
+    stored_schema_stamp,
+    stored_sources_digest,
+)
 
 try:
     import fcntl
@@ -168,3 +177,10 @@ def write_sqlite(db_path: Path, rows_for: RowsFor) -> dict[str, int]:
         check_target(db_path)  # again: the file may have changed while we wrote
         os.replace(tmp, db_path)
     return counts
+
+
+def is_current(db_path: Path, sources: Path) -> bool:
+    """Whether the SQLite database was loaded from the curated files as they are now, by a
+    her2db of the same schema."""
+    return stored_schema_stamp(db_path) == schema_stamp() \
+        and stored_sources_digest(db_path) == sources_digest(sources)

@@ -29,13 +29,13 @@ def database_path(label: str) -> str:
 
 def study_pages(conn: sqlite3.Connection) -> list[VirtualFile]:
     """One page per study, ``studies/<study_id>.md`` (forest plots are inline SVG)."""
-    cited = named.cited(conn)
+    context = named.provenance(conn)
     out = []
     for study_id in named.study_ids(conn):
         path = site_path(STUDIES_DIR, study_id, ".md")
         page = study_page(conn, study_id)
         assert page is not None
-        text = render("study.md", page=page, root="../", html_root="../../", cited=cited)
+        text = render("study.md", page=page, root="../", html_root="../../", **context)
         out.append(VirtualFile(path, text.encode("utf-8")))
     return out
 

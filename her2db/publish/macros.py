@@ -28,14 +28,14 @@ def define_env(env: Any) -> None:
     if not isinstance(plugin, Her2dbPlugin):
         raise PluginError(f"the macros of her2db need the {PLUGIN} plugin: list it in the plugins of mkdocs.yml")
     conn = plugin.connection
-    cited = q.cited(conn)
+    numbers = q.provenance(conn)  # what every number's panel names
 
     def show(template: str, **context: Any) -> str:
         # links in templates are relative to the page being rendered: Markdown links to its
         # source file (root), links inside raw HTML to its URL (html_root)
         root = "../" * env.page.file.src_uri.count("/")
         html_root = "../" * env.page.url.count("/")
-        return render.render(template, root=root, html_root=html_root, cited=cited, **context)
+        return render.render(template, root=root, html_root=html_root, **numbers, **context)
 
     def views_reference() -> str:
         """Every public view, column by column, as declared in ``model/views.yaml``; a view or

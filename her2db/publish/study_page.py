@@ -113,6 +113,9 @@ class StudyPage:
     ae_tables: list[AeTable]
     sources: list[Row]
     events: list[Row] = field(default_factory=list)
+    review: Row = field(default_factory=dict)
+    """How many of its reports a second curator checked (``records``, ``checked``), of how many
+    data points, and how many reports stand beside a preferred one."""
 
     @property
     def drug_synonyms(self) -> list[str]:
@@ -190,6 +193,7 @@ def study_page(conn: sqlite3.Connection, study_id: str) -> StudyPage | None:
         ae_tables=ae_tables(events := rows(conn, "site_study_adverse_events", study_id=study_id)),
         sources=rows(conn, "site_study_sources", study_id=study_id),
         events=events,
+        review=one(conn, "site_study_review", study_id=study_id) or {},
     )
 
 

@@ -107,6 +107,15 @@ def cited(conn: sqlite3.Connection) -> dict[str, Row]:
     return {s["source_id"]: s for s in rows(conn, "site_sources")}
 
 
+def provenance(conn: sqlite3.Connection) -> dict[str, Any]:
+    """What every number's panel may name, read once per build: the sources by id (``cited``)
+    and, by record id, the reports of other sources beside the preferred one (``others``)."""
+    others: dict[str, list[Row]] = {}
+    for row in rows(conn, "site_other_reports"):
+        others.setdefault(row["record_id"], []).append(row)
+    return {"cited": cited(conn), "others": others}
+
+
 # --- data model and downloads ------------------------------------------------------------
 
 

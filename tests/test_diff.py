@@ -55,20 +55,14 @@ def test_changes_are_named_by_what_they_are(two_dbs: tuple[Path, Path]) -> None:
     assert set(by_kind) == {("removed", "adverse_event"), ("added", "comparison"), ("changed", "arm_result")}
     removed = by_kind[("removed", "adverse_event")]
     assert removed.study_id == "mini-trial"
-    assert removed.identity == {
-        "study_id": "mini-trial",
-        "arm": "ctl",
-        "population": None,
-        "term": "nausea",
-        "category": "treatment-related",
-        "grade": ">=3",
-    }
-    assert removed.values["pct"] == 0.3
+    assert removed.identity == {"record_id": "mini-trial.ae.ctl.nausea.treatment-related.ge-3",
+                                "source_id": "huober-review"}
+    assert removed.values["pct"] == 0.3 and removed.values["term"] == "nausea"
     changed = by_kind[("changed", "arm_result")]
-    assert changed.identity["arm"] == "exp" and changed.identity["statistic"] == "median"
+    assert changed.identity["record_id"] == "mini-trial.result.pfs.exp.median.analysis-interim.population-itt"
     assert changed.changes == {"value": (40.7, 41.0)}
     added = by_kind[("added", "comparison")]
-    assert added.label() == "endpoint OS · measure HR · experimental_arm exp · control_arm ctl"
+    assert added.label() == "mini-trial.comparison.os.hr.exp.ctl@huober-review"
     assert changes[0].kind == "removed"
 
 
@@ -80,17 +74,17 @@ def test_renderings_put_removals_first(two_dbs: tuple[Path, Path], runner: CliRu
     assert lines[0] == f"Changes from {old_db} to {new_db}: 1 removed, 1 added, 1 changed"
     assert lines[2] == "REMOVED records (in OLD, missing from NEW) (1):"
     assert (
-        "    - arm ctl · term nausea · category treatment-related · grade >=3: source_id huober-review, "
-        "locator Table 1, n 1, pct 0.3, n_at_risk 382"
+        "    - mini-trial.ae.ctl.nausea.treatment-related.ge-3@huober-review: locator Table 1, arm ctl, "
+        "term nausea, category treatment-related, grade >=3, n 1, pct 0.3, n_at_risk 382"
     ) in lines
     assert (
-        "    ~ endpoint PFS · arm exp · analysis interim · population itt · statistic median: "
+        "    ~ mini-trial.result.pfs.exp.median.analysis-interim.population-itt@huober-review: "
         "value: 40.7 → 41.0"
     ) in lines
     assert text.output.index("REMOVED") < text.output.index("Added records") < text.output.index("Changed")
     markdown = runner.invoke(cli, ["diff", str(old_db), str(new_db), "--format", "markdown"]).output
     assert "## REMOVED records (in OLD, missing from NEW)" in markdown
-    assert "- **removed** arm ctl · term nausea" in markdown
+    assert "- **removed** mini-trial.ae.ctl.nausea.treatment-related.ge-3@huober-review" in markdown
     data = json.loads(runner.invoke(cli, ["diff", str(old_db), str(new_db), "--format", "json"]).output)
     assert data["summary"] == {"removed": 1, "added": 1, "changed": 1}
     changed = next(c for c in data["changes"] if c["kind"] == "changed")
@@ -124,13 +118,14 @@ def test_git_revisions_and_working_folder(
             "kind": "changed",
             "study_id": "mini-trial",
             "table": "arm",
-            "identity": {"study_id": "mini-trial", "key": "ctl"},
+            "identity": {"record_id": "mini-trial.arm.ctl", "source_id": "huober-review"},
             "changes": {"n_randomized": {"old": 387, "new": 388}},
         }
     ]
     working = runner.invoke(cli, ["diff", "HEAD", "db"])
     assert "0 removed, 0 added, 1 changed" in working.output
-    assert "~ name median age · statistic median · population itt: value: 54 → 55" in working.output  # as printed
+    assert "~ mini-trial.characteristic.median-age.median.population-itt@huober-review: value: 54 → 55" \
+        in working.output  # as printed
     assert "value: 55 → 54" in runner.invoke(cli, ["diff", "db", "HEAD"]).output
     bad = runner.invoke(cli, ["diff", "no-such-rev", "HEAD"])
     assert bad.exit_code == 1

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..model.identity import report_id
 from ..model.numbers import plain
 
 ChangeKind = Literal["removed", "added", "changed"]
 FORMATS = ("text", "markdown", "json")
 
-# what identifies a record of each table (after foreign keys became the names they point to)
+# what identifies a row of the tables whose records have no record id (after foreign keys became
+# the names they point to)
 IDENTITY: dict[str, tuple[str, ...]] = {
     "source": ("id",),
     "endpoint": ("code",),
@@ -34,19 +36,10 @@ IDENTITY: dict[str, tuple[str, ...]] = {
     "release": ("version",),
     "study": ("id",),
     "study_source": ("study_id", "source_id"),
-    "analysis": ("study_id", "key"),
-    "population": ("study_id", "key"),
-    "arm": ("study_id", "key"),
-    "subgroup": ("study_id", "key"),
     "intervention": ("study_id", "arm", "drug_id"),
-    "study_endpoint": ("study_id", "endpoint", "role", "assessor"),
-    "arm_result": ("study_id", "endpoint", "arm", "analysis", "population", "subgroup", "category",
-                   "statistic", "timepoint_months"),
-    "comparison": ("study_id", "endpoint", "measure", "experimental_arm", "control_arm", "analysis",
-                   "population", "subgroup"),
-    "adverse_event": ("study_id", "arm", "population", "term", "category", "grade"),
-    "characteristic": ("study_id", "name", "category", "statistic", "population", "arm", "subgroup"),
 }
+REPORT_IDENTITY = ("record_id", "source_id")
+"""A curated record is a report of a data point: its record id (model/identity.py) and source."""
 
 
 # Tables not compared: a release's changelog is itself a diff, so listing it says nothing new;
@@ -70,7 +63,10 @@ class Change:
     """The printed text of numbers, for display: ``X_text`` of a value, (old, new) of a change."""
 
     def label(self) -> str:
-        """What the record is, e.g. ``endpoint OS · arm thp · statistic median``."""
+        """What the record is: a report as ``RECORD_ID@SOURCE`` (what ``set`` and ``check`` take),
+        another row by its identity, e.g. ``version 2026.02``."""
+        if set(self.identity) == set(REPORT_IDENTITY):
+            return report_id(self.identity["record_id"], self.identity["source_id"])
         parts = [f"{k} {v}" for k, v in self.identity.items() if k != "study_id" and v is not None]
         return " · ".join(parts) or "(record)"
 
@@ -128,7 +124,6 @@ def _as_printed(row: dict[str, Any]) -> _Record:
         del row["basis"]
     if row.get("preferred") in (1, True):  # the only report of its data point, or the chosen one
         del row["preferred"]
-    row.pop("record_id", None)  # made of the identity columns: says nothing they do not
     record = _Record(row)
     record.texts = texts
     return record
@@ -152,13 +147,14 @@ def diff_connections(old: sqlite3.Connection, new: sqlite3.Connection) -> list[C
         old_rows = _rows(old, table) if table in _tables(old) else []
         new_rows = _rows(new, table) if table in _tables(new) else []
         sample = (old_rows or new_rows or [_Record()])[0]
-        identity = tuple(c for c in IDENTITY.get(table, tuple(sample)) if c in sample)
+        identity = REPORT_IDENTITY if "record_id" in sample else \
+            tuple(c for c in IDENTITY.get(table, tuple(sample)) if c in sample)
         before, after = _keyed(old_rows, identity), _keyed(new_rows, identity)
 
         def make(kind: ChangeKind, row: _Record, table: str = table,
                  identity: tuple[str, ...] = identity) -> Change:
             ident = {c: row.get(c) for c in identity}
-            values = {k: v for k, v in row.items() if k not in ident and v is not None}
+            values = {k: v for k, v in row.items() if k not in ident and k != "study_id" and v is not None}
             return Change(kind, table, row.get("study_id", row.get("id") if table == "study" else None),
                           ident, values, texts={k: t for k, t in row.texts.items() if k in values})
 

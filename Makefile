@@ -6,7 +6,7 @@ HER2DB := $(VENV)/bin/her2db
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install db site serve test test-deps lint schema bench clean
+.PHONY: install db site serve test test-deps lint docs docs-check schema bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,18 @@ lint: install
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/mypy
 
-test: lint test-deps
+# The docs generated from the code by cog (her2db/cli/docs.py): the README's command table, the
+# site's command reference and its code-layout tables. `make docs` regenerates them; `make test`
+# fails when one is out of date.
+DOCS := README.md site/reference/cli.md site/reference/code.md
+
+docs: install
+	$(VENV)/bin/cog -r $(DOCS)
+
+docs-check: install
+	@$(VENV)/bin/cog --check $(DOCS) || { echo "generated docs are out of date: run \`make docs\`" >&2; exit 1; }
+
+test: lint docs-check test-deps
 	$(PY) -m pytest -q
 
 bench: install $(NODE_STAMP)

@@ -105,8 +105,7 @@ def site_project(work: Path) -> Path:
     project = work / "project"
     project.mkdir()
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
-    shutil.copytree(ROOT / "site", project / "site", ignore=shutil.ignore_patterns(
-        "studies", "figures", "downloads", "vendor", ".cache"))
+    shutil.copytree(ROOT / "site", project / "site", ignore=shutil.ignore_patterns(".cache"))
     for name in ("her2db", "node_modules"):
         (project / name).symlink_to(ROOT / name)
     return project
@@ -176,16 +175,15 @@ def measure(studies: int, runs: int, site_runs: int, plans: bool, work: Path, on
         build = her2db("site", "build", "--sources", str(corpus), "--db", str(db), cwd=project)
 
         def first_build() -> Sample:
-            for name in ("studies", "figures", "downloads", ".cache"):
-                shutil.rmtree(project / "site" / name, ignore_errors=True)
+            shutil.rmtree(project / "site" / ".cache", ignore_errors=True)
             shutil.rmtree(project / "public", ignore_errors=True)
             shutil.rmtree(project / ".cache", ignore_errors=True)
             return build()
 
         first = Figure("site build", floor_name="floor_site.py (plain mkdocs build)")
         second = Figure("site build, nothing changed", floor_name="first build")
-        first.ours.append(first_build())  # also writes the pages the floor copies
-        run([PYTHON, str(HERE / "floor_site.py"), "prepare", str(project), str(floor_dir)])
+        first.ours.append(first_build())
+        run([PYTHON, str(HERE / "floor_site.py"), "prepare", str(project), str(db), str(floor_dir)])
         floor = python(str(HERE / "floor_site.py"), "build", str(floor_dir))
         first.floor.append(floor())
         second.ours.append(build())

@@ -14,17 +14,15 @@ from her2db.curate.load import ensure_database
 from her2db.publish import build as site
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATED = (site.STUDIES_DIR, site.DOWNLOADS_DIR)
 
 
 def copy_project(dest: Path) -> Path:
-    """The files a site build needs (configuration, hand-written pages, package, curated
-    data), copied to ``dest`` so builds never touch the working tree; returns mkdocs.yml."""
+    """The files a site build needs (configuration, hand-written pages, schema, curated
+    data), copied to ``dest`` so builds never touch the working tree; returns mkdocs.yml. The
+    site is built with the installed her2db, as in a project of its users."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
-    shutil.copytree(ROOT / "site", dest / "site", ignore=lambda d, names: [
-        n for n in names if Path(d) == ROOT / "site" and n in GENERATED])
-    shutil.copytree(ROOT / "her2db", dest / "her2db", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "site", dest / "site")
     shutil.copytree(ROOT / "schema", dest / "schema")
     shutil.copytree(ROOT / "db", dest / "db", ignore=shutil.ignore_patterns("*.sqlite*", ".*"))
     return dest / "mkdocs.yml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sitebuild import copy_project
+from sitebuild import Built, copy_project
 
 from her2db.cli import cli
 from her2db.publish import assets
@@ -15,12 +15,11 @@ pytestmark = pytest.mark.skipif(not (assets.PACKAGE_ROOT / assets.SQLJS_PACKAGE)
                                 reason="node_modules is not installed (run `npm ci`)")
 
 
-def test_sql_js_is_copied_into_the_docs_folder_and_ignored_by_git(tmp_path: Path) -> None:
-    out = assets.write_assets(tmp_path, tmp_path / "site")
+def test_sql_js_ships_as_it_is_in_node_modules_and_never_enters_the_docs_folder(built: Built) -> None:
     source = assets.PACKAGE_ROOT / assets.SQLJS_PACKAGE
     for name in assets.SQLJS_FILES:
-        assert (out / Path(name).name).read_bytes() == (source / name).read_bytes()
-    assert (out / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+        assert (built.public / assets.VENDOR_DIR / Path(name).name).read_bytes() == (source / name).read_bytes()
+    assert not (built.project / "site" / "javascripts" / "vendor").exists()
 
 
 def test_site_build_without_node_modules_says_how_to_install(tmp_path: Path,

@@ -19,7 +19,7 @@ from sitebuild import copy_project
 
 from her2db.cli import cli
 from her2db.model import curated
-from her2db.publish import build as site
+from her2db.publish import virtual
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
@@ -132,7 +132,7 @@ def test_deploy_records_each_release(deployed: Deployed) -> None:
     assert versions == ["2026.01", "2026.02"]
     assert [r.version for r in deployed.releases] == versions
     assert deployed.releases[1].studies >= 19
-    downloads = deployed.served / "2026.02" / site.DOWNLOADS_DIR
+    downloads = deployed.served / "2026.02" / virtual.DOWNLOADS_DIR
     assert (downloads / "her2db-2026.02.sqlite").is_file()
     assert (downloads / "her2db-2026.02-v_comparisons.csv").is_file()
     assert (deployed.served / "latest").exists()

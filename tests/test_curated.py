@@ -1,5 +1,5 @@
-"""The documented format is the real one: the README's example validates and loads, and
-numbers keep the text they were printed as."""
+"""The documented format is the real one: the example of the Curated format page validates and
+loads, and numbers keep the text they were printed as."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from conftest import ROOT
 from her2db.curate.load import load
 
 
-def test_readme_example_study_loads(corpus: Path, tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    example = re.search(r"```yaml\n(id: destiny-breast09\n.*?)```", readme, re.S)
-    assert example, "README lost its complete example"
+def test_documented_example_study_loads(corpus: Path, tmp_path: Path) -> None:
+    page = (ROOT / "site" / "reference" / "curated-format.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(id: destiny-breast09\n.*?)```", page, re.S)
+    assert example, "the Curated format page lost its complete example"
     (corpus / "studies" / "destiny-breast09.yaml").write_text(example.group(1), encoding="utf-8")
     result = load(corpus, tmp_path / "x.sqlite")
     assert result.counts["study"] == 2

@@ -670,6 +670,8 @@ def _ae_args(term: str) -> list[str]:
         "teae",
         "--grade",
         "any",
+        "--n",
+        "3",
         *PROV,
         "--no-interactive",
     ]

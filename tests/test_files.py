@@ -210,8 +210,11 @@ def test_problem_line_in_a_large_file_costs_one_parse(corpus: Path, monkeypatch:
     row = ("  - {endpoint: PFS, arm: exp, analysis: interim, population: itt, statistic: median, "
            "value: 40.7, unit: months, source_id: huober-review, locator: text}\n")
     rows = 20_000  # about 3 MB: big enough to show the cost, small enough for the suite
-    bad = row.replace("value: 40.7", "value: 40.7, ci_low: 50, ci_high: 60")
-    study.write_text(head + "results:\n" + row * rows + bad + tail, encoding="utf-8")
+    bad = row.replace("value: 40.7", "value: 40.7, ci_low: 50, ci_high: 60").replace("statistic:", "category: last, "
+                                                                                      "statistic:")
+    # each row its own data point (a category apiece): the same one twice would be an error too
+    many = "".join(row.replace("statistic:", f"category: part {i}, statistic:") for i in range(rows))
+    study.write_text(head + "results:\n" + many + bad + tail, encoding="utf-8")
     from her2db.curate.validate import validate
 
     report = validate(corpus)

@@ -16,7 +16,7 @@ from pydantic import create_model
 from sqlmodel import SQLModel
 
 from her2db.cli import cli
-from her2db.curate.load import LoadError, ensure_database, load
+from her2db.curate.load import LoadError, ensure_database, is_current, load
 from her2db.store.sqlite import schema_stamp, stored_schema_stamp
 
 # The public contract (DESIGN.md "Public SQL views"): these columns, in this order, first.
@@ -233,15 +233,35 @@ def test_load_killed_half_way_is_cleaned_up_by_the_next(corpus: Path, mini_db: P
 
 
 def test_ensure_database_reloads_only_when_sources_changed(corpus: Path) -> None:
-    """What the site commands run before a build: a load when the database is missing or
-    older than a curated file, nothing otherwise."""
+    """What reading commands and the site run first: a load when the database is missing or was
+    loaded from other files than those of now (by content, not by time), nothing otherwise."""
     db = corpus / "her2db.sqlite"
     assert ensure_database(db, corpus)
     assert not ensure_database(db, corpus)
     study = next((corpus / "studies").glob("*.yaml"))
     later = db.stat().st_mtime + 1
     os.utime(study, (later, later))
+    assert not ensure_database(db, corpus)  # touched, not changed
+    study.write_text(study.read_text().replace("value: 40.7", "value: 40.8"), encoding="utf-8")
+    earlier = db.stat().st_mtime - 100
+    os.utime(study, (earlier, earlier))  # an edit whose time stamp says nothing (a checkout, a copy)
     assert ensure_database(db, corpus)
+    assert not ensure_database(db, corpus)
+
+
+def test_a_database_left_stale_by_an_interrupted_edit_is_reloaded(corpus: Path, mini_db: Path,
+                                                                   runner: CliRunner) -> None:
+    """An edit killed between its YAML write and its reload leaves the old database; the stamp
+    says so, and the next reading command answers from the files as they are."""
+    study = corpus / "studies" / "mini-trial.yaml"
+    study.write_text(study.read_text().replace("value: 40.7", "value: 41.9"), encoding="utf-8")
+    assert not is_current(mini_db, corpus)
+    assert ensure_database(mini_db, corpus)
+    conn = sqlite3.connect(mini_db)
+    assert conn.execute("select value_text from v_arm_results where endpoint = 'PFS' and statistic = 'median'"
+                        ).fetchall() == [("41.9",)]
+    conn.close()
+    assert is_current(mini_db, corpus)
 
 
 def test_ensure_database_rebuilds_a_database_of_another_schema(corpus: Path) -> None:

@@ -10,6 +10,7 @@ import os
 import re
 import sqlite3
 import subprocess
+import sys
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -18,13 +19,15 @@ import pytest
 from click.testing import CliRunner
 from conftest import serve
 from playwright.sync_api import Page
-from sitebuild import GENERATED, ROOT, Built, build_copy, copy_project, parse
+from sitebuild import ROOT, Built, build_copy, copy_project, parse
 
 from her2db.cli import cli
 from her2db.curate.load import ensure_database
 from her2db.publish import build as site
-from her2db.publish import render
+from her2db.publish import generated, render, virtual
 from her2db.publish.plots import MAX_ROWS, ForestRow, forest
+from her2db.publish.plugin import MIKE_VERSION
+from her2db.store.sqlite import connect_readonly
 
 
 def html_pages(public: Path) -> list[Path]:
@@ -47,8 +50,17 @@ def test_every_study_has_a_page(built: Built) -> None:
     assert built.result.studies == len(studies)
 
 
-def test_study_pages_are_real_markdown_with_front_matter(built: Built) -> None:
-    text = (built.project / "site" / "studies" / "her2climb-05.md").read_text(encoding="utf-8")
+def _study_markdown(db: Path) -> dict[str, str]:
+    """The study pages the plugin generates, by path, as MkDocs reads them."""
+    conn = connect_readonly(db)
+    try:
+        return {page.src_uri: (page.content or b"").decode("utf-8") for page in generated.study_pages(conn)}
+    finally:
+        conn.close()
+
+
+def test_study_pages_are_markdown_with_front_matter(built: Built) -> None:
+    text = _study_markdown(built.db)["studies/her2climb-05.md"]
     front = text.split("---\n")[1]
     assert 'title: "HER2CLIMB-05"' in front
     assert "tucatinib" in front.split("tags:")[0], "the description names the drugs"
@@ -56,9 +68,26 @@ def test_study_pages_are_real_markdown_with_front_matter(built: Built) -> None:
     assert {"tucatinib", "metastatic", "randomized trial"} <= set(tags)
 
 
+def test_a_build_writes_nothing_into_the_docs_folder(built: Built) -> None:
+    """Generated pages and downloads are virtual files: the docs folder after a build is the
+    hand-written one, byte for byte, with no file added."""
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if not p.is_dir()}
+
+    assert files(built.project / "site") == files(ROOT / "site")
+    assert not [p for p in (built.project / "site").rglob("*") if p.is_dir() and not any(p.iterdir())]
+
+
 def test_every_internal_link_resolves(built: Built) -> None:
     pages = {p: parse(p) for p in html_pages(built.public)}
     ids = {p: page.ids for p, page in pages.items()}
+
+    def ids_of(target: Path) -> set[str]:
+        """The ids of a page, each page parsed once."""
+        if target not in ids:
+            ids[target] = parse(target).ids
+        return ids[target]
+
     broken = []
     for path, page in pages.items():
         base = "/" + path.relative_to(built.public).as_posix()
@@ -76,7 +105,7 @@ def test_every_internal_link_resolves(built: Built) -> None:
             if not target.is_file():
                 broken.append((base, url))
             elif parts.fragment and target.suffix == ".html":
-                if parts.fragment not in ids.get(target, parse(target).ids):
+                if parts.fragment not in ids_of(target):
                     broken.append((base, url))
     assert not broken, broken[:20]
 
@@ -219,7 +248,7 @@ def test_glossary_explains_every_abbreviation_of_the_vocabularies(built: Built) 
 
 
 def test_downloads_hold_every_view(built: Built) -> None:
-    folder = built.public / site.DOWNLOADS_DIR
+    folder = built.public / virtual.DOWNLOADS_DIR
     assert (folder / "her2db-dev.sqlite").stat().st_size > 0
     views = [r["name"] for r in built.query("SELECT name FROM sqlite_master WHERE type = 'view'")]
     for view in views:
@@ -241,10 +270,11 @@ def test_no_page_loads_anything_from_another_host(built: Built) -> None:
 def test_hand_written_pages_type_no_numbers() -> None:
     """Numbers come from the database through macros. Prose may still name things with
     digits (HER2, receptor 2, Table 1); what must not appear is a value: a decimal, a
-    percentage or a count."""
+    percentage or a count. The reference (``site/reference/``) documents the tool, not the
+    evidence: its numbers are limits, timings and examples of the format."""
     number = re.compile(r"(?<![\w/.-])(?:\d+[.,]\d+|\d+\s?%|\d{2,})(?![\w/])")
     for page in (ROOT / "site").rglob("*.md"):
-        if page.parent.name in GENERATED:
+        if page.parent.name == "reference":
             continue
         # macro calls and code (vocabulary such as grade `>=3`) are not prose
         body = re.sub(r"\{\{.*?\}\}|`[^`]*`", "", page.read_text(encoding="utf-8"))
@@ -325,18 +355,40 @@ def test_site_build_reports_a_database_path_it_cannot_use(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "is not a database built by her2db" in result.output and "Traceback" not in result.output
     assert foreign.read_text(encoding="utf-8") == "not: a database\n"
-    assert not (tmp_path / "site" / site.STUDIES_DIR).exists()
+    assert not (tmp_path / "public").exists()
 
 
-def test_site_refuses_a_file_name_outside_its_folder(tmp_path: Path) -> None:
+def test_site_refuses_a_file_name_outside_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every generated file name is a checked slug: a release label with a path in it is a
-    SiteError, and nothing is written beside the downloads folder."""
+    SiteError, the plugin refuses it in a plain `mkdocs build` too, and nothing is written
+    beside the downloads folder."""
     config = copy_project(tmp_path)
     db = tmp_path / "db" / "her2db.sqlite"
     ensure_database(db, tmp_path / "db")
     with pytest.raises(site.SiteError, match="not a safe file name"):
-        site.generate(db, site.read_config(config), "../../escaped")
+        site.deploy("../../escaped", db, config=config)
+    monkeypatch.setenv(MIKE_VERSION, "../../escaped")
+    result = subprocess.run([sys.executable, "-P", "-m", "mkdocs", "build", "--config-file", str(config)],
+                            cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 1 and "not a safe file name" in result.stderr, result.stderr
     assert not list(tmp_path.rglob("*escaped*"))
+
+
+def test_the_configuration_hands_the_build_database_to_the_plugin(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mkdocs.yml reads the plugin's options from the variables `her2db site` sets; unset,
+    they name the project's database."""
+    from mkdocs.config import load_config
+
+    def options() -> dict[str, object]:
+        return dict(load_config(str(ROOT / "mkdocs.yml")).plugins["her2db"].config)
+
+    for name in (site.DATABASE_ENV, site.DATABASE_URL_ENV):
+        monkeypatch.delenv(name, raising=False)
+    assert options() == {"database": str(ROOT / "db" / "her2db.sqlite"), "database_url": None}
+    monkeypatch.setenv(site.DATABASE_ENV, str(tmp_path / "x.sqlite"))
+    monkeypatch.setenv(site.DATABASE_URL_ENV, "postgresql://h/d")
+    assert options() == {"database": str(tmp_path / "x.sqlite"), "database_url": "postgresql://h/d"}
 
 
 def test_releases_page_shows_each_changelog_removals_first(tmp_path: Path) -> None:
@@ -444,16 +496,16 @@ def _mtimes(folder: Path) -> dict[str, int]:
 
 
 def test_a_rebuild_redoes_only_what_changed(tmp_path: Path) -> None:
-    """With nothing changed, a second build neither regenerates a page nor runs MkDocs (every
-    file keeps its modification time); an edited page, a changed database or a removed output
-    file each bring the build back, and --force always does."""
+    """With nothing changed, a second build does not run MkDocs, which generates the pages
+    (every file keeps its modification time); an edited page, a changed database or a removed
+    output file each bring the build back, and --force always does."""
     first = build_copy(tmp_path)
-    public, studies = first.public, tmp_path / "site" / site.STUDIES_DIR
-    built_once, generated_once = _mtimes(public), _mtimes(studies)
+    public = first.public
+    built_once = _mtimes(public)
     config = tmp_path / "mkdocs.yml"
 
     again = site.build(first.db, config)
-    assert (_mtimes(public), _mtimes(studies)) == (built_once, generated_once)
+    assert _mtimes(public) == built_once
     assert (again.pages, again.studies) == (first.result.pages, first.result.studies)
 
     glossary = tmp_path / "site" / "glossary.md"
@@ -461,14 +513,12 @@ def test_a_rebuild_redoes_only_what_changed(tmp_path: Path) -> None:
                         encoding="utf-8")
     site.build(first.db, config)
     assert "A sentence added by a curator." in (public / "glossary" / "index.html").read_text(encoding="utf-8")
-    assert _mtimes(studies) == generated_once  # the database did not change: pages kept
 
     study = tmp_path / "db" / "studies" / "patina.yaml"
     study.write_text(study.read_text(encoding="utf-8").replace("title: ", "title: Renamed, ", 1),
                      encoding="utf-8")
     ensure_database(first.db, tmp_path / "db")
     site.build(first.db, config)
-    assert "Renamed, " in (studies / "patina.md").read_text(encoding="utf-8")
     assert "Renamed, " in (public / "studies" / "patina" / "index.html").read_text(encoding="utf-8")
 
     (public / "index.html").unlink()

@@ -368,3 +368,41 @@ def test_endpoint_code_that_would_name_a_file_outside_is_a_located_error(corpus:
     assert "(expected a safe identifier (it becomes part of file names and links))" in result.output
     assert _snapshot(tmp_path) == before
     assert not (tmp_path.parent / "PFS2").exists()
+
+
+@pytest.mark.parametrize(("bad_id", "shown"), [
+    ("Probe-Trial", "got 'Probe-Trial'"),
+    ("probe trial", "got 'probe trial'"),
+    ("../../x", "got '../../x'"),
+    ("сleopatra", "'с' (U+0441 CYRILLIC SMALL LETTER ES)"),
+])
+def test_a_bad_study_id_is_a_located_error_not_a_traceback(corpus: Path, runner: CliRunner, bad_id: str,
+                                                           shown: str) -> None:
+    study = corpus / "studies" / "mini-trial.yaml"
+    before = study.read_bytes()
+    study.write_text(study.read_text().replace("id: mini-trial", f'id: "{bad_id}"', 1), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    line = next(line for line in result.output.splitlines() if "› id:" in line)
+    assert line.startswith("studies/mini-trial.yaml:2: error: mini-trial › id: string should match pattern")
+    assert shown in line
+    assert "Traceback" not in result.output
+    study.write_bytes(before)
+
+
+def test_a_lookalike_arm_key_is_shown_with_its_character(corpus: Path) -> None:
+    study = corpus / "studies" / "mini-trial.yaml"
+    study.write_text(study.read_text().replace("{endpoint: PFS, arm: exp, analysis", "{endpoint: PFS, arm: eхp, analysis"))
+    errors = [p for p in validate(corpus).errors]
+    assert [p.path for p in errors] == ["mini-trial › results[0] › arm"]
+    assert "unknown arm 'eхp' (it contains non-ASCII characters that look like letters: 'х' (U+0445 CYRILLIC " \
+           "SMALL LETTER HA))" in errors[0].message
+
+
+def test_an_adverse_event_with_neither_n_nor_pct_is_an_error(corpus: Path) -> None:
+    study = corpus / "studies" / "mini-trial.yaml"
+    study.write_text(study.read_text().replace("grade: any, n: 271, pct: 71.1, ", "grade: any, "))
+    errors = [p for p in validate(corpus).errors]
+    assert [(p.path, p.message) for p in errors] == [
+        ("mini-trial › adverse_events[0]", "an adverse event with neither n nor pct reports nothing")]

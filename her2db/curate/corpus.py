@@ -138,10 +138,12 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
             message = f"unknown field '{loc[-1]}'"
             if note := lookalike_note(str(loc[-1])):
                 message += f": {note}"
-            expected = "only the fields of the format (README, schema/study.schema.json)"
+            expected = "only the fields of the format (the Curated format page, schema/study.schema.json)"
         else:
             shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
             message = f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {shown}"
+            if isinstance(given, str) and (note := lookalike_note(given)):
+                message += f" ({note.replace('the key', 'the value')})"
             expected = _EXPECTED_BY_TYPE.get(kind)
         problems.append(
             Problem("error", rel, doc.line(loc), record_path(prefix, loc), message, expected)
@@ -228,7 +230,8 @@ def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:
             fields[name] = curated.StudyFile.__pydantic_validator__.validate_assignment(
                 curated.StudyFile.model_construct(), name, raw).__dict__[name]
         except (ValidationError, TypeError):
-            fields[name] = info.get_default(call_default_factory=True)
+            # a required field (the id) has no default: None, never pydantic's "undefined" marker
+            fields[name] = None if info.is_required() else info.get_default(call_default_factory=True)
     return curated.StudyFile.model_construct(**fields)
 
 

@@ -7,14 +7,14 @@ Everything is validated first; nothing is written while there is an error. The w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..store.sqlite import schema_stamp, stored_schema_stamp
+from ..store.sqlite import STAMP_TABLE, schema_stamp, stored_schema_stamp, stored_sources_digest
 from ..store.target import is_postgres, sqlite_path
-from ..store.write import DatabasePathError, check_target, source_files, sources_digest, write_sqlite
+from ..store.write import DatabasePathError, Rows, check_target, sources_digest, write_sqlite
 from .corpus import Corpus, Report
 from .rows import corpus_rows
 from .validate import validate
@@ -45,12 +45,27 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
     if database_url is not None:
         return _load_postgres(sources, database_url, on_study, allow_empty, review_text)
     check_target(db_path)
+    digest = sources_digest(sources)  # before reading: a file changed meanwhile makes the stamp stale
     report = validate(sources, allow_empty=allow_empty, review_text=review_text)
     if report.errors:
         raise LoadError(report)
     corpus = report.corpus
-    counts = write_sqlite(db_path, lambda columns: corpus_rows(corpus, columns, on_study))
+    counts = write_sqlite(db_path, lambda columns: stamped_rows(corpus, columns, digest, on_study))
     return LoadResult(report, db_path, counts)
+
+
+def stamped_rows(corpus: Corpus, columns: dict[str, set[str]], digest: str,
+                 on_study: Callable[[str], None] | None = None) -> Iterator[Rows]:
+    """The corpus's rows, then the stamp of the files they were read from."""
+    yield from corpus_rows(corpus, columns, on_study)
+    yield {STAMP_TABLE: [{"sources_digest": digest}]}
+
+
+def is_current(db_path: Path, sources: Path) -> bool:
+    """Whether the SQLite database was loaded from the curated files as they are now, by a
+    her2db of the same schema."""
+    return stored_schema_stamp(db_path) == schema_stamp() \
+        and stored_sources_digest(db_path) == sources_digest(sources)
 
 
 def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | None,
@@ -62,8 +77,9 @@ def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | No
         report = validate(sources, allow_empty=allow_empty, review_text=review_text)
         if report.errors:
             raise LoadError(report)
-        rows = _table_rows(report.corpus, on_study)
-        pg.write_database(rows, url, sources_digest(sources))
+        digest = sources_digest(sources)
+        rows = _table_rows(report.corpus, digest, on_study)
+        pg.write_database(rows, url, digest)
     except pg.NotOurSchema as exc:
         raise DatabasePathError(str(exc)) from exc
     counts = {table.name: len(table_rows) for table, table_rows in rows.items()}
@@ -71,9 +87,10 @@ def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | No
 
 
 def ensure_database(db_path: Path, sources: Path, database_url: str | None = None) -> bool:
-    """(Re)load the database if it is missing, older than any curated file or built for
-    another schema (an upgraded her2db); True if loaded.
-    The site commands call it before a build, so a build always shows the current sources.
+    """(Re)load the database if it is missing, was loaded from other curated files than those
+    of now (the digest its load stamped) or built for another schema (an upgraded her2db);
+    True if loaded. Reading commands and the site build call it, so an edit interrupted between
+    its write and its reload is finished by the next command instead of answered from old data.
     A PostgreSQL database (``database_url``) is reloaded when it was loaded from other sources
     (the digest its load stored) or never."""
     if database_url is not None:
@@ -83,15 +100,14 @@ def ensure_database(db_path: Path, sources: Path, database_url: str | None = Non
             return False
         load(sources, db_path, database_url=database_url)
         return True
-    newest = max((p.stat().st_mtime for p in source_files(sources, db_path)), default=0.0)
-    if db_path.exists() and db_path.stat().st_mtime >= newest \
-            and stored_schema_stamp(db_path) == schema_stamp():
+    if db_path.exists() and is_current(db_path, sources):
         return False
     load(sources, db_path)
     return True
 
 
-def _table_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -> dict[Any, list[dict[str, Any]]]:
+def _table_rows(corpus: Corpus, digest: str,
+                on_study: Callable[[str], None] | None = None) -> dict[Any, list[dict[str, Any]]]:
     """All rows by SQLAlchemy table, every column in every row: what the PostgreSQL writer
     inserts through the ORM (the SQLite load needs neither the ORM nor the whole corpus's rows)."""
     from sqlmodel import SQLModel
@@ -101,7 +117,7 @@ def _table_rows(corpus: Corpus, on_study: Callable[[str], None] | None = None) -
     tables = {table.name: table for table in SQLModel.metadata.sorted_tables}
     columns = {name: list(table.columns.keys()) for name, table in tables.items()}
     out: dict[Any, list[dict[str, Any]]] = {table: [] for table in tables.values()}
-    for batch in corpus_rows(corpus, {name: set(cols) for name, cols in columns.items()}, on_study):
+    for batch in stamped_rows(corpus, {name: set(cols) for name, cols in columns.items()}, digest, on_study):
         for name, rows in batch.items():
             out[tables[name]].extend({**dict.fromkeys(columns[name]), **row} for row in rows)
     return out

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..model import curated
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, list_fields
+from ..util.terminal import lookalike_note, printable
 from .corpus import (
     AE_TERMS_FILE,
     DRUGS_FILE,
@@ -119,7 +120,10 @@ def _check_study(known: _Known, study: curated.StudyFile, report: Reporter) -> N
             where: str) -> None:
         if value is not None and value not in known:
             shown = ", ".join(sorted(known)) if known and len(known) <= 12 else where
-            report("error", loc, f"unknown {what} '{value}'", f"one of: {shown}" if known else where)
+            note = lookalike_note(value)
+            report("error", loc, f"unknown {what} '{printable(value)}'" + (f" ({note.replace('the key', 'it')})"
+                                                                           if note else ""),
+                   f"one of: {shown}" if known else where)
 
     for i, source_id in enumerate(study.references):
         ref(("references", i), source_id, source_ids, "source", f"an id in {SOURCES_FILE}")
@@ -151,6 +155,9 @@ def _check_study(known: _Known, study: curated.StudyFile, report: Reporter) -> N
     for i, ae in valid(study.adverse_events):
         ref(("adverse_events", i, "term"), ae.term, terms, "adverse-event term", f"a term in {AE_TERMS_FILE}")
         check_share(report, ("adverse_events", i), ae.pct, ae.n, ae.n_at_risk, "pct", "n_at_risk")
+        if ae.n is None and ae.pct is None:
+            report("error", ("adverse_events", i), "an adverse event with neither n nor pct reports nothing",
+                   "n (patients), pct (percent of n_at_risk), or both, as the source prints them")
         if ae.p_value is not None or ae.p_versus is not None:
             ref(("adverse_events", i, "p_versus"), ae.p_versus, keys["arms"] - {ae.arm}, "arm",
                 "another arm's key")

@@ -33,10 +33,10 @@ def check_reports(study: curated.StudyFile, report: Reporter, sources: dict[str,
 
 
 def _named(section: str, record: Any) -> bool:
-    """Whether the record's key fields have the types a key needs (shape errors are reported
-    elsewhere: a record that failed them is not compared)."""
-    return all(isinstance(getattr(record, name, None), (str, int, float, type(None)))
-               for name in NATURAL_KEYS[section])
+    """Whether the record passed its shape check and its key fields have the types a key needs
+    (shape errors are reported elsewhere: such a record is not compared)."""
+    return isinstance(record, curated.Provenance) and all(
+        isinstance(getattr(record, name, None), (str, int, float, type(None))) for name in NATURAL_KEYS[section])
 
 
 def _check_group(section: str, record_id: str, reports: list[tuple[int, Any]], report: Reporter,

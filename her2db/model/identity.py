@@ -51,11 +51,12 @@ _NOT_SLUG = re.compile(r"[^a-z0-9.]+")
 
 
 def slug(value: Any) -> str:
-    """A key part as id text: lower case, signs spelt out (``>=3`` is ``ge3``), every other run of
+    """A key part as id text: lower case, signs spelt out (``>=3`` is ``ge-3``), a non-ASCII
+    character as its code point (a look-alike never gives another key's id), every other run of
     non-alphanumerics one hyphen; a number as its shortest text (``12.0`` is ``12``)."""
     if isinstance(value, float):
         value = f"{value:g}"
-    text = str(value).lower()
+    text = "".join(ch if ch.isascii() else f"-u{ord(ch):04x}-" for ch in str(value).lower())  # never merge ids
     for sign, word in _SIGNS:
         text = text.replace(sign, f"-{word}-")
     return _NOT_SLUG.sub("-", text).strip("-.") or "x"

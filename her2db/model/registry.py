@@ -65,7 +65,8 @@ GENERATED_COLUMNS = {
     "record_id": "the data point's id, from the study and the record's natural key (model/identity.py)",
 }
 DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
-                  "release_change"}  # the last: from the changelogs of `her2db release`
+                  "release_change",  # from the changelogs of `her2db release`
+                  "build_stamp"}  # the digest of the files a load read (curate/load.py)
 
 
 @functools.cache

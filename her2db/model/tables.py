@@ -322,3 +322,13 @@ def ddl_statements() -> list[CreateTable | CreateIndex]:
         statements.append(CreateTable(table))
         statements.extend(CreateIndex(index) for index in sorted(table.indexes, key=lambda i: i.name or ""))
     return statements
+
+
+class BuildStamp(SQLModel, table=True):
+    """What the database was loaded from: the digest of the curated files (names and contents).
+    A reading command compares it with the files as they are now, so a database left behind
+    by an interrupted edit is reloaded (or refused), never read as if it were current."""
+
+    __tablename__ = "build_stamp"
+
+    sources_digest: str = Field(primary_key=True)

@@ -3,21 +3,21 @@ for the Query page.
 
 The page must never load code from another host, so the files come from the project's
 ``node_modules`` (installed by ``npm ci`` from the committed ``package-lock.json``, which
-``make site`` runs) and are copied into the docs folder at build time; MkDocs then copies them
-into the built site like any other file. They are build output, ignored by git.
+``make site`` runs); the her2db plugin adds them to the build as they are, under
+``javascripts/vendor/sql.js``, without copying them into the docs folder.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from .config import SiteError
+from .virtual import VirtualFile
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the checkout, where `npm ci` installs
 SQLJS_PACKAGE = Path("node_modules") / "sql.js"
 SQLJS_FILES = ("dist/sql-wasm.js", "dist/sql-wasm.wasm", "LICENSE")
-VENDOR_DIR = Path("javascripts") / "vendor" / "sql.js"  # inside the docs folder
+VENDOR_DIR = "javascripts/vendor/sql.js"  # in the built site
 
 
 def sqljs_dir(project_dir: Path) -> Path:
@@ -32,15 +32,7 @@ def sqljs_dir(project_dir: Path) -> Path:
                      f"{project_dir / 'node_modules'}: run `make site`, or `npm ci` in {project_dir}")
 
 
-def write_assets(project_dir: Path, docs_dir: Path) -> Path:
-    """Copy sql.js's loader, WebAssembly module and licence to ``<docs_dir>/javascripts/vendor``;
-    returns the folder they are in."""
+def files(project_dir: Path) -> list[VirtualFile]:
+    """sql.js's loader, WebAssembly module and licence, as they are in ``node_modules``."""
     source = sqljs_dir(project_dir)
-    out = docs_dir / VENDOR_DIR
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    (out / ".gitignore").write_text("# copied from node_modules by `her2db site build`\n*\n",
-                                    encoding="utf-8")
-    for name in SQLJS_FILES:
-        shutil.copyfile(source / name, out / Path(name).name)
-    return out
+    return [VirtualFile(f"{VENDOR_DIR}/{Path(name).name}", source=source / name) for name in SQLJS_FILES]

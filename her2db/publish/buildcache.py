@@ -1,10 +1,10 @@
-"""Skip the work of a site build whose inputs did not change.
+"""Skip a site build whose inputs did not change.
 
-A site build has two costly steps: generating the study pages, figures and downloads from the
-database, and ``mkdocs build``, which always renders every page. Each step records a stamp
-when it finishes: a digest of everything it read (file contents, the package's own code and
+The costly step of a site build is ``mkdocs build``: it generates the study pages and the
+downloads from the database (the her2db plugin) and renders every page. When it finishes it
+records a stamp: a digest of everything it read (file contents, the package's own code and
 templates, the versions of MkDocs and its plugins) and the size and modification time of every
-file it wrote. The next build repeats a step only when a digest differs or an output file was
+file it wrote. The next build runs it again only when the digest differs or an output file was
 changed or removed; with nothing changed, a rebuild is a few hashes and ``stat`` calls.
 """
 
@@ -57,14 +57,12 @@ def read_stamp(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def up_to_date(stamp: Path, inputs: str, outputs: Iterable[Path]) -> dict[str, Any] | None:
-    """The stamp's data when its step read the same ``inputs`` and its ``outputs`` are as it
-    left them; else None."""
+def up_to_date(stamp: Path, inputs: str, outputs: Iterable[Path]) -> bool:
+    """Whether the step of ``stamp`` read the same ``inputs`` and its ``outputs`` are as it
+    left them."""
     data = read_stamp(stamp)
-    if data is None or data.get("inputs") != inputs or data.get("files") != manifest(outputs):
-        return None
-    return data
+    return data is not None and data.get("inputs") == inputs and data.get("files") == manifest(outputs)
 
 
-def write_stamp(stamp: Path, inputs: str, outputs: Iterable[Path], **extra: Any) -> None:
-    write_atomic(stamp, json.dumps({"inputs": inputs, "files": manifest(outputs), **extra}, sort_keys=True))
+def write_stamp(stamp: Path, inputs: str, outputs: Iterable[Path]) -> None:
+    write_atomic(stamp, json.dumps({"inputs": inputs, "files": manifest(outputs)}, sort_keys=True))

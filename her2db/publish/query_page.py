@@ -1,7 +1,7 @@
 """What the Query page shows, gathered at site-build time: the public views with the column
 descriptions declared in ``model/views.yaml``, the example questions (``sql/example_*.sql``), the
-database file of the downloads page, and the weight of what the page loads. Also the names
-of the download files, which the site build writes and the Query and Downloads pages list.
+database file of the downloads page, and the weight of what the page loads. Also the list of download
+files among those the build generates, which the Downloads page shows.
 
 The SQL itself runs in the reader's browser (``site/javascripts/query.js``, sql.js in a Web
 Worker); this module only decides what the page offers and states, so everything on it comes
@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -23,12 +23,11 @@ from ..model.views import public_views
 from ..read import named as sitequeries
 from ..read.runner import DEFAULT_MAX_ROWS
 from .assets import VENDOR_DIR
+from .virtual import DOWNLOADS_DIR, VirtualFile
 
-DOWNLOADS_DIR = "downloads"  # where the downloads page puts its files, in the docs folder
-DATABASE_GLOB = "her2db-*.sqlite"
 _DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?\.(?P<format>sqlite|csv|json)$")
 TIME_LIMIT = 5.0  # seconds; shorter than `her2db query`'s: a reader waits in front of a page
-# The four questions of the README and the data-model page, in the order the page lists them.
+# The four example questions of the data-model page, in the order the page lists them.
 EXAMPLES = ("first_line_pfs", "neutropenia", "attrition_definitions", "one_publication")
 _CODE = re.compile(r"`([^`]*)`")
 
@@ -58,27 +57,21 @@ class Example:
     sql: str
 
 
-def download_stem(label: str, view: str | None = None) -> str:
-    """The name of a download without its suffix: ``her2db-<release>[-<view>]``."""
-    return f"her2db-{label}-{view}" if view else f"her2db-{label}"
-
-
-def download_files(docs_dir: Path) -> list[dict[str, Any]]:
-    """The files the site build left in the downloads folder, described for the downloads page."""
-    out = []
-    for path in sorted((docs_dir / DOWNLOADS_DIR).glob("her2db-*")):
-        if match := _DOWNLOAD_RE.match(path.name):
-            out.append({"name": path.name, "size": path.stat().st_size, **match.groupdict()})
+def download_files(files: Iterable[VirtualFile]) -> list[dict[str, Any]]:
+    """The downloads among the build's generated ``files``, described for the downloads page."""
+    out = [{"name": f.name, "size": f.size, **match.groupdict()}
+           for f in sorted(files, key=lambda f: f.name)
+           if f.src_uri.startswith(f"{DOWNLOADS_DIR}/") and (match := _DOWNLOAD_RE.match(f.name))]
     return sorted(out, key=lambda f: f["view"] is not None)  # the database first
 
 
-def database_download(docs_dir: Path) -> Path:
+def database_download(files: Iterable[VirtualFile]) -> VirtualFile:
     """The SQLite file the downloads page offers (``downloads/her2db-<release>.sqlite``): the
     page queries exactly what a reader can download."""
-    found = sorted((docs_dir / DOWNLOADS_DIR).glob(DATABASE_GLOB))
+    found = [f for f in files if f.src_uri.startswith(f"{DOWNLOADS_DIR}/her2db-") and f.name.endswith(".sqlite")]
     if len(found) != 1:
-        raise QueryPageError(f"expected one {DATABASE_GLOB} in {docs_dir / DOWNLOADS_DIR}, found "
-                             f"{[p.name for p in found]}: build the site with `her2db site build`")
+        raise QueryPageError(f"expected one {DOWNLOADS_DIR}/her2db-*.sqlite among the generated files, found "
+                             f"{[f.name for f in found]}: build the site with `her2db site build`")
     return found[0]
 
 
@@ -119,26 +112,27 @@ def json_attribute(data: Any) -> Markup:
     return Markup.escape(json.dumps(data, ensure_ascii=False, sort_keys=True))
 
 
-def context(conn: sqlite3.Connection, docs_dir: Path, base: str) -> dict[str, Any]:
-    """Everything the ``query.md`` template needs. ``base`` leads from the page's URL up to the
-    site root (``../`` for ``query/``): the page's raw HTML links are not rewritten by MkDocs,
-    and relative links keep working under any version folder."""
-    database = database_download(docs_dir)
-    vendor = docs_dir / VENDOR_DIR
-    wasm, loader = vendor / "sql-wasm.wasm", vendor / "sql-wasm.js"
-    if not wasm.is_file() or not loader.is_file():
-        raise QueryPageError(f"sql.js is missing from {vendor}: build the site with `her2db site build`")
+def context(conn: sqlite3.Connection, files: list[VirtualFile], base: str) -> dict[str, Any]:
+    """Everything the ``query.md`` template needs, from the database, the views' declaration
+    and the build's generated ``files``. ``base`` leads from the page's URL up to
+    the site root (``../`` for ``query/``): the page's raw HTML links are not rewritten by
+    MkDocs, and relative links keep working under any version folder."""
+    database = database_download(files)
+    by_path = {f.src_uri: f for f in files}
+    wasm, loader = by_path.get(f"{VENDOR_DIR}/sql-wasm.wasm"), by_path.get(f"{VENDOR_DIR}/sql-wasm.js")
+    if wasm is None or loader is None:
+        raise QueryPageError(f"sql.js is missing from {VENDOR_DIR}: build the site with `her2db site build`")
     items = examples()
     config = {
-        "database": f"{base}{DOWNLOADS_DIR}/{database.name}",
-        "loader": f"{base}{VENDOR_DIR.as_posix()}/{loader.name}",
-        "wasm": f"{base}{VENDOR_DIR.as_posix()}/{wasm.name}",
+        "database": f"{base}{database.src_uri}",
+        "loader": f"{base}{loader.src_uri}",
+        "wasm": f"{base}{wasm.src_uri}",
         "maxRows": DEFAULT_MAX_ROWS,
         "timeLimit": TIME_LIMIT,
         "examples": {e.name: e.sql for e in items},
     }
     return {"views": views(conn), "examples": items, "config": json_attribute(config),
-            "database": database.name, "database_size": database.stat().st_size,
-            "engine_size": wasm.stat().st_size + loader.stat().st_size,
+            "database": database.name, "database_size": database.size,
+            "engine_size": wasm.size + loader.size,
             "max_rows": DEFAULT_MAX_ROWS, "time_limit": TIME_LIMIT,
             "script": f"{base}javascripts/query.js", "base": base}

@@ -1,8 +1,8 @@
 """Rendering of the reference site: one Jinja environment, with autoescaping, and the
 display filters every page uses.
 
-Both paths of the site render here: the study pages ``site.py`` writes and the macros of
-the hand-written pages (``macros.py``). Every value is escaped for HTML *and* Markdown, so a
+Both paths of the site render here: the study pages the plugin generates (``plugin.py``)
+and the macros of the hand-written pages (``macros.py``). Every value is escaped for HTML *and* Markdown, so a
 curated string can never become markup, a table column or a Jinja expression.
 """
 
@@ -21,7 +21,6 @@ from markupsafe import Markup
 
 from ..model import curated
 from ..model.numbers import display, plain
-from ..read.named import abbreviation
 from .plots import Forest, ForestRow, forest
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -88,6 +87,37 @@ def ae_category(category: str, short: bool = False) -> str:
     if short:
         return "TEAE" if category == "teae" else category
     return AE_CATEGORIES.get(category, category)
+
+
+STATISTIC_PHRASES = {"median": "Median {ep}", "mean": "Mean {ep}", "rate": "{ep} rate",
+                     "probability": "{ep} probability", "count": "{ep}, patients",
+                     "proportion": "{ep}"}
+
+
+def abbreviation(code: str) -> str:
+    """The short form of an endpoint code as readers know it (CNS_PFS is CNS-PFS); long codes
+    such as TREATMENT_DURATION are names, not abbreviations, and have none."""
+    return code.replace("_", "-") if len(code) <= 7 else ""
+
+
+def endpoint_short(code: str, label: str) -> str:
+    """What a results table calls an endpoint: its abbreviation (PFS, CNS-PFS), or its name."""
+    return abbreviation(code) or label[0].lower() + label[1:]
+
+
+def result_label(code: str, label: str, statistic: str | None, timepoint: float | None = None,
+                 category: str | None = None, subgroup: str | None = None) -> str:
+    """"Median PFS", "24-month PFS rate", "ORR", "Subsequent therapy: any second-line therapy"."""
+    ep = endpoint_short(code, label)
+    text = STATISTIC_PHRASES.get(statistic or "proportion", "{ep}, " + (statistic or "")).format(ep=ep)
+    if timepoint is not None:
+        text = f"{plain(timepoint)}-month {text}"
+    text = text[0].upper() + text[1:]
+    if category:
+        text += f": {category}"
+    if subgroup:
+        text += f" ({subgroup})"
+    return text
 
 
 def endpoint_name(code: str, label: str) -> str:

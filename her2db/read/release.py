@@ -31,7 +31,7 @@ from ..curate.load import load
 from ..curate.validate import RELEASES_DIR, RELEASES_FILE
 from ..curate.yamlfile import dump_tree, read_document
 from ..model import curated
-from ..store.sqlite import connect_readonly
+from ..store.sqlite import STAMP_TABLE, connect_readonly
 from ..util.atomic import write_atomic
 from ..util.paths import safe_child
 from . import diff
@@ -66,7 +66,7 @@ def snapshot_sql(conn: sqlite3.Connection) -> str:
     lines = []
     for statement in conn.iterdump():
         match = _STATEMENT.match(statement)
-        if match and match.group(1) not in RELEASE_TABLES and not match.group(1).startswith("sqlite_"):
+        if match and match.group(1) not in (*RELEASE_TABLES, STAMP_TABLE) and not match.group(1).startswith("sqlite_"):
             lines.append(statement)
     return "\n".join(lines) + "\n"
 

@@ -35,6 +35,26 @@ def schema_stamp() -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
+STAMP_TABLE = "build_stamp"
+"""The table holding the digest of the curated files a load read (``model/tables.BuildStamp``)."""
+
+
+def stored_sources_digest(path: Path) -> str | None:
+    """The digest of the curated files the database was loaded from; None when it has none (not
+    a her2db database, or one loaded before the stamp existed)."""
+    try:
+        conn = connect_readonly(path)
+    except DatabaseMissing:
+        return None
+    try:
+        row = conn.execute(f"SELECT sources_digest FROM {STAMP_TABLE}").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
 def stored_schema_stamp(path: Path) -> int | None:
     """The ``user_version`` in the file's header (bytes 60–63), read without opening SQLite."""
     try:

@@ -7,6 +7,11 @@ CREATE TABLE ae_term (
 	PRIMARY KEY (term)
 );
 
+CREATE TABLE build_stamp (
+	sources_digest VARCHAR NOT NULL, 
+	PRIMARY KEY (sources_digest)
+);
+
 CREATE TABLE drug (
 	id VARCHAR NOT NULL, 
 	name VARCHAR NOT NULL, 

@@ -1,0 +1,148 @@
+"""What the commands share: their common options as decorators, the read-only connection,
+and the turning of library errors into click's messages and exit codes."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ..read import results
+from ..store.connect import connect
+from ..store.sqlite import schema_stamp, stored_schema_stamp
+from ..store.target import (
+    DEFAULT_DB,
+    DEFAULT_SOURCES,
+    BadDatabaseUrl,
+    DatabaseMissing,
+    DatabaseUrlError,
+    is_postgres,
+    sqlite_path,
+)
+
+if TYPE_CHECKING:
+    from ..curate.validate import Problem
+
+# The models, the loader and validation (pydantic, SQLModel, SQLAlchemy) are imported inside
+# the commands that use them: `her2db --help` and `her2db query` start without them
+# (tests/test_cli.py checks that).
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DATABASE_URL_ENV = "HER2DB_DATABASE_URL"
+
+
+def _existing_folder(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    """A usage error (exit 2) for a sources folder that does not exist, before any command
+    reads, writes or creates anything."""
+    if not value.is_dir():
+        raise click.BadParameter(f"sources folder {value} does not exist")
+    return value
+
+
+def sources_option(func: F) -> F:
+    return click.option(
+        "--sources", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_SOURCES,
+        callback=_existing_folder, show_default=True, help="Folder of the curated YAML files.",
+    )(func)
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB,
+        show_default=True, help="SQLite database file.",
+    )(func)
+
+
+def database_url_option(func: F) -> F:
+    """``--database-url`` (or ``HER2DB_DATABASE_URL``): another engine instead of the SQLite
+    file of ``--db``; giving both is a usage error, since one of them would be ignored."""
+    @functools.wraps(func)
+    def checked(*args: Any, database_url: str | None, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        if database_url and ctx.get_parameter_source("db_path") not in (None, click.core.ParameterSource.DEFAULT):
+            from_env = ctx.get_parameter_source("database_url") == click.core.ParameterSource.ENVIRONMENT
+            given = DATABASE_URL_ENV if from_env else "--database-url"
+            raise click.UsageError(f"--db and {given} name two databases: give only one")
+        return func(*args, database_url=database_url or None, **kwargs)
+
+    return click.option(
+        "--database-url", default=None, envvar=DATABASE_URL_ENV, show_envvar=True, metavar="URL",
+        help="SQLAlchemy URL of the database instead of --db, e.g. postgresql://user:password@host/dbname "
+             "(needs her2db[postgres]); the password is never printed.",
+    )(checked)  # type: ignore[return-value]
+
+
+def review_text_option(func: F) -> F:
+    return click.option(
+        "--review-text", type=click.Path(path_type=Path, exists=True), default=None,
+        envvar="HER2DB_REVIEW_TEXT", show_envvar=True,
+        help="The review's full text (its file or folder) when it is not in the sources folder.",
+    )(func)
+
+
+def allow_empty_option(func: F) -> F:
+    return click.option(
+        "--allow-empty", is_flag=True,
+        help="Accept a corpus without study files (otherwise an error: it would empty the database).",
+    )(func)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format", "fmt", type=click.Choice(results.FORMATS), default="table", show_default=True,
+        help=results.FORMAT_HELP,
+    )(func)
+
+
+def target_name(db_path: Path, database_url: str | None) -> str:
+    """The database as messages name it: the file a ``sqlite:///`` URL names, else the URL
+    with its password masked."""
+    if database_url is None:
+        return str(db_path)
+    if not is_postgres(database_url):
+        return str(sqlite_path(database_url))
+    from ..store.postgres import mask
+
+    return mask(database_url)
+
+
+def url_failed(exc: DatabaseUrlError) -> click.ClickException:
+    """A malformed or unsupported URL is a usage error (exit 2); a server that cannot be used, 1."""
+    if isinstance(exc, BadDatabaseUrl):
+        return click.BadParameter(str(exc), param_hint="--database-url")
+    return click.ClickException(str(exc))
+
+
+def edit_failed(exc: Exception) -> click.ClickException:
+    """A refused edit as a click error: usage errors exit 2, data errors 1."""
+    problems = getattr(exc, "problems", [])
+    for problem in problems:
+        click.secho(str(problem), fg="red", err=True)
+    if getattr(exc, "usage", False):
+        return click.UsageError(str(exc))
+    return click.ClickException(str(exc))
+
+
+def echo_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        click.secho(str(problem), fg=colour, err=True)
+
+
+def open_db(db_path: Path, database_url: str | None = None, built: bool = False) -> Any:
+    """A read-only connection; with ``built``, a SQLite file must be a database this version
+    of her2db loaded (its schema stamp), so commands that read our tables never meet another
+    file or an older schema with a traceback."""
+    if built and database_url is None and db_path.is_file() and stored_schema_stamp(db_path) != schema_stamp():
+        raise click.ClickException(f"{db_path} is not a database built by this version of her2db: "
+                                   "rebuild it with `her2db load`")
+    try:
+        return connect(db_path, database_url)
+    except DatabaseMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    except DatabaseUrlError as exc:
+        raise url_failed(exc) from exc

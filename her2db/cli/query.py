@@ -1,0 +1,126 @@
+"""The reading commands: one read-only SQL query, the list of studies, one study shown."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from ..read import formats, results
+from ..read import show as study_queries
+from .options import database_url_option, db_option, format_option, open_db
+
+
+def sql_after_dashes(args: list[str]) -> list[str]:
+    """The arguments with SQL that opens with a ``--`` comment moved after ``--``, where click
+    takes it for the SQL argument. Click reads any word starting with ``--`` as an option name;
+    one holding whitespace (a comment, then the query) can never be one."""
+    if "--" in args:
+        return args
+    sql = [a for a in args if a.startswith("--") and any(c.isspace() for c in a)]
+    return [a for a in args if a not in sql] + (["--", *sql] if sql else [])
+
+
+class _QueryCommand(click.Command):
+    """``query``: SQL that opens with a ``--`` comment is the SQL argument, not an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, sql_after_dashes(args))
+
+
+@click.command(cls=_QueryCommand)
+@click.argument("sql")
+@db_option
+@database_url_option
+@format_option
+@click.option("--max-rows", type=click.IntRange(min=1), default=results.DEFAULT_MAX_ROWS,
+              show_default=True, help="Row cap; a note says when rows were cut.")
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=results.DEFAULT_TIME_LIMIT,
+              show_default=True, help="Seconds before the query is stopped.")
+def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows: int,
+          time_limit: float) -> None:
+    """Run one read-only SQL query against the database. SQL may open with a `--` comment;
+    `-` reads the SQL from standard input (a saved .sql file).
+
+    On PostgreSQL the query runs in a read-only transaction with a statement timeout, and the
+    server stops it once a row or the result is too large.
+
+    \b
+    Examples:
+        her2db query "select study_id, endpoint, subgroup, estimate, ci_low, ci_high from v_comparisons"
+        her2db query "select * from v_adverse_events where term = 'neutropenia'" --format csv
+        her2db query - < question.sql
+        her2db query "select count(*) from v_studies" --database-url postgresql://her2db@localhost/her2db
+    """
+    if sql == "-":
+        sql = sys.stdin.read()
+    if not sql.strip():
+        raise click.UsageError("no SQL given (standard input was empty)" if sql == "" else "no SQL given")
+    conn = open_db(db_path, database_url)
+    try:
+        from ..read.runner import run_query
+
+        result = run_query(conn, sql, max_rows=max_rows, time_limit=time_limit)
+    except results.QueryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        conn.close()
+    if result.columns:
+        click.echo(formats.render(result, fmt))
+    if result.truncated:
+        click.secho(f"(output cut at {max_rows} rows; use --max-rows to see more)", fg="yellow",
+                    err=True)
+
+
+@click.command()
+@db_option
+@database_url_option
+@format_option
+def studies(db_path: Path, database_url: str | None, fmt: str) -> None:
+    """List the studies in the database.
+
+    \b
+    Example:
+        her2db studies --format markdown
+    """
+    conn = open_db(db_path, database_url, built=True)
+    try:
+        click.echo(formats.render(study_queries.studies(conn), fmt))
+    finally:
+        conn.close()
+
+
+@click.command()
+@click.argument("study_id")
+@db_option
+@database_url_option
+def show(study_id: str, db_path: Path, database_url: str | None) -> None:
+    """Show one study: design, arms, results, comparisons, adverse events.
+
+    \b
+    Example:
+        her2db show destiny-breast09
+    """
+    conn = open_db(db_path, database_url, built=True)
+    try:
+        study = study_queries.study(conn, study_id)
+        if study is None:
+            known = ", ".join(study_queries.study_ids(conn))
+            raise click.BadParameter(f"no study '{study_id}' (known: {known})", param_hint="STUDY_ID")
+        sections = study_queries.study_sections(conn, study_id)
+    finally:
+        conn.close()
+    click.secho(f"{study['acronym']}: {study['title']}", bold=True)
+    fields = [(name.replace("_", " "), study[name]) for name in (
+        "kind", "phase", "setting", "line", "design", "registry_id", "sponsor", "countries",
+        "period_start", "period_end", "status", "summary", "notes") if study[name]]
+    click.echo(tabulate(fields, tablefmt="plain", maxcolwidths=[None, 90]))
+    for title, result in sections:
+        click.echo()
+        click.secho(title, bold=True)
+        click.echo(formats.render(result, "table"))
+
+
+COMMANDS = (query, studies, show)

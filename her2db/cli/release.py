@@ -1,0 +1,139 @@
+"""The release commands: export the public views as files, show what changed between two
+versions of the data, cut a data release."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..store.target import DatabaseMissing
+from .options import db_option, echo_problems, open_db, sources_option
+
+
+@click.command("export")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("csv", "json", "datapackage")), default="csv",
+              show_default=True, help="csv or json: one file per public view; datapackage: the CSV "
+              "files and a Frictionless datapackage.json describing them.")
+@click.option("--bom", is_flag=True, help="Start CSV files with a UTF-8 byte order mark, so "
+              "spreadsheets read accented characters and symbols right.")
+@db_option
+def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
+    """Write every public view into OUTDIR: the same files as the site's downloads.
+
+    OUTDIR must be new, empty, or the folder of an earlier export (whose files are then
+    replaced); nothing is written outside it. Numbers are written as the source printed
+    them (0.70, not 0.7).
+
+    \b
+    Examples:
+        her2db export --format csv --bom exports/csv
+        her2db export --format datapackage exports/her2db && frictionless validate exports/her2db/datapackage.json
+    """
+    import sqlite3
+
+    from ..read import export as export_module
+
+    conn = open_db(db_path)
+    try:
+        files = export_module.export(conn, outdir, fmt, bom=bom)
+    except export_module.ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"{db_path} cannot be exported ({exc}): was it built by an older "
+                                   "her2db? Rebuild it with `her2db load`") from exc
+    finally:
+        conn.close()
+    click.echo(f"wrote {len(files)} files into {outdir}")
+
+
+def today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
+
+
+def cut_release(version: str, sources: Path, db_path: Path, date: str) -> Any:
+    """Cut the release (``release.cut``) and say what it recorded; errors become clean messages."""
+    from ..curate.load import DatabasePathError, LoadError
+    from ..read import diff as diff_module
+    from ..read import release as release_module
+
+    try:
+        cut = release_module.cut(version, sources, db_path, date)
+    except LoadError as exc:
+        echo_problems(exc.report.errors)
+        raise click.ClickException(f"{exc}: a release is cut only from a corpus without errors") from exc
+    except (release_module.ReleaseError, DatabasePathError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    entry = cut.entry
+    click.echo(f"Release {entry.version} ({entry.date}): {entry.studies} studies, {entry.results} "
+               f"results, {entry.comparisons} comparisons, {entry.adverse_events} adverse events")
+    if cut.warning:
+        click.secho(f"warning: {cut.warning}", fg="yellow", err=True)
+    elif cut.previous is None:
+        click.echo("First release: there is no earlier release to compare it with.")
+    else:
+        click.echo(diff_module.render(cut.changes, "text", cut.previous, entry.version), nl=False)
+    for path in cut.files.created if cut.files else []:
+        click.echo(f"wrote {path}")
+    return cut
+
+
+@click.command("release")
+@click.argument("version")
+@click.option("--date", default=None, help="Release date, YYYY-MM-DD (default: today).",
+              type=click.DateTime(formats=["%Y-%m-%d"]))
+@sources_option
+@db_option
+def release_command(version: str, date: Any, sources: Path, db_path: Path) -> None:
+    """Cut data release VERSION (YYYY.MM) of the curated data.
+
+    The corpus must validate without errors. The release is recorded in db/releases.yaml
+    (version, date, counts), a snapshot of the data goes to db/releases/VERSION.sql.gz, and
+    the changes since the previous release (records removed, added, changed) to
+    db/releases/VERSION.yaml, which the site's Releases page shows. A failure leaves every
+    file as it was.
+
+    \b
+    Example:
+        her2db release 2026.11
+    """
+    cut_release(version, sources, db_path, date.date().isoformat() if date else today())
+
+
+@click.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text",
+              show_default=True, help="Output format (json for release changelogs).")
+@sources_option
+def diff_command(old: str, new: str, fmt: str, sources: Path) -> None:
+    """Show the records removed, added and changed between OLD and NEW.
+
+    Each side is a database file, a folder of curated sources, or a git revision of the
+    sources folder (its db/ is extracted with git archive and loaded into a temporary
+    database). Records are named by what they are, not by row id; removals come first.
+
+    \b
+    Examples:
+        her2db diff old.sqlite db/her2db.sqlite
+        her2db diff HEAD~1 HEAD --format markdown
+        her2db diff HEAD db
+    """
+    from ..read import diff as diff_module
+
+    with tempfile.TemporaryDirectory(prefix="her2db-diff-") as tmp:
+        try:
+            old_db = diff_module.database_for(old, sources, Path(tmp))
+            new_db = diff_module.database_for(new, sources, Path(tmp))
+            changes = diff_module.diff_files(old_db, new_db)
+        except (diff_module.DiffError, DatabaseMissing) as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(diff_module.render(changes, fmt, old, new), nl=False)
+
+
+COMMANDS = (export_command, diff_command, release_command)

@@ -1,0 +1,50 @@
+"""The files a site build makes from the database: one Markdown page per study and the
+downloads (the SQLite database, and CSV and JSON of every public view from the exporter of
+``her2db export``, so both agree byte for byte).
+
+Nothing here writes a file: each is a ``VirtualFile``, its place in the site and its content
+(or the file it is copied from), which the her2db plugin adds to the build (``plugin.py``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ..read import export, named
+from .render import render
+from .study_page import study_page
+from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile, site_path
+
+
+def download_stem(label: str, view: str | None = None) -> str:
+    """The name of a download without its suffix: ``her2db-<release>[-<view>]``."""
+    return f"her2db-{label}-{view}" if view else f"her2db-{label}"
+
+
+def database_path(label: str) -> str:
+    """Where the SQLite download of release ``label`` goes."""
+    return site_path(DOWNLOADS_DIR, download_stem(label), ".sqlite")
+
+
+def study_pages(conn: sqlite3.Connection) -> list[VirtualFile]:
+    """One page per study, ``studies/<study_id>.md`` (forest plots are inline SVG)."""
+    cited = named.cited(conn)
+    out = []
+    for study_id in named.study_ids(conn):
+        path = site_path(STUDIES_DIR, study_id, ".md")
+        page = study_page(conn, study_id)
+        assert page is not None
+        text = render("study.md", page=page, root="../", html_root="../../", cited=cited)
+        out.append(VirtualFile(path, text.encode("utf-8")))
+    return out
+
+
+def downloads(conn: sqlite3.Connection, db_path: Path, label: str) -> list[VirtualFile]:
+    """The SQLite file ``db_path`` and CSV and JSON of every public view, the release ``label``
+    in their names."""
+    out = [VirtualFile(database_path(label), source=db_path)]
+    for fmt, suffix in export.FORMATS.items():
+        out += [VirtualFile(site_path(DOWNLOADS_DIR, download_stem(label, view), suffix), text.encode("utf-8"))
+                for view, text in export.view_texts(conn, fmt).items()]
+    return out

@@ -1,0 +1,114 @@
+"""The her2db MkDocs plugin: what the site makes from the database, added to each build as
+virtual files, and the build's one connection to the database.
+
+mkdocs.yml lists it (``plugins: [her2db: ...]``, the ``her2db`` entry point of
+``mkdocs.plugins``) with the database its options name; ``her2db site build|serve|deploy`` set
+them through the environment the configuration reads (``!ENV``). The release is the version
+mike builds (``her2db site deploy``), else "dev". On each build the plugin adds one page per
+study and the downloads (``generated``), and sql.js from ``node_modules`` (``assets``): nothing
+is ever written into the docs folder. The macros module (``macros.py``) reads the database
+through ``connection`` and lists the downloads from ``generated``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from ..store.connect import connect
+from ..store.target import DEFAULT_DB
+from ..util.paths import UnsafePath
+from . import assets, generated
+from .config import SiteError
+from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
+
+DEV_LABEL = "dev"
+MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by mike while it builds a version: the release
+RESERVED = (STUDIES_DIR, DOWNLOADS_DIR, assets.VENDOR_DIR)
+"""Folders of the site that only the plugin fills."""
+
+
+def _walk_order(src_uri: str) -> tuple[tuple[int, tuple[bool, str]], ...]:
+    """Where a file is in MkDocs' walk of the docs folder: top-down, each folder's files
+    (its index first) before its subfolders, each by name."""
+    *folders, name = src_uri.split("/")
+    return (*((1, (False, folder)) for folder in folders), (0, (Path(name).stem not in ("index", "README"), name)))
+
+
+class Her2dbConfig(base.Config):
+    database = c.File(exists=False, default=str(DEFAULT_DB))
+    """The SQLite database (relative to mkdocs.yml): offered for download and queried by the
+    Query page; the pages are read from it too, unless ``database_url`` is set."""
+    database_url = c.Optional(c.Type(str))
+    """A PostgreSQL database the pages are read from instead."""
+
+
+class Her2dbPlugin(BasePlugin[Her2dbConfig]):
+    def __init__(self) -> None:
+        self._conn: Any = None
+        self.generated: list[VirtualFile] = []
+        """What the last ``on_files`` added to the site."""
+
+    @property
+    def connection(self) -> Any:
+        """The build's read-only connection, opened on first use and closed after the build."""
+        if self._conn is None:
+            self._conn = connect(Path(self.config.database), self.config.database_url)
+        return self._conn
+
+    @property
+    def release(self) -> str:
+        """What the downloads are named for (``her2db-<release>.sqlite``): the version mike is
+        deploying, else "dev". Read from mike's own variable: a release such as 2026.10 read
+        through ``!ENV`` would become the number 2026.1."""
+        return os.environ.get(MIKE_VERSION) or DEV_LABEL
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if os.environ.get(MIKE_VERSION):
+            # only a build by mike publishes the versions.json the version selector reads
+            config.extra["version"] = {"provider": "mike"}
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """Add the study pages, the downloads and sql.js. A docs-folder file in one of their
+        folders is an error: it would shadow or outlive what the database says (older
+        versions of her2db wrote their pages there)."""
+        for file in files:
+            folder = next((d for d in RESERVED if file.src_uri.startswith(f"{d}/")), None)
+            if folder is not None and file.src_dir == config.docs_dir:
+                raise PluginError(f"{Path(config.docs_dir) / folder}: the her2db plugin makes this folder of the "
+                                  f"site from the database; remove it from the docs folder (older versions of "
+                                  f"`her2db site build` wrote their files there)")
+        try:
+            self.generated = [*generated.study_pages(self.connection),
+                              *generated.downloads(self.connection, Path(self.config.database), self.release),
+                              *assets.files(Path(config.config_file_path).parent)]
+        except (UnsafePath, SiteError) as exc:
+            raise PluginError(str(exc)) from exc
+        for item in self.generated:
+            if item.content is not None:
+                files.append(File.generated(config, item.src_uri, content=item.content))
+            else:
+                files.append(File.generated(config, item.src_uri, abs_src_path=str(item.source)))
+        # in the order of real files in the docs folder (the order of the search index), the
+        # theme's after them
+        return Files(sorted(files, key=lambda f: (f.src_dir not in (config.docs_dir, None), _walk_order(f.src_uri))))
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        self._close()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._close()

@@ -42,8 +42,17 @@ def test_first_line_pfs_hazard_ratios(real_db: Path) -> None:
         "SELECT c.study_id, c.estimate, c.ci_low, c.ci_high FROM v_comparisons c JOIN v_studies s "
         "USING (study_id) WHERE s.line IN ('first line', 'first-line maintenance') AND c.endpoint = 'PFS' "
         "AND c.measure = 'HR' AND c.subgroup IS NULL").fetchall()
-    assert set(rows) >= {("destiny-breast09", 0.56, 0.44, 0.71), ("patina", 0.75, 0.59, 0.94),
-                         ("her2climb-05", 0.64, 0.51, 0.80)}
+    # the publications' reports are preferred over the review's (issue 17)
+    assert set(rows) >= {("destiny-breast09", 0.56, 0.44, 0.71), ("patina", 0.75, 0.59, 0.96),
+                         ("her2climb-05", 0.641, 0.514, 0.799)}
+    reports = conn.execute(
+        "SELECT study_id, source_id, preferred, value_text, ci_low_text, ci_high_text FROM v_reports "
+        "WHERE study_id IN ('patina', 'her2climb-05') AND kind = 'comparison' AND record_id LIKE '%.pfs.hr.%' "
+        "AND record_id LIKE '%analysis-primary.population-itt'").fetchall()
+    assert set(reports) == {("patina", "huober-review", 0, "0.75", "0.59", "0.94"),
+                            ("patina", "metzger-2026", 1, "0.75", "0.59", "0.96"),
+                            ("her2climb-05", "huober-review", 0, "0.64", "0.51", "0.80"),
+                            ("her2climb-05", "dieras-2025", 1, "0.641", "0.514", "0.799")}
 
 
 def test_attrition_with_its_definition(real_db: Path) -> None:
@@ -88,8 +97,12 @@ def test_show_patina_prints_what_the_review_printed(real_db: Path) -> None:
 
 def test_printed_text_of_key_numbers(real_db: Path) -> None:
     conn = sqlite3.connect(real_db)
-    assert conn.execute("SELECT value_text FROM v_arm_results WHERE study_id = 'destiny-breast03' AND "
-                        "endpoint = 'PFS' AND arm_key = 'tdxd'").fetchone() == ("29.0",)
+    assert conn.execute("SELECT value_text, source_id, reports FROM v_arm_results WHERE study_id = 'destiny-breast03' "
+                        "AND endpoint = 'PFS' AND arm_key = 'tdxd' AND statistic = 'median'").fetchall() == [
+        ("29.0", "cortes-2024", 2)]
+    assert set(conn.execute("SELECT source_id, preferred, value_text FROM v_reports WHERE record_id = "
+                            "'destiny-breast03.result.pfs.tdxd.median.analysis-updated'").fetchall()) == {
+        ("huober-review", 0, "29.0"), ("cortes-2024", 1, "29.0")}
     assert "  29.0     months" in _show(real_db, "destiny-breast03")
     assert conn.execute("SELECT value_text, value_upper_text, unit, statistic FROM v_arm_results WHERE "
                         "study_id = 'sonabre' AND endpoint = 'NEXT_LINE'").fetchall() == [("61", "80", "%", "proportion")]
@@ -102,9 +115,19 @@ def test_printed_text_of_key_numbers(real_db: Path) -> None:
 
 def test_cleopatra_analyses_are_labelled_as_the_review_names_them(real_db: Path) -> None:
     conn = sqlite3.connect(real_db)
-    rows = dict(conn.execute("SELECT value_text, analysis FROM v_arm_results WHERE study_id = 'cleopatra' "
-                             "AND endpoint = 'OS'").fetchall())
-    assert rows == {"49": "final", "37": "final", "56.6": "not named by the review", "40.8": "not named by the review"}
+    rows = set(conn.execute("SELECT value_text, analysis, source_id FROM v_arm_results WHERE study_id = 'cleopatra' "
+                            "AND endpoint = 'OS'").fetchall())
+    # the review's introduction figures are read as the 2015 final OS analysis, whose publication is preferred
+    assert rows == {("49", "final", "huober-review"), ("37", "final", "huober-review"),
+                    ("56.5", "final OS", "swain-2015"), ("40.8", "final OS", "swain-2015")}
+    reports = set(conn.execute("SELECT record_id, source_id, preferred, value_text FROM v_reports WHERE study_id = "
+                               "'cleopatra' AND record_id LIKE 'cleopatra.result.os.%.median.analysis-final-os'"))
+    assert reports == {("cleopatra.result.os.thp.median.analysis-final-os", "huober-review", 0, "56.6"),
+                       ("cleopatra.result.os.thp.median.analysis-final-os", "swain-2015", 1, "56.5"),
+                       ("cleopatra.result.os.th.median.analysis-final-os", "huober-review", 0, "40.8"),
+                       ("cleopatra.result.os.th.median.analysis-final-os", "swain-2015", 1, "40.8")}
+    assert conn.execute("SELECT basis FROM v_reports WHERE source_id = 'huober-review' AND record_id = "
+                        "'cleopatra.result.os.thp.median.analysis-final-os'").fetchone() == ("curator",)
     assert conn.execute("SELECT basis FROM analysis WHERE study_id = 'cleopatra' AND key = 'unnamed'").fetchone() == (
         "curator",)
 

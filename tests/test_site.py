@@ -156,7 +156,7 @@ def test_patina_page_prints_the_numbers_as_the_source_does(built: Built) -> None
 def test_a_hazard_ratio_sits_on_its_endpoint_row_beside_both_arms(built: Built) -> None:
     """HER2CLIMB's CNS-PFS HR is about the whole curve: not on the 12-month rate's row, and
     the comparator it is against has its column even without a result of its own."""
-    table = built.page("studies/her2climb").tables[0]
+    table = next(t for t in built.page("studies/her2climb").tables if any(row[0] == "CNS-PFS" for row in t))
     assert table[0][1:3] == ["Tucatinib + trastuzumab + capecitabine", "Placebo + trastuzumab + capecitabine"]
     rows = {row[0]: row for row in table[1:]}
     assert rows["12-month CNS-PFS rate"][3] == "—"

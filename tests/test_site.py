@@ -528,3 +528,21 @@ def test_a_rebuild_redoes_only_what_changed(tmp_path: Path) -> None:
     before = _mtimes(public)
     site.build(first.db, config, force=True)
     assert all(_mtimes(public)[name] != mtime for name, mtime in before.items() if name.endswith(".html"))
+
+
+def test_the_trials_own_publications_are_preferred_and_the_review_stays_beside(built: Built) -> None:
+    """CLEOPATRA's first-line benchmark from its primary publications (Baselga 2012, Swain
+    2015), each traced to it; the review's 56.6 shown beside the publication's 56.5."""
+    first_line = built.page("comparisons/first-line")
+    cleopatra = next(row for row in first_line.tables[0][1:] if row[0].startswith("CLEOPATRA"))
+    assert "0.62 (0.51–0.75)" in cleopatra, cleopatra
+    assert any(cell.startswith("18.5 months vs 12.4 months") for cell in cleopatra), cleopatra
+    panels = [p for p in first_line.provenances if "cleopatra.comparison.pfs.hr.thp.th.analysis-primary" in p]
+    assert panels and all("Baselga" in p for p in panels), panels
+    page = built.page("studies/cleopatra")
+    text = " ".join(page.text.split())
+    assert "56.5 months (the review reports 56.6, huober-review) vs 40.8 months" in " ".join(cleopatra)
+    assert "the review reports 40.8" not in text  # the same number from both: named in the panel only
+    panel = next(p for p in page.provenances if "cleopatra.result.os.thp.median.analysis-final-os" in p)
+    assert "The review reports: 56.6" in panel and "not yet checked by a second curator" in panel
+    assert "Checked against its source by a second curator: 0 of" in text

@@ -68,6 +68,7 @@ def first_line(conn: sqlite3.Connection) -> list[Row]:
                 return {side: [i for i in items if i["arm"] == arm] for side, arm in arms.items()}  # noqa: B023 (called within the iteration)
 
             events = [e for e in safety.get(sid, []) if e["arm"] in arms.values()]
+            hrs = {ep: [m for m in members if m["endpoint"] == ep and m["measure"] == "HR"] for ep in ("PFS", "OS")}
             study_arms = {a["label"]: a for a in rows(conn, "site_study_arms", study_id=sid)}
             out.append({
                 **trial, "experimental_arm": experimental, "control_arm": control,
@@ -76,16 +77,22 @@ def first_line(conn: sqlite3.Connection) -> list[Row]:
                               if a["median_follow_up_months"] is not None],
                 "maturity": [c for c in rows(conn, "site_study_characteristics", study_id=sid)
                              if c["category"] == "data maturity"],
-                "hr": {ep: [m for m in members if m["endpoint"] == ep and m["measure"] == "HR"]
-                       for ep in ("PFS", "OS")},
+                "hr": hrs,
                 "difference": {ep: [m for m in members if m["endpoint"] == ep and m["measure"] == "difference"]
                                for ep in ("PFS", "OS")},
-                "median": {ep: by_arm([r for r in results.get(sid, []) if r["endpoint"] == ep])
-                           for ep in ("PFS", "OS")},
+                "median": {ep: by_arm(_of_the_analysis([r for r in results.get(sid, []) if r["endpoint"] == ep],
+                                                       hrs[ep])) for ep in ("PFS", "OS")},
                 "severe": [{"category": cells[0]["category"], "grade": cells[0]["grade"], **by_arm(cells)}
                            for cells in group(events, lambda e: (e["category"], e["grade"])).values()],
             })
     return out
+
+
+def _of_the_analysis(medians: list[Row], hrs: list[Row]) -> list[Row]:
+    """The medians of the analysis the row's hazard ratio comes from, where there are such:
+    a trial's medians from several data cuts are never mixed in one cell."""
+    analyses = {hr["analysis"] for hr in hrs}
+    return [m for m in medians if m["analysis"] in analyses] or medians
 
 
 def first_line_pfs_hrs(conn: sqlite3.Connection) -> list[Row]:

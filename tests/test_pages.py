@@ -137,11 +137,12 @@ def test_a_number_opens_its_source_by_click_tap_and_keyboard(site_url: str, page
     number.click()
     assert panel.is_visible() and number.get_attribute("aria-expanded") == "true"
     text = panel.inner_text()
-    assert "Primary publication:" in text and "Tolaney" in text
-    assert panel.locator("a", has_text="DOI 10.1056/NEJMoa2508668").get_attribute("href") == \
+    # the trial's own publication is the preferred report; the review's stays in the panel
+    assert "Read in:" in text and "Tolaney" in text
+    assert panel.locator("a", has_text="DOI 10.1056/NEJMoa2508668").first.get_attribute("href") == \
         "https://doi.org/10.1056/NEJMoa2508668"
-    assert "Read in:" in text and "DESTINY-Breast09 efficacy paragraph" in text
-    assert "Quote:" in text and "44%" in text
+    assert "The review reports: 0.56" in text and "DESTINY-Breast09 efficacy paragraph" in text
+    assert "44%" in text  # the review's sentence, quoted
     tab.keyboard.press("Escape")
     assert not panel.is_visible()
     assert tab.evaluate("document.activeElement.classList.contains('her2db-n__value')")

@@ -287,20 +287,20 @@ SELECT study_id, record_id, 'result' AS kind, preferred, source_id, cites, locat
        coalesce(qualifier || ' ', '') || coalesce(value_text, CASE WHEN not_reached THEN 'NR'
             WHEN not_estimable THEN 'NE' END, '') || coalesce('–' || value_upper_text, '') AS value_text,
        value, ci_low_text, ci_high_text, NULL AS p_value_text, n, denominator, unit,
-       basis, notes, checked_by, checked_on, id AS row_id
+       basis, notes, checked_by, checked_on, id AS row_id, quote
 FROM arm_result
 UNION ALL
 SELECT study_id, record_id, 'comparison', preferred, source_id, cites, locator, read_at,
        estimate_text, estimate, ci_low_text, ci_high_text, coalesce(p_operator || ' ', '') || p_value_text,
-       NULL, NULL, unit, basis, notes, checked_by, checked_on, id
+       NULL, NULL, unit, basis, notes, checked_by, checked_on, id, quote
 FROM comparison
 UNION ALL
 SELECT study_id, record_id, 'adverse event', preferred, source_id, cites, locator, read_at,
        coalesce(qualifier || ' ', '') || pct_text, pct, NULL, NULL, coalesce(p_operator || ' ', '') || p_value_text,
-       n, n_at_risk, CASE WHEN pct IS NOT NULL THEN '%' END, basis, notes, checked_by, checked_on, id
+       n, n_at_risk, CASE WHEN pct IS NOT NULL THEN '%' END, basis, notes, checked_by, checked_on, id, quote
 FROM adverse_event
 UNION ALL
 SELECT study_id, record_id, 'characteristic', preferred, source_id, cites, locator, read_at,
        coalesce(qualifier || ' ', '') || coalesce(value_text, '') || coalesce('–' || value_upper_text, ''),
-       value, NULL, NULL, NULL, n, denominator, unit, basis, notes, checked_by, checked_on, id
+       value, NULL, NULL, NULL, n, denominator, unit, basis, notes, checked_by, checked_on, id, quote
 FROM characteristic;

@@ -239,7 +239,7 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
         her2db import-csv destiny-breast09 table1.csv --kind ae --dry-run
     \b
     A wide adverse-event table (table2.csv):
-        term,category,exp any,exp >=3,ctl any,ctl >=3,exp n_at_risk,ctl n_at_risk,source_id,locator
+        term,category,tdxd-p any,tdxd-p >=3,thp any,thp >=3,tdxd-p n_at_risk,thp n_at_risk,source_id,locator
         Nausea,teae,271 (71.1),25 (6.6),120 (31.4),2 (<1),381,382,huober-review,Table 2
     \b
         her2db import-csv destiny-breast09 table2.csv --kind ae --wide --dry-run

@@ -203,25 +203,49 @@ def remove_command(study_id: str, record_path: str, yes: bool, sources: Path, db
 @click.command("import-csv")
 @click.argument("study_id", metavar="STUDY", required=False)
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
-@click.option("--kind", type=click.Choice(("ae", "result", "comparison", "characteristic")), required=True,
-              help="What each row is.")
+@click.option("--kind", type=click.Choice(("ae", "result", "comparison", "characteristic", "population",
+                                           "analysis")), required=True, help="What each row is.")
 @click.option("--template", is_flag=True, help="Print an empty CSV with the columns of KIND and the layout.")
 @click.option("--dry-run", is_flag=True, help="Check the file and print what would be added; write nothing.")
+@click.option("--decimal-comma", is_flag=True, help="Read 40,7 as 40.7 (tables from a locale with decimal "
+              "commas).")
+@click.option("--wide", is_flag=True, help="Adverse events with one column per arm and grade (ARM GRADE, "
+              "e.g. 'exp any', 'ctl >=3'); one record per filled cell.")
 @sources_option
 @db_option
 def import_csv(study_id: str | None, file: Path | None, kind: str, template: bool, dry_run: bool,
-               sources: Path, db_path: Path) -> None:
+               decimal_comma: bool, wide: bool, sources: Path, db_path: Path) -> None:
     """Add a table of records from a CSV file, all rows or none.
 
-    Columns are the field names of KIND (see --template); required columns must be present,
-    empty cells are absent fields. UTF-8 with or without BOM; comma or semicolon separated.
-    One bad row rejects the file with its row number, column and reason.
+    Columns are the field names of KIND (see --template; case and spaces do not matter);
+    required columns must be present. UTF-8 with or without BOM; comma, semicolon or tab
+    separated. Cells may be written as tables print them: `60 (20.3)` in a pct or `n (%)`
+    column (n and percent), `1.25–2.60`, `(1.25, 2.60)` or `1.25 to 2.60` in a `95% CI` column,
+    `40.7%`, `<1` (qualifier less than), `<0.001` (p_operator), grades such as `Grade ≥3` or
+    `3–4`, `NR` / `NE` (not reached / not estimable), and `—`, `-`, `n.r.` or an empty cell
+    for a value not reported. Printed digits are kept (`0.70` stays 0.70).
+
+    With --wide (adverse events) each column `ARM GRADE` holds the n (%) of that arm and
+    grade and `ARM n_at_risk` that arm's patients at risk; the other columns (term, category,
+    source_id, locator, ...) apply to every record of the row.
+
+    Every problem of the file is listed in one run with its row (the header is row 1),
+    column, cell, reason and fix; one problem rejects the whole file. Warnings about the
+    added records name their CSV rows too.
 
     \b
     Examples:
         her2db import-csv --kind ae --template > table1.csv
         her2db import-csv destiny-breast09 table1.csv --kind ae --dry-run
+    \b
+    A wide adverse-event table (table2.csv):
+        term,category,tdxd-p any,tdxd-p >=3,thp any,thp >=3,tdxd-p n_at_risk,thp n_at_risk,source_id,locator
+        Nausea,teae,271 (71.1),25 (6.6),120 (31.4),2 (<1),381,382,huober-review,Table 2
+    \b
+        her2db import-csv destiny-breast09 table2.csv --kind ae --wide --dry-run
     """
+    from dataclasses import replace
+
     from ..curate import csvimport, edit
 
     if template:
@@ -231,21 +255,23 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
     if study_id is None or file is None:
         raise click.UsageError("give STUDY and FILE (or --template)")
     try:
-        rows, result = csvimport.import_csv(sources, study_id, file, kind, None if dry_run else db_path,
-                                            dry_run)
+        imported = csvimport.import_csv(sources, study_id, file, kind, None if dry_run else db_path,
+                                        dry_run, decimal_comma, wide)
     except csvimport.CsvImportError as exc:
         for problem in exc.problems:
-            click.secho(problem, fg="red", err=True)
+            click.secho(str(problem), fg="red", err=True)
         raise click.ClickException(str(exc)) from exc
     except edit.EditError as exc:
         raise edit_failed(exc) from exc
+    for warning in imported.warnings:
+        click.secho(str(warning), fg="yellow", err=True)
     if dry_run:
-        click.echo(f"Would add {len(rows)} record(s) ({result.description}), nothing written:")
-        for row in rows:
+        click.echo(f"Would add {len(imported.rows)} record(s) ({imported.result.description}), nothing written:")
+        for row in imported.rows:
             click.echo(f"  row {row.line}: " + ", ".join(f"{k}: {edit.scalar(v, True)}"
                                                          for k, v in row.record.items()))
         return
-    report_edit(result)
+    report_edit(replace(imported.result, warnings=[]))
 
 
 COMMANDS = (add, new_study, set_command, remove_command, import_csv)

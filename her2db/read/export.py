@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
@@ -92,12 +93,19 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = 
     """A CSV table, header first, ``\\n`` line ends, formulas neutralised; ``bom`` starts it with
     the UTF-8 byte order mark spreadsheets need to read the file as UTF-8 (without it, Excel
     reads ``≥`` as ``â‰¥``)."""
+    # "\r\n" as the writer's line end makes it quote a field holding a lone "\r" as well (with
+    # "\n" it does not, and readers would split the record there); each record then ends in "\n"
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([neutralised(name) for name in columns])
-    writer.writerows([spreadsheet_cell(value, text) for value, text in row]
-                     for row in printed_cells(columns, rows))
-    return (BOM if bom else "") + buffer.getvalue()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    records = []
+    for row in itertools.chain([[neutralised(name) for name in columns]],
+                               ([spreadsheet_cell(value, text) for value, text in row]
+                                for row in printed_cells(columns, rows))):
+        writer.writerow(row)
+        records.append(buffer.getvalue()[:-2])
+        buffer.seek(0)
+        buffer.truncate()
+    return (BOM if bom else "") + "\n".join(records) + "\n"
 
 
 def json_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

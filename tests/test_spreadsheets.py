@@ -100,7 +100,9 @@ def test_about_sheet_says_what_the_data_are(real_db: Path) -> None:
     about = [[c for c in row if c is not None] for row in book[workbook.ABOUT_SHEET].iter_rows(values_only=True)]
     facts = {row[0]: row[1] for row in about if len(row) == 2}
     assert {"Release", "Date", "Licence", "How to cite"} <= set(facts)
-    assert "CC BY 4.0" in facts["Licence"] and "quotations remain those of the cited publications" in facts["Licence"]
+    assert facts["Licence"] == ("The curated data are licensed under CC BY 4.0 (https://creativecommons.org/licenses/"
+                                "by/4.0/), Creative Commons Attribution 4.0 International; quotations remain those "
+                                "of the cited publications.")
     described = {(row[0], row[1]): row[2] for row in about if len(row) == 3}
     for view, declared in public_views().items():
         for column, text in declared.columns.items():

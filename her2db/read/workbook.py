@@ -24,7 +24,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from ..model.licence import DATA_LICENCE_SCOPE, DATA_LICENCE_TITLE, DATA_LICENCE_URL
+from ..model.licence import DATA_LICENCE_TITLE, DATA_LICENCE_URL, licence_statement
 from ..model.numbers import PRINTED_TEXT
 from ..model.views import public_views
 from . import named as sitequeries
@@ -113,7 +113,7 @@ def _about_sheet(book: xlsxwriter.Workbook, formats: _Formats, release: dict[str
     facts = [
         ("Release", version),
         ("Date", date),
-        ("Licence", f"{DATA_LICENCE_TITLE} (CC BY 4.0), {DATA_LICENCE_URL}. {DATA_LICENCE_SCOPE}"),
+        ("Licence", licence_statement()),
         ("How to cite", (f"{TITLE}. Release {version} ({date})." if release else f"{TITLE}, an unreleased working "
                          "copy.") + " Cite the release together with the publication "
                         "a number was read from (its source_id; cites names the primary publication it "

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from her2db.cli import cli
 from her2db.curate.load import load
-from her2db.read import export
+from her2db.read import export, export_folder
 from her2db.store.sqlite import connect_readonly
 from her2db.util.paths import UnsafePath
 
@@ -134,7 +134,10 @@ def test_datapackage_passes_frictionless_validate(real_db: Path, tmp_path: Path,
     assert not_reached == {"name": "not_reached", "type": "boolean", "title": "Not reached",
                            "trueValues": ["1"], "falseValues": ["0"], "description":
                            "True if the source reports the value as not reached (the value is then empty)."}
-    assert package["licenses"] == [{"name": "MIT"}] and package["sources"]
+    # the data's licence (model/licence.py), not the code's MIT
+    assert package["licenses"] == [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0 International",
+                                    "path": "https://creativecommons.org/licenses/by/4.0/"}] and package["sources"]
+    assert all(r["encoding"] == "utf-8-sig" for r in package["resources"])  # CSV with a BOM by default
     assert set(resources) == {p.stem for p in out.glob("*.csv")}
 
 
@@ -182,7 +185,7 @@ def test_an_earlier_export_is_replaced_but_not_files_added_to_it(mini_db: Path, 
     assert _files(out) == first
     assert _export(runner, mini_db, out, "--format", "json").exit_code == 0  # csv files go, json come
     views = len(_files(out)) - 1  # one file per view, and the marker
-    assert sorted(p.suffix for p in out.iterdir() if p.name != export.MARKER) == [".json"] * views
+    assert sorted(p.suffix for p in out.iterdir() if p.name != export_folder.MARKER) == [".json"] * views
     (out / "notes.txt").write_text("mine\n", encoding="utf-8")
     before = _files(tmp_path)
     result = _export(runner, mini_db, out)

@@ -138,7 +138,9 @@ def test_csv_download_matches_the_cli(built: Built, reader: Reader) -> None:
     with page.expect_download() as download:
         page.click("#query-csv")
     assert download.value.suggested_filename == "her2db-dev-query.csv"
-    text = Path(download.value.path()).read_text(encoding="utf-8")
+    raw = Path(download.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a byte order mark, as the CSV downloads have
+    text = raw.decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == cli_rows(built.db, example.sql)
 
 

@@ -258,7 +258,9 @@ def test_downloads_hold_every_view(built: Built) -> None:
         n = built.query(f"SELECT count(*) AS n FROM {view}")[0]["n"]
         assert len(csv_rows) - 1 == len(json_rows) == n, view
     listed = {url for _, url in built.page("downloads").links}
-    assert {f"her2db-dev-{v}.csv" for v in views} <= {u.rsplit("/", 1)[-1] for u in listed}
+    assert {f"her2db-dev-{v}.csv" for v in views} | {"her2db-dev.xlsx"} <= {u.rsplit("/", 1)[-1] for u in listed}
+    assert (folder / "her2db-dev-v_studies.csv").read_bytes().startswith(b"\xef\xbb\xbfstudy_id,")
+    assert (folder / "her2db-dev.xlsx").read_bytes().startswith(b"PK")
 
 
 def test_no_page_loads_anything_from_another_host(built: Built) -> None:

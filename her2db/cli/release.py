@@ -15,27 +15,32 @@ from .options import db_option, echo_problems, open_db, sources_option
 
 @click.command("export")
 @click.argument("outdir", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(("csv", "json", "datapackage")), default="csv",
+@click.option("--format", "fmt", type=click.Choice(("csv", "json", "datapackage", "xlsx")), default="csv",
               show_default=True, help="csv or json: one file per public view; datapackage: the CSV "
-              "files and a Frictionless datapackage.json describing them.")
-@click.option("--bom", is_flag=True, help="Start CSV files with a UTF-8 byte order mark, so "
-              "spreadsheets read accented characters and symbols right.")
+              "files and a Frictionless datapackage.json describing them; xlsx: one Excel workbook, "
+              "her2db.xlsx, a sheet per view and an About sheet.")
+@click.option("--bom/--no-bom", default=True, show_default=True, help="Start CSV files with a UTF-8 "
+              "byte order mark, so spreadsheets opened by double-click read ≥, ± and – right; "
+              "--no-bom for tools that do not expect one.")
 @db_option
 def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
     """Write every public view into OUTDIR: the same files as the site's downloads.
 
     OUTDIR must be new, empty, or the folder of an earlier export (whose files are then
     replaced); nothing is written outside it. Numbers are written as the source printed
-    them (0.70, not 0.7).
+    them (0.70, not 0.7). In CSV and the workbook, a text a spreadsheet would run as a
+    formula (=, +, -, @ first) gets a single quote before it ('=1+1).
 
     \b
     Examples:
-        her2db export --format csv --bom exports/csv
+        her2db export exports/csv
+        her2db export --format xlsx exports/workbook
+        her2db export --format csv --no-bom exports/plain-csv
         her2db export --format datapackage exports/her2db && frictionless validate exports/her2db/datapackage.json
     """
     import sqlite3
 
-    from ..read import export as export_module
+    from ..read import export_folder as export_module
 
     conn = open_db(db_path)
     try:

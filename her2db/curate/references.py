@@ -15,6 +15,7 @@ from typing import Any
 from ..model import curated
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, list_fields
 from ..util.terminal import lookalike_note, printable
+from . import formulas
 from .corpus import (
     AE_TERMS_FILE,
     DRUGS_FILE,
@@ -89,6 +90,7 @@ def check(corpus: Corpus) -> list[Problem]:
         _check_study(known, study, report)
         check_reports(study, report, sources)
         problems.extend(report.problems)
+    problems.extend(formulas.check(corpus))  # texts a spreadsheet would run as formulas
     return problems
 
 

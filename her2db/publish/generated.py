@@ -1,6 +1,6 @@
 """The files a site build makes from the database: one Markdown page per study and the
-downloads (the SQLite database, and CSV and JSON of every public view from the exporter of
-``her2db export``, so both agree byte for byte).
+downloads (the SQLite database, CSV and JSON of every public view and the Excel workbook, from
+the exporter of ``her2db export``, so both agree byte for byte).
 
 Nothing here writes a file: each is a ``VirtualFile``, its place in the site and its content
 (or the file it is copied from), which the her2db plugin adds to the build (``plugin.py``).
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..read import export, named
+from ..read import export, named, workbook
 from .render import render
 from .study_page import study_page
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile, site_path
@@ -41,10 +41,12 @@ def study_pages(conn: sqlite3.Connection) -> list[VirtualFile]:
 
 
 def downloads(conn: sqlite3.Connection, db_path: Path, label: str) -> list[VirtualFile]:
-    """The SQLite file ``db_path`` and CSV and JSON of every public view, the release ``label``
-    in their names."""
-    out = [VirtualFile(database_path(label), source=db_path)]
+    """The SQLite file ``db_path``, the workbook, and CSV (with a byte order mark, as
+    ``her2db export`` writes it: spreadsheets then read it as UTF-8) and JSON of every public
+    view, the release ``label`` in their names."""
+    out = [VirtualFile(database_path(label), source=db_path),
+           VirtualFile(site_path(DOWNLOADS_DIR, download_stem(label), ".xlsx"), workbook.workbook(conn))]
     for fmt, suffix in export.FORMATS.items():
         out += [VirtualFile(site_path(DOWNLOADS_DIR, download_stem(label, view), suffix), text.encode("utf-8"))
-                for view, text in export.view_texts(conn, fmt).items()]
+                for view, text in export.view_texts(conn, fmt, bom=True).items()]
     return out

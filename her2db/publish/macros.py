@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
+from ..model.licence import licence_statement
 from ..model.views import public_views, undocumented
 from ..read import named as q
 from . import cross_study, render
@@ -81,6 +82,7 @@ def define_env(env: Any) -> None:
         "views_reference": views_reference,
         "example_query": lambda name: show("example_query.md", example=q.example(conn, name)),
         "downloads_table": downloads_table,
+        "data_licence": lambda: licence_statement(link=True),
         "query_page": lambda: show("query.md", **querypage.context(
             conn, plugin.generated, base="../" * env.page.url.count("/"))),
     }

@@ -25,7 +25,7 @@ from ..read.runner import DEFAULT_MAX_ROWS
 from .assets import VENDOR_DIR
 from .virtual import DOWNLOADS_DIR, VirtualFile
 
-_DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?\.(?P<format>sqlite|csv|json)$")
+_DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?\.(?P<format>sqlite|xlsx|csv|json)$")
 TIME_LIMIT = 5.0  # seconds; shorter than `her2db query`'s: a reader waits in front of a page
 # The four example questions of the data-model page, in the order the page lists them.
 EXAMPLES = ("first_line_pfs", "neutropenia", "attrition_definitions", "one_publication")
@@ -62,7 +62,8 @@ def download_files(files: Iterable[VirtualFile]) -> list[dict[str, Any]]:
     out = [{"name": f.name, "size": f.size, **match.groupdict()}
            for f in sorted(files, key=lambda f: f.name)
            if f.src_uri.startswith(f"{DOWNLOADS_DIR}/") and (match := _DOWNLOAD_RE.match(f.name))]
-    return sorted(out, key=lambda f: f["view"] is not None)  # the database first
+    # the database first, then the workbook, then each view's files
+    return sorted(out, key=lambda f: (f["view"] is not None, f["format"] != "sqlite"))
 
 
 def database_download(files: Iterable[VirtualFile]) -> VirtualFile:

@@ -307,8 +307,16 @@
     return typeof value === "number" ? plainNumber(value) : String(value);
   }
 
-  function csvField(value) {
+  // as her2db/model/formulas.py: a text a spreadsheet would run as a formula gets a quote before it
+  function neutralised(value) {
     var text = display(value);
+    var formula = typeof value === "string" && text.length > 1 && /^[=+\-@\t\r]/.test(text) &&
+      !/^-?\d+(\.\d+)?$/.test(text);
+    return formula ? "'" + text : text;
+  }
+
+  function csvField(value) {
+    var text = neutralised(value);
     return /[",\r\n]/.test(text) ? "\"" + text.replace(/"/g, "\"\"") + "\"" : text;
   }
 
@@ -449,7 +457,8 @@
       return;
     }
     var link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([toCsv(lastResult)], { type: "text/csv" }));
+    // with a byte order mark, like the CSV downloads: spreadsheets then read it as UTF-8
+    link.href = URL.createObjectURL(new Blob(["\ufeff" + toCsv(lastResult)], { type: "text/csv" }));
     link.download = config.database.split("/").pop().replace(/\.sqlite$/, "") + "-query.csv";
     document.body.appendChild(link);
     link.click();

@@ -177,7 +177,7 @@ def test_a_checkout_without_the_review_text_skips_saying_how_to_supply_it(tmp_pa
     checkout = fresh_checkout(tmp_path / "her2db")
     assert not any((parent / "shared").exists() for parent in checkout.parents)
     env = {k: v for k, v in os.environ.items() if k != REVIEW_TEXT_ENV}
-    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-n", "0",
                "tests/test_coverage.py", "-k", "review_is_covered or each_number or shared_layout"]
     skipped = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr

@@ -1,6 +1,6 @@
 """Helpers of the site tests: a real build of a copy of the project, and what a test reads
 from its HTML pages (tables, links, numbers and their source panels). The fixtures that use
-them are in conftest.py."""
+them are in her2db_testing.py."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTIFACTS, CHROMIUM, search, serve
+from her2db_testing import ARTIFACTS, CHROMIUM, search, serve
 from playwright.sync_api import Page
 from ruamel.yaml import YAML
 from sitebuild import copy_project

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from her2db_testing import ROOT
 
 from her2db.curate.load import load
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import REAL_SOURCES
+from her2db_testing import REAL_SOURCES
 
 from her2db.curate.validate import validate
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 from cogapp import Cog
-from conftest import ROOT
+from her2db_testing import ROOT
 
 from her2db.cli import cli, docs
 

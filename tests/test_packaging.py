@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, fresh_checkout
+from her2db_testing import ROOT, fresh_checkout
 
 SQLJS = ROOT / "node_modules" / "sql.js"
 PROJECT_FILES = ("db", "site", "mkdocs.yml", "package.json", "package-lock.json")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import ARTIFACTS, CHROMIUM, search, watch
+from her2db_testing import ARTIFACTS, CHROMIUM, search, watch
 from playwright.sync_api import Browser, Page
 from sitebuild import Built
 

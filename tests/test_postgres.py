@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
-from conftest import REAL_SOURCES, make_corpus
+from her2db_testing import REAL_SOURCES, make_corpus
 
 from her2db.cli import cli
 from her2db.curate.load import ensure_database, load

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_corpus
+from her2db_testing import make_corpus
 
 from her2db.cli import cli
 from her2db.curate.load import load

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from click.testing import CliRunner
-from conftest import ARTIFACTS, CHROMIUM
+from her2db_testing import ARTIFACTS, CHROMIUM
 from playwright.sync_api import Browser, BrowserContext, Page
 from sitebuild import Built
 

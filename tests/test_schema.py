@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import ROOT
+from her2db_testing import ROOT
 
 from her2db.cli import cli
 from her2db.store import schema

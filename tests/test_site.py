@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from conftest import serve
+from her2db_testing import serve
 from playwright.sync_api import Page
 from sitebuild import ROOT, Built, build_copy, copy_project, parse
 

@@ -1,6 +1,7 @@
-"""Shared fixtures: small real corpora and databases built in tmp_path, the real site built
-once per session, and one headless Chromium (Debian's, never a downloaded browser) serving
-every browser test of the session."""
+"""The suite's pytest plugin (loaded with ``-p her2db_testing``, see pyproject.toml): shared
+fixtures (small real corpora and databases built in tmp_path, the real site built once per
+session, one headless Chromium, Debian's, never a downloaded browser) and the helpers the test
+modules import from here, never from a conftest."""
 
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ from typing import Any
 from .results import QueryResult
 from .runner import run_query
 
+# the data point of each row, and how many sources report it (all in v_reports)
+RECORD_ID = "record_id || CASE WHEN reports > 1 THEN ' (' || reports || ' reports)' ELSE '' END AS record_id"
+
 STUDIES_SQL = """
 SELECT study_id, acronym, kind, phase, setting, line, n_enrolled
 FROM v_studies ORDER BY study_id
@@ -28,32 +31,35 @@ SELECT label, n, definition FROM population WHERE study_id = :study_id ORDER BY 
 """
 
 # Numbers are shown as printed (X_text), prefixed by their qualifier, with ranges as low–high.
-ARM_RESULTS_SQL = """
+ARM_RESULTS_SQL = f"""
 SELECT endpoint, arm, subgroup, category, statistic,
        CASE WHEN not_reached THEN 'NR' WHEN not_estimable THEN 'NE'
             ELSE coalesce(qualifier || ' ', '') || value_text || coalesce('–' || value_upper_text, '')
        END AS value,
-       unit, timepoint_months, ci_low_text || '–' || ci_high_text AS ci, basis, locator
+       unit, timepoint_months, ci_low_text || '–' || ci_high_text AS ci, basis, locator,
+       {RECORD_ID}
 FROM v_arm_results WHERE study_id = :study_id ORDER BY result_id
 """
 
-COMPARISONS_SQL = """
+COMPARISONS_SQL = f"""
 SELECT endpoint, subgroup, measure, experimental_arm, control_arm, estimate_text AS estimate, unit,
        ci_low_text || '–' || ci_high_text AS ci, 'p ' || p_operator || ' ' || p_value_text AS p,
-       basis, locator
+       basis, locator, {RECORD_ID}
 FROM v_comparisons WHERE study_id = :study_id ORDER BY comparison_id
 """
 
-ADVERSE_EVENTS_SQL = """
+ADVERSE_EVENTS_SQL = f"""
 SELECT term, category, grade, arm, n, coalesce(qualifier || ' ', '') || pct_text AS pct, n_at_risk,
-       'p ' || p_operator || ' ' || p_value_text || ' vs ' || p_versus_arm AS p, basis, locator
+       'p ' || p_operator || ' ' || p_value_text || ' vs ' || p_versus_arm AS p, basis, locator,
+       {RECORD_ID}
 FROM v_adverse_events WHERE study_id = :study_id ORDER BY adverse_event_id
 """
 
-CHARACTERISTICS_SQL = """
+CHARACTERISTICS_SQL = f"""
 SELECT characteristic, population, arm, statistic,
        coalesce(qualifier || ' ', '') || value_text || coalesce('–' || value_upper_text, '') AS value,
-       unit, n, basis, locator
+       unit, n, basis, locator,
+       {RECORD_ID}
 FROM v_characteristics WHERE study_id = :study_id ORDER BY characteristic_id
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -769,3 +770,33 @@ def test_add_study_and_dry_run(corpus: Path, mini_db: Path, runner: CliRunner) -
     assert dry.exit_code == 0, dry.output
     assert "add mini-trial › subgroups[1]: valid; dry run, nothing written" in dry.output
     assert _study(corpus).read_bytes() == before
+
+
+def test_vocabulary_and_sources_are_edited_without_an_editor(corpus: Path, mini_db: Path,
+                                                             runner: CliRunner) -> None:
+    """A new drug with its synonyms, a corrected source, a relabelled term: the same validation,
+    atomicity and minimal diffs as a study's records; a drug still in use is not removed."""
+    drugs = corpus / "vocabulary" / "drugs.yaml"
+    before = drugs.read_text()
+    added = runner.invoke(cli, ["add", "drug", "--id", "zanidatamab", "--name", "zanidatamab", "--class",
+                                "monoclonal antibody", "--synonyms", "ZW25", "--sources", str(corpus),
+                                "--db", str(mini_db), "--no-interactive"])
+    assert added.exit_code == 0, added.output
+    assert _added_lines(before, drugs.read_text()) == [
+        "  - {id: zanidatamab, name: zanidatamab, class: monoclonal antibody, synonyms: [ZW25]}"]
+    fixed = runner.invoke(cli, ["set", "sources", "sources[tolaney-2025]", "notes", "PMID looked up again",
+                                "--sources", str(corpus), "--db", str(mini_db)])
+    assert fixed.exit_code == 0, fixed.output
+    assert "notes: PMID looked up again" in (corpus / "sources.yaml").read_text()
+    relabelled = runner.invoke(cli, ["set", "ae-terms", "terms[nausea]", "label", "Nausea (any)",
+                                     "--sources", str(corpus), "--db", str(mini_db)])
+    assert relabelled.exit_code == 0, relabelled.output
+    conn = sqlite3.connect(mini_db)
+    assert conn.execute("select label from ae_term where term = 'nausea'").fetchone() == ("Nausea (any)",)
+    conn.close()
+    now = drugs.read_bytes()
+    used = runner.invoke(cli, ["remove", "drugs", "drugs[pertuzumab]", "-y", "--sources", str(corpus),
+                               "--db", str(mini_db)])
+    assert used.exit_code == 1
+    assert "unknown drug 'pertuzumab'" in used.output and "nothing was written" in used.output
+    assert drugs.read_bytes() == now

@@ -48,6 +48,11 @@ _ADD_EXAMPLES = {
     "ae": "her2db add ae destiny-breast09 --arm thp --term nausea --category teae --grade any "
           "--n 12 --source-id huober-review --locator 'Table 1'",
     "source": "her2db add source --id smith-2026 --kind article --citation 'Smith J. ...' --year 2026",
+    "drug": "her2db add drug --id zanidatamab --name zanidatamab --class 'monoclonal antibody' "
+            "--synonyms ZW25",
+    "ae-term": "her2db add ae-term --term 'hand-foot syndrome' --label 'Palmar-plantar erythrodysesthesia'",
+    "endpoint-code": "her2db add endpoint-code --code TTNT --label 'Time to next treatment' "
+                     "--definition 'Time from the start of a line to the start of the next.'",
     "study": "her2db add study --id destiny-breast13 --acronym DESTINY-Breast13 --title '...' "
              "--kind 'randomized trial' --setting metastatic",
 }
@@ -55,8 +60,10 @@ _ADD_EXAMPLES = {
 
 def _add_help(kind: str) -> str:
     example = _ADD_EXAMPLES.get(kind, f"her2db add {kind} destiny-breast09 --interactive")
-    where = "db/sources.yaml" if kind == "source" else ("a new study file" if kind == "study"
-                                                         else "the study's YAML file")
+    from ..curate.edit import FILE_KINDS
+
+    where = f"db/{FILE_KINDS[kind][0]}" if kind in FILE_KINDS else ("a new study file" if kind == "study"
+                                                                     else "the study's YAML file")
     return (f"Add one {kind} record to {where}, validated against the whole corpus first.\n\n"
             "Every field is a flag; on a terminal, missing required fields are prompted for with "
             "the allowed choices. The rest of the file is left untouched and the database is "

@@ -25,6 +25,8 @@ from ..model.identity import NATURAL_KEYS, REPORT_SEPARATOR, SECTION_KINDS, reco
 from ..util.atomic import write_atomic
 from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, SOURCES_FILE, STUDIES_DIR, Problem, record_path
 from .fields import (
+    FILE_KINDS,
+    FILE_NAMES,
     KINDS,
     REFERENCE_FIELDS,
     STUDY_SECTIONS,
@@ -52,7 +54,7 @@ LOCK_FILE = ".her2db.lock"
 _PATH = re.compile(r"^(?P<section>[a-z_]+)\[(?P<selector>[^\]]+)\]$")
 
 
-def resolve(data: dict[str, Any], study_id: str, path: str) -> Target:
+def resolve(data: dict[str, Any], study_id: str, path: str, file_kind: str | None = None) -> Target:
     """``results[3]``, ``arms[exp]`` (by key), ``results[endpoint=OS,arm=thp]`` (by fields,
     exactly one match) or a record id (``cleopatra.result.os.thp.median``, with ``@SOURCE``
     where several sources report it) to a target; ``.`` is the study itself."""
@@ -65,9 +67,9 @@ def resolve(data: dict[str, Any], study_id: str, path: str) -> Target:
         raise EditError(f"record path '{path}' is not of the form section[index], section[key] or "
                         "section[field=value,...]", usage=True)
     section, selector = match["section"], match["selector"].strip()
-    if section not in STUDY_SECTIONS.values():
-        raise EditError(f"{study_id} has no section '{section}' (sections: "
-                        f"{', '.join(STUDY_SECTIONS.values())})")
+    sections = [FILE_KINDS[file_kind][1]] if file_kind else list(STUDY_SECTIONS.values())
+    if section not in sections:
+        raise EditError(f"{study_id} has no section '{section}' (sections: {', '.join(sections)})")
     items = data.get(section) or []
     if selector.isdigit():
         index = int(selector)
@@ -81,8 +83,8 @@ def resolve(data: dict[str, Any], study_id: str, path: str) -> Target:
         wanted = {k.strip(): v.strip() for k, v in wanted.items()}
         hits = [i for i, item in enumerate(items)
                 if all(str(item.get(k)) == v for k, v in wanted.items())]
-    else:
-        hits = [i for i, item in enumerate(items) if item.get("key") == selector]
+    else:  # a record's own name: a study record's key, a source's or drug's id, a term, a code
+        hits = [i for i, item in enumerate(items) if selector in (item.get(n) for n in _NAMES)]
         wanted = {"key": selector}
     if len(hits) != 1:
         shown = ", ".join(f"{k}={v}" for k, v in wanted.items())
@@ -111,6 +113,18 @@ def _by_record_id(data: dict[str, Any], study_id: str, ref: str) -> Target:
         raise EditError(f"{study_id} has no record {ref}")
     sources = ", ".join(f"{wanted}{REPORT_SEPARATOR}{data[section][i].get('source_id')}" for i in hits)
     raise EditError(f"{len(hits)} sources report {wanted}: name one ({sources})", usage=True)
+
+
+_NAMES = ("key", "id", "term", "code")
+
+
+def file_of(sources: Path, name: str) -> tuple[str, str | None]:
+    """The curated file ``set``/``remove`` edit: a study's (``name`` its id), or a vocabulary
+    file or sources.yaml (``name`` one of ``FILE_NAMES``), with that file's kind."""
+    if name in FILE_NAMES:
+        kind = FILE_NAMES[name]
+        return FILE_KINDS[kind][0], kind
+    return study_rel(sources, name), None
 
 
 # --- the transaction: lock, validate, write, reload -----------------------------------------
@@ -146,7 +160,7 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
     database only if that adds no error. Warnings are those of the records whose path starts
     with one of ``focus``. Call with the corpus lock held."""
     report = validate(sources, overrides={rel: new_text})
-    errors = [p for p in report.errors if p.file == rel]
+    errors = report.errors  # anywhere: removing a drug breaks the studies that name it
     if errors:
         before = {_identity(p) for p in validate(sources).errors} if (sources / rel).exists() else set()
         errors = [p for p in errors if _identity(p) not in before]
@@ -189,8 +203,9 @@ def add_records(sources: Path, study_id: str | None, kind: str, records: list[di
     if kind == "study":
         raise EditError("use new-study to create a study file", usage=True)
     with corpus_lock(sources):
-        if kind == "source":
-            rel, section, order, label = SOURCES_FILE, "sources", ["sources"], "sources"
+        if kind in FILE_KINDS:
+            rel, section, _ = FILE_KINDS[kind]
+            order, label = [section], Path(rel).stem
         else:
             assert study_id is not None
             rel, section = study_rel(sources, study_id), STUDY_SECTIONS[kind]
@@ -227,10 +242,12 @@ def set_field(sources: Path, study_id: str, path: str, field: str, text: str | N
     """Correct one field of one record (``path`` as ``resolve`` reads it); ``text`` None
     removes the field."""
     with corpus_lock(sources):
-        rel = study_rel(sources, study_id)
+        rel, file_kind = file_of(sources, study_id)
         doc = read_document(sources / rel)
-        target = resolve(doc.data, study_id, path)
-        spec = spec_of(target.section, field)
+        target = resolve(doc.data, study_id, path, file_kind)
+        if target.section is None and file_kind:
+            raise EditError(f"name one record of {study_id}, e.g. {FILE_KINDS[file_kind][1]}[ID]", usage=True)
+        spec = spec_of(target.section, field, file_kind)
         if target.section is None and field in STUDY_SECTIONS.values():
             raise EditError(f"'{field}' is a section; use add/remove for its records", usage=True)
         expected = json.loads(json.dumps(doc.data))
@@ -282,13 +299,13 @@ def remove_record(sources: Path, study_id: str, path: str, db_path: Path | None,
                   confirm: Callable[[str], bool]) -> EditResult | None:
     """Remove one record unless others refer to it; ``confirm`` sees it first (None: declined)."""
     with corpus_lock(sources):
-        rel = study_rel(sources, study_id)
+        rel, file_kind = file_of(sources, study_id)
         doc = read_document(sources / rel)
-        target = resolve(doc.data, study_id, path)
+        target = resolve(doc.data, study_id, path, file_kind)
         if target.section is None:
             raise EditError("a whole study cannot be removed with `remove`; delete its file in git",
                             usage=True)
-        users = referrers(doc.data, study_id, target)
+        users = [] if file_kind else referrers(doc.data, study_id, target)
         if users:
             raise EditError(f"{target.describe(study_id)} is referred to by {len(users)} record(s); "
                             "remove or change them first:\n  " + "\n  ".join(users))

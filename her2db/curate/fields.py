@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from ..model import curated
 from ..model.numbers import Printed
 from ..model.registry import sections_of, types_in
-from .corpus import Problem
+from .corpus import AE_TERMS_FILE, DRUGS_FILE, ENDPOINTS_FILE, SOURCES_FILE, Problem
 
 # kind name on the command line -> section of the study file holding such records
 STUDY_SECTIONS = {
@@ -29,7 +29,16 @@ STUDY_SECTIONS = {
     "ae": "adverse_events",
     "characteristic": "characteristics",
 }
-KINDS = ("source", "study", *STUDY_SECTIONS)
+# kind name on the command line -> (the curated file holding such records, its section, model)
+FILE_KINDS: dict[str, tuple[str, str, type[BaseModel]]] = {
+    "source": (SOURCES_FILE, "sources", curated.Source),
+    "drug": (DRUGS_FILE, "drugs", curated.DrugTerm),
+    "ae-term": (AE_TERMS_FILE, "terms", curated.AeTermEntry),
+    "endpoint-code": (ENDPOINTS_FILE, "endpoints", curated.EndpointTerm),
+}
+# what `set` and `remove` take in place of a study id to edit one of those files
+FILE_NAMES = {"sources": "source", "drugs": "drug", "ae-terms": "ae-term", "endpoint-codes": "endpoint-code"}
+KINDS = (*FILE_KINDS, "study", *STUDY_SECTIONS)
 # fields of a record that name another record of the same study, by the section they name
 REFERENCE_FIELDS = {"arm": "arms", "experimental": "arms", "control": "arms", "analysis": "analyses",
                     "population": "populations", "subgroup": "subgroups"}
@@ -61,8 +70,8 @@ class FieldSpec:
 
 
 def model_for(kind: str) -> type[BaseModel]:
-    if kind == "source":
-        return curated.Source
+    if kind in FILE_KINDS:
+        return FILE_KINDS[kind][2]
     if kind == "study":
         return curated.StudyFile
     if kind not in STUDY_SECTIONS:
@@ -154,8 +163,10 @@ def build_record(kind: str, given: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def spec_of(section: str | None, field: str) -> FieldSpec:
-    kind = "study" if section is None else next(k for k, s in STUDY_SECTIONS.items() if s == section)
+def spec_of(section: str | None, field: str, file_kind: str | None = None) -> FieldSpec:
+    """The spec of ``field`` in a record of ``section`` (of a study file, or of the file of
+    ``file_kind``: sources, drugs, ...)."""
+    kind = file_kind or ("study" if section is None else next(k for k, s in STUDY_SECTIONS.items() if s == section))
     for spec in field_specs(kind):
         if spec.name == field:
             return spec

@@ -800,3 +800,27 @@ def test_vocabulary_and_sources_are_edited_without_an_editor(corpus: Path, mini_
     assert used.exit_code == 1
     assert "unknown drug 'pertuzumab'" in used.output and "nothing was written" in used.output
     assert drugs.read_bytes() == now
+
+
+def test_rename_updates_every_reference_in_one_change(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    study = _study(corpus)
+    before = study.read_text()
+    shown = runner.invoke(cli, ["rename", STUDY, "arms[ctl]", "thp", "--dry-run", "--sources", str(corpus),
+                                "--db", str(mini_db)])
+    assert shown.exit_code == 0, shown.output
+    assert "-  - key: ctl\n+  - key: thp\n" in shown.output and "valid; dry run, nothing written" in shown.output
+    assert study.read_text() == before
+    done = runner.invoke(cli, ["rename", STUDY, "arms[ctl]", "thp", "--sources", str(corpus), "--db", str(mini_db)])
+    assert done.exit_code == 0, done.output
+    assert "rename mini-trial › arms[1] ctl → thp and 4 reference(s)" in done.output
+    after = study.read_text()
+    assert "ctl" not in after and after.count("thp") == before.count("thp") + 5
+    conn = sqlite3.connect(mini_db)
+    assert conn.execute("select count(*) from v_comparisons where control_arm = 'THP'").fetchone() == (2,)
+    conn.close()
+    for args, message in ((["arms[ctl]", "x"], "no record with key=ctl"),
+                          (["results[0]", "x"], "only the keys of analyses, arms, populations, subgroups"),
+                          (["arms[exp]", "thp"], "duplicate")):
+        refused = runner.invoke(cli, ["rename", STUDY, *args, "--sources", str(corpus), "--db", str(mini_db)])
+        assert refused.exit_code in (1, 2) and message in refused.output, (args, refused.output)
+    assert study.read_text() == after

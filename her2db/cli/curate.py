@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .options import db_option, edit_failed, sources_option
+from .options import db_option, dry_run_option, edit_failed, sources_option
 from .prompts import interactive_option, prompt_missing
 
 
@@ -17,6 +17,7 @@ def report_edit(result: Any) -> None:
     for problem in result.warnings:
         click.secho(str(problem), fg="yellow", err=True)
     if not result.written:
+        click.echo(result.diff, nl=False)
         click.echo(f"{result.description}: valid; dry run, nothing written")
         return
     click.echo(f"{result.description}: written to {result.path}")
@@ -152,19 +153,25 @@ def new_study(study_id: str, acronym: str | None, title: str | None, kind: str |
 @click.argument("field")
 @click.argument("value", required=False)
 @click.option("--unset", is_flag=True, help="Remove the field from the record instead.")
+@dry_run_option
 @sources_option
 @db_option
-def set_command(study_id: str, record_path: str, field: str, value: str | None, unset: bool,
+def set_command(study_id: str, record_path: str, field: str, value: str | None, unset: bool, dry_run: bool,
                 sources: Path, db_path: Path) -> None:
     """Correct one field of one record; only that line of the file changes.
 
-    RECORD_PATH is section[index] (results[3]), section[key] (arms[thp]), section[field=value,...]
-    (results[endpoint=OS,arm=thp], exactly one match) or "." for the study itself.
+    STUDY is a study id, or sources, drugs, ae-terms or endpoint-codes for those files.
+    RECORD_PATH is a record id (as the views show it; add @SOURCE where several sources report
+    it), section[index] (results[3]), section[key] (arms[thp], drugs[pertuzumab]),
+    section[field=value,...] (results[endpoint=OS,arm=thp], exactly one match) or "." for the
+    study itself. A change clears the record's checked mark.
 
     \b
     Examples:
         her2db set destiny-breast09 results[3] value 40.7
-        her2db set destiny-breast09 arms[thp] n_treated 382
+        her2db set destiny-breast09 arms[thp] n_treated 382 --dry-run
+        her2db set cleopatra cleopatra.result.os.thp.median.analysis-final-os@swain-2015 notes "..."
+        her2db set sources "sources[tolaney-2025]" pmid 12345678
         her2db set destiny-breast09 results[3] notes --unset
     """
     from ..curate import edit
@@ -172,7 +179,7 @@ def set_command(study_id: str, record_path: str, field: str, value: str | None, 
     if (value is None) != unset:
         raise click.UsageError("give either VALUE or --unset")
     try:
-        result = edit.set_field(sources, study_id, record_path, field, value, db_path)
+        result = edit.set_field(sources, study_id, record_path, field, value, db_path, dry_run)
     except edit.EditError as exc:
         raise edit_failed(exc) from exc
     report_edit(result)
@@ -182,14 +189,18 @@ def set_command(study_id: str, record_path: str, field: str, value: str | None, 
 @click.argument("study_id", metavar="STUDY")
 @click.argument("record_path")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@dry_run_option
 @sources_option
 @db_option
-def remove_command(study_id: str, record_path: str, yes: bool, sources: Path, db_path: Path) -> None:
+def remove_command(study_id: str, record_path: str, yes: bool, dry_run: bool, sources: Path, db_path: Path) -> None:
     """Remove one record after confirmation; refused while other records refer to it.
 
+    STUDY and RECORD_PATH as for `set` (a drug still named by a study is not removed).
+
     \b
-    Example:
+    Examples:
         her2db remove destiny-breast09 adverse_events[12] --yes
+        her2db remove drugs "drugs[zanidatamab]" --dry-run
     """
     from ..curate import edit
 
@@ -198,12 +209,39 @@ def remove_command(study_id: str, record_path: str, yes: bool, sources: Path, db
         return yes or click.confirm("Remove this record?", default=False)
 
     try:
-        result = edit.remove_record(sources, study_id, record_path, db_path, confirm)
+        result = edit.remove_record(sources, study_id, record_path, db_path, confirm, dry_run)
     except edit.EditError as exc:
         raise edit_failed(exc) from exc
     if result is None:
         click.echo("Nothing removed.")
         return
+    report_edit(result)
+
+
+@click.command("rename")
+@click.argument("study_id", metavar="STUDY")
+@click.argument("record_path")
+@click.argument("new_key")
+@dry_run_option
+@sources_option
+@db_option
+def rename_command(study_id: str, record_path: str, new_key: str, dry_run: bool, sources: Path,
+                   db_path: Path) -> None:
+    """Rename the key of an arm, analysis, population or subgroup and every reference to it,
+    as one validated change.
+
+    \b
+    Examples:
+        her2db rename destiny-breast09 arms[thp] thp-placebo --dry-run
+        her2db rename cleopatra analyses[unnamed] intro
+    """
+    from ..curate import edit
+    from ..curate.rename import rename_key
+
+    try:
+        result = rename_key(sources, study_id, record_path, new_key, db_path, dry_run)
+    except edit.EditError as exc:
+        raise edit_failed(exc) from exc
     report_edit(result)
 
 
@@ -281,4 +319,4 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
     report_edit(replace(imported.result, warnings=[]))
 
 
-COMMANDS = (add, new_study, set_command, remove_command, import_csv)
+COMMANDS = (add, new_study, set_command, remove_command, rename_command, import_csv)

@@ -78,6 +78,11 @@ def database_url_option(func: F) -> F:
     )(checked)  # type: ignore[return-value]
 
 
+def dry_run_option(func: F) -> F:
+    return click.option("--dry-run", is_flag=True,
+                        help="Validate the change and print the lines it would write; write nothing.")(func)
+
+
 def review_text_option(func: F) -> F:
     return click.option(
         "--review-text", type=click.Path(path_type=Path, exists=True), default=None,

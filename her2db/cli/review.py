@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .curate import report_edit
-from .options import db_option, echo_problems, edit_failed, review_text_option, sources_option
+from .options import db_option, dry_run_option, echo_problems, edit_failed, review_text_option, sources_option
 
 
 @click.command("check")
@@ -16,9 +16,11 @@ from .options import db_option, echo_problems, edit_failed, review_text_option, 
 @click.argument("record")
 @click.option("--by", "by", required=True, help="Who checked the record against its source.")
 @click.option("--on", "on", default=None, help="When (YYYY-MM-DD); today if not given.")
+@dry_run_option
 @sources_option
 @db_option
-def check_command(study_id: str, record: str, by: str, on: str | None, sources: Path, db_path: Path) -> None:
+def check_command(study_id: str, record: str, by: str, on: str | None, dry_run: bool, sources: Path,
+                  db_path: Path) -> None:
     """Mark one record as checked against its source by a second curator.
 
     RECORD is the record id the views and the site show (add @SOURCE where several sources
@@ -33,7 +35,7 @@ def check_command(study_id: str, record: str, by: str, on: str | None, sources: 
     from ..curate import edit, review
 
     try:
-        result = review.check_record(sources, study_id, record, by, on, db_path)
+        result = review.check_record(sources, study_id, record, by, on, db_path, dry_run)
     except edit.EditError as exc:
         raise edit_failed(exc) from exc
     report_edit(result)

@@ -9,6 +9,7 @@ with no new error. The file is replaced atomically under a lock, and the databas
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -152,6 +153,7 @@ class EditResult:
     warnings: list[Problem]
     reloaded: str | None  # summary of the reload, or why it did not happen
     written: bool = True
+    diff: str = ""  # a dry run: the lines the edit would change, as a unified diff of the file
 
 
 def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, description: str,
@@ -170,7 +172,9 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
                 and any(not f or p.path == f or p.path.startswith(f + " ›") for f in focus)]
     path = sources / rel
     if dry_run:
-        return EditResult(path, description, warnings, None, written=False)
+        old = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+        diff = "".join(difflib.unified_diff(old, new_text.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"))
+        return EditResult(path, description, warnings, None, written=False, diff=diff)
     for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an interrupted edit; we hold the lock
         stale.unlink()
     write_atomic(path, new_text)
@@ -238,7 +242,7 @@ def new_study(sources: Path, record: dict[str, Any], db_path: Path | None) -> Ed
 
 
 def set_field(sources: Path, study_id: str, path: str, field: str, text: str | None,
-              db_path: Path | None) -> EditResult:
+              db_path: Path | None, dry_run: bool = False) -> EditResult:
     """Correct one field of one record (``path`` as ``resolve`` reads it); ``text`` None
     removes the field."""
     with corpus_lock(sources):
@@ -271,7 +275,7 @@ def set_field(sources: Path, study_id: str, path: str, field: str, text: str | N
                     del record[mark]
                     new_text = set_text(read_document(sources / rel, new_text), target, mark, None)
         check_same(doc, new_text, expected)
-        return commit(sources, rel, new_text, db_path, f"set {target.describe(study_id, field)}",
+        return commit(sources, rel, new_text, db_path, f"set {target.describe(study_id, field)}", dry_run,
                       focus=(target.describe(study_id),))
 
 
@@ -296,7 +300,7 @@ def describe_record(data: dict[str, Any], target: Target) -> str:
 
 
 def remove_record(sources: Path, study_id: str, path: str, db_path: Path | None,
-                  confirm: Callable[[str], bool]) -> EditResult | None:
+                  confirm: Callable[[str], bool], dry_run: bool = False) -> EditResult | None:
     """Remove one record unless others refer to it; ``confirm`` sees it first (None: declined)."""
     with corpus_lock(sources):
         rel, file_kind = file_of(sources, study_id)
@@ -315,7 +319,7 @@ def remove_record(sources: Path, study_id: str, path: str, db_path: Path | None,
         del expected[target.section][target.index]
         new_text = remove_text(doc, target)
         check_same(doc, new_text, expected)
-        return commit(sources, rel, new_text, db_path, f"remove {target.describe(study_id)}", focus=())
+        return commit(sources, rel, new_text, db_path, f"remove {target.describe(study_id)}", dry_run, focus=())
 
 
 def choices_for(sources: Path, study_id: str | None, spec: FieldSpec) -> list[str] | None:

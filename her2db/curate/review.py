@@ -31,7 +31,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def check_record(sources: Path, study_id: str, ref: str, by: str, on: str | None,
-                 db_path: Path | None) -> EditResult:
+                 db_path: Path | None, dry_run: bool = False) -> EditResult:
     """Mark one record (``ref``: a record id, ``RECORD_ID@SOURCE``, or a record path) as checked
     by ``by`` on ``on`` (today when None)."""
     by = by.strip()
@@ -53,7 +53,7 @@ def check_record(sources: Path, study_id: str, ref: str, by: str, on: str | None
         for name, value in marks.items():
             text = set_text(read_document(sources / rel, text), target, name, value)
         check_same(doc, text, expected)
-        return commit(sources, rel, text, db_path, f"check {target.describe(study_id)} by {by} on {on}",
+        return commit(sources, rel, text, db_path, f"check {target.describe(study_id)} by {by} on {on}", dry_run,
                       focus=(target.describe(study_id),))
 
 

@@ -114,16 +114,14 @@ class _Record(dict[str, Any]):
 
 def _as_printed(row: dict[str, Any]) -> _Record:
     """The printed text of a number (``X_text``) changes with the number, so only the number is
-    compared (the text is kept for display); the default basis (reported) and preference are
-    left out so a change reads as the curator wrote it."""
+    compared (the text is kept for display); the default basis (reported) is left out so a
+    change reads as the curator wrote it."""
     texts = {}
     for name in [n for n in row if n.endswith("_text") and n.removesuffix("_text") in row]:
         if (text := row.pop(name)) is not None:
             texts[name.removesuffix("_text")] = text
     if row.get("basis") == "reported":
         del row["basis"]
-    if row.get("preferred") in (1, True):  # the only report of its data point, or the chosen one
-        del row["preferred"]
     record = _Record(row)
     record.texts = texts
     return record
@@ -154,7 +152,8 @@ def diff_connections(old: sqlite3.Connection, new: sqlite3.Connection) -> list[C
         def make(kind: ChangeKind, row: _Record, table: str = table,
                  identity: tuple[str, ...] = identity) -> Change:
             ident = {c: row.get(c) for c in identity}
-            values = {k: v for k, v in row.items() if k not in ident and k != "study_id" and v is not None}
+            values = {k: v for k, v in row.items() if k not in ident and k != "study_id" and v is not None
+                      and not (k == "preferred" and v in (1, True))}  # the usual case goes unsaid
             return Change(kind, table, row.get("study_id", row.get("id") if table == "study" else None),
                           ident, values, texts={k: t for k, t in row.texts.items() if k in values})
 

@@ -61,7 +61,7 @@ def test_attrition_with_its_definition(real_db: Path) -> None:
         "SELECT r.study_id, r.value FROM v_arm_results r JOIN v_study_endpoints d "
         "ON d.study_id = r.study_id AND d.endpoint = 'ATTRITION' WHERE r.endpoint = 'ATTRITION' "
         "AND d.definition IS NOT NULL").fetchall())
-    assert rows == {"cottu-2025": 29.6, "praegnant": 31.3, "italian-ambispective": 7.1}
+    assert rows == {"cottu-2025": 29.6, "praegnant": 31.3, "italian-ambispective": 7.1, "flatiron": 25}
 
 
 def test_every_number_has_provenance(real_db: Path) -> None:
@@ -149,3 +149,88 @@ def test_validate_warns_about_patinas_asymmetric_ci() -> None:
     asymmetric = [w for w in report.warnings if "log scale" in w.message]
     assert [w.path for w in asymmetric] == ["patina › comparisons[5] › ci_low"]
     assert "CI 0.543–1.07 is not symmetric around 0.68 on the log scale (its centre is 0.76)" in str(asymmetric[0])
+
+
+REVIEW = "huober-review"
+
+
+def test_endpoint_roles_and_arm_roles_the_review_does_not_state_are_curator_readings(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    # the review calls no endpoint of these studies "primary"
+    roles = conn.execute("SELECT study_id, endpoint, basis, basis_note IS NOT NULL FROM study_endpoint "
+                         "WHERE role = 'primary' AND source_id = ? AND study_id IN "
+                         "('her2climb-05', 'cottu-2025', 'italian-ambispective', 'praegnant')", (REVIEW,)).fetchall()
+    assert len(roles) == 5
+    assert {(basis, noted) for _, _, basis, noted in roles} == {("curator", 1)}
+    fields = set(conn.execute("SELECT study_id, field FROM study_field_basis WHERE basis = 'curator' "
+                              "AND basis_note IS NOT NULL"))
+    assert {("sci-tdxd-maintenance", "line"), ("sci-tdxd-maintenance", "setting"), ("her2climb", "line")} <= fields
+    arms = conn.execute("SELECT DISTINCT basis FROM arm WHERE study_id = 'sci-tdxd-maintenance' "
+                        "AND basis_note LIKE '%Role%'").fetchall()
+    assert arms == [("curator",)]
+    assert len(conn.execute("SELECT 1 FROM arm WHERE study_id = 'sci-tdxd-maintenance'").fetchall()) == 2
+
+
+def test_readings_are_marked_like_their_twins(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+
+    def bases(sql: str) -> set[tuple[str, int]]:
+        return set(conn.execute(sql))
+
+    # DESTINY-Breast09: concurrent ET shares read as of HR-positive patients
+    assert bases("SELECT basis, basis_note IS NOT NULL FROM arm_result WHERE study_id = 'destiny-breast09' "
+                 "AND category = 'concurrent endocrine therapy'") == {("curator", 1)}
+    # the grade >= 3 text figures (54.9% and 62.3%) are both read as TEAEs
+    assert bases("SELECT basis, basis_note IS NOT NULL FROM adverse_event WHERE study_id = 'destiny-breast09' "
+                 "AND term = 'any adverse event' AND category = 'teae' AND grade = '>=3' "
+                 f"AND source_id = '{REVIEW}'") == {("curator", 1)}
+    # 43.5% and its parts 40.4 / 28.3 / 7.1% are read alike
+    assert bases("SELECT basis, basis_note IS NOT NULL FROM characteristic WHERE study_id = 'destiny-breast09' "
+                 "AND category = 'prior (neo)adjuvant therapy'") == {("curator", 1)}
+    # SystHERs: which group is the HR's reference is the curator's reading
+    assert bases("SELECT basis, basis_note IS NOT NULL FROM comparison WHERE study_id = 'systhers' "
+                 f"AND source_id = '{REVIEW}'") == {("curator", 1)}
+    # SONABRE: "respective" places both medians, the reached and the not reached
+    assert bases("SELECT basis, basis_note IS NOT NULL FROM arm_result WHERE study_id = 'sonabre' "
+                 f"AND endpoint = 'OS' AND source_id = '{REVIEW}'") == {("curator", 1)}
+
+
+def test_an_analysis_the_review_does_not_name_is_labelled_so(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    analyses = conn.execute("SELECT study_id, key, label, basis, basis_note, quote FROM analysis "
+                            "WHERE source_id = ?", (REVIEW,)).fetchall()
+    for study_id, key, label, basis, _note, quote in analyses:
+        if basis == "reported":  # the label's name is the review's own word for the analysis
+            assert label.split()[0].lower() in quote.lower(), (study_id, key, label)
+    unnamed = {(s, k): (label, basis, note) for s, k, label, basis, note, _ in analyses if label == "unnamed"}
+    assert set(unnamed) == {("cleopatra", "unnamed"), ("flatiron", "main"), ("patina", "primary"),
+                            ("sonabre", "main")}
+    for _label, basis, note in unnamed.values():
+        assert basis == "curator" and "does not name" in note
+
+
+def test_non_baseline_characteristics_say_what_they_are(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    found = dict(conn.execute("SELECT study_id || ':' || CAST(value AS TEXT), category FROM characteristic "
+                              "WHERE (study_id, value) IN (VALUES ('patina', 20), ('destiny-breast09', 16), "
+                              "('her2climb-05', 20.2)) AND source_id = ?", (REVIEW,)))
+    assert found == {"patina:20.0": "protocol limit", "destiny-breast09:16.0": "data maturity",
+                     "her2climb-05:20.2": "data maturity"}
+
+
+def test_flatiron_is_in_the_attrition_comparison(real_db: Path) -> None:
+    from her2db.read.named import attrition
+
+    conn = sqlite3.connect(real_db)
+    conn.row_factory = sqlite3.Row
+    rows = [r for r in attrition(conn) if r["endpoint"] == "ATTRITION" and r["study_id"] == "flatiron"]
+    assert [(r["value"], r["qualifier"], r["basis"]) for r in rows] == [(25, "approximately", "curator")]
+
+
+def test_cleopatra_placebo_arm_names_its_source(real_db: Path) -> None:
+    conn = sqlite3.connect(real_db)
+    basis, note, notes = conn.execute("SELECT basis, basis_note, notes FROM arm WHERE study_id = 'cleopatra' "
+                                      "AND key = 'th'").fetchone()
+    assert basis == "curator"
+    assert "reference metadata" in note and "trastuzumab and docetaxel alone" in note
+    assert "reference metadata" in notes

@@ -9,6 +9,7 @@ import functools
 import http.server
 import os
 import shutil
+import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -228,3 +229,12 @@ def search(tab: Page, base: str, query: str) -> list[str]:
     tab.locator(".md-search-result__item").first.wait_for()
     hrefs = tab.locator(".md-search-result__item > a").evaluate_all("links => links.map(a => a.href)")
     return list(dict.fromkeys(urlsplit(h).path.removeprefix(urlsplit(base).path) for h in hrefs))
+
+
+def rows_of(db: Path, sql: str) -> list[tuple[object, ...]]:
+    """The rows of one query on a database file, the connection closed again."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()

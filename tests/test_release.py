@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from her2db_testing import rows_of
 
 from her2db.cli import cli
 from her2db.read import diff, release
@@ -23,14 +23,6 @@ def _files(folder: Path) -> dict[str, bytes]:
 def _release(runner: CliRunner, corpus: Path, version: str, date: str = "2026-01-15"):  # type: ignore[no-untyped-def]
     return runner.invoke(cli, ["release", version, "--date", date, "--sources", str(corpus),
                                "--db", str(corpus / "her2db.sqlite")])
-
-
-def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def _edit(corpus: Path, old: str, new: str) -> None:
@@ -51,7 +43,7 @@ def test_first_release_records_counts_and_keeps_comments(corpus: Path, runner: C
     assert '- version: "2026.01"\n    date: "2026-01-15"\n    studies: 1\n' in text
     assert sorted(p.name for p in (corpus / "releases").iterdir()) == ["2026.01.sql.gz"]
     db = corpus / "her2db.sqlite"
-    assert _rows(db, "SELECT version, changes_since FROM release") == [("2026.01", None)]
+    assert rows_of(db, "SELECT version, changes_since FROM release") == [("2026.01", None)]
 
 
 def test_next_release_stores_what_changed_removals_first(corpus: Path, runner: CliRunner) -> None:
@@ -70,10 +62,10 @@ def test_next_release_stores_what_changed_removals_first(corpus: Path, runner: C
     assert changelog.index("kind: removed") < changelog.index("kind: added") < changelog.index("kind: changed")
     assert "estimate: 0.61 → 0.70" in changelog  # as printed, not 0.7
     db = corpus / "her2db.sqlite"
-    assert _rows(db, "SELECT kind, study_id, record_table FROM release_change ORDER BY id") == [
+    assert rows_of(db, "SELECT kind, study_id, record_table FROM release_change ORDER BY id") == [
         ("removed", "mini-trial", "adverse_event"), ("added", "mini-trial", "characteristic"),
         ("changed", "mini-trial", "comparison")]
-    assert _rows(db, "SELECT changes_since FROM release WHERE version = '2026.02'") == [("2026.01",)]
+    assert rows_of(db, "SELECT changes_since FROM release WHERE version = '2026.02'") == [("2026.01",)]
 
 
 @pytest.mark.parametrize(("version", "message"), [
@@ -115,7 +107,7 @@ def test_a_write_that_fails_half_way_leaves_every_file_as_it_was(corpus: Path, r
     assert result.exit_code == 1
     assert "cannot write the release into" in result.output and "No space left on device" in result.output
     assert _files(corpus) == before
-    assert _rows(corpus / "her2db.sqlite", "SELECT version FROM release") == [("2026.01",)]
+    assert rows_of(corpus / "her2db.sqlite", "SELECT version FROM release") == [("2026.01",)]
 
 
 def test_a_first_release_that_fails_leaves_no_folder(corpus: Path, runner: CliRunner,

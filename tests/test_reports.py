@@ -3,11 +3,11 @@ reports (curate/reports.py, model/identity.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from her2db_testing import rows_of
 
 from her2db.cli import cli
 from her2db.curate.load import LoadError, load
@@ -24,14 +24,6 @@ def _add_comparison(corpus: Path, line: str) -> None:
     path = corpus / STUDY
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace(PFS_HR, PFS_HR + line), encoding="utf-8")
-
-
-def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_record_ids_are_readable_and_name_only_what_is_set() -> None:
@@ -71,10 +63,10 @@ def test_a_second_source_is_a_second_report_the_primary_one_preferred(corpus: Pa
             "comparisons[1])") in warning.message
     db = corpus / "her2db.sqlite"
     load(corpus, db)
-    shown = _rows(db, "select estimate_text, source_id, reports, read_at from v_comparisons "
+    shown = rows_of(db, "select estimate_text, source_id, reports, read_at from v_comparisons "
                       "where record_id = 'mini-trial.comparison.pfs.hr.exp.ctl.analysis-interim'")
     assert shown == [("0.57", "tolaney-2025", 2, "https://example.org/abstract")]
-    both = _rows(db, "select source_id, value_text, preferred from v_reports where kind = 'comparison' "
+    both = rows_of(db, "select source_id, value_text, preferred from v_reports where kind = 'comparison' "
                      "and record_id like '%analysis-interim' order by source_id")
     assert both == [("huober-review", "0.56", 0), ("tolaney-2025", "0.57", 1)]
 
@@ -85,7 +77,7 @@ def test_preferred_true_overrides_the_rule_and_only_once(corpus: Path) -> None:
     path.write_text(path.read_text().replace("cites: tolaney-2025}", "cites: tolaney-2025, preferred: true}"))
     db = corpus / "her2db.sqlite"
     load(corpus, db)
-    assert _rows(db, "select source_id from v_comparisons where analysis = 'interim'") == [("huober-review",)]
+    assert rows_of(db, "select source_id from v_comparisons where analysis = 'interim'") == [("huober-review",)]
     text = path.read_text()
     second = text.index("source_id: tolaney-2025, locator: text}")
     path.write_text(text[:second] + "source_id: tolaney-2025, locator: text, preferred: true}" +
@@ -98,9 +90,9 @@ def test_preferred_true_overrides_the_rule_and_only_once(corpus: Path) -> None:
 def test_record_ids_reach_every_view_and_show(mini_db: Path, runner: CliRunner) -> None:
     for view in ("v_arm_results", "v_comparisons", "v_adverse_events", "v_characteristics", "v_populations",
                  "v_analyses", "v_study_endpoints"):
-        ids = _rows(mini_db, f"select record_id from {view}")
+        ids = rows_of(mini_db, f"select record_id from {view}")
         assert ids and all(isinstance(i, str) and i.startswith("mini-trial.") for (i,) in ids), view
-    assert _rows(mini_db, "select count(*) from v_reports")[0][0] == 8
+    assert rows_of(mini_db, "select count(*) from v_reports")[0][0] == 8
     result = runner.invoke(cli, ["query", "select record_id from v_adverse_events order by 1", "--db", str(mini_db),
                                  "--format", "csv"])
     assert result.output.splitlines() == [

@@ -13,6 +13,8 @@ from her2db.cli import cli
 from her2db.curate.load import LoadError, load
 from her2db.curate.validate import validate
 from her2db.model.identity import record_id, slug
+from her2db.read import named
+from her2db.store.sqlite import connect_readonly
 
 STUDY = Path("studies") / "mini-trial.yaml"
 PFS_HR = ("  - {endpoint: PFS, measure: HR, experimental: exp, control: ctl, analysis: interim, estimate: 0.56, "
@@ -69,6 +71,12 @@ def test_a_second_source_is_a_second_report_the_primary_one_preferred(corpus: Pa
     both = rows_of(db, "select source_id, value_text, preferred from v_reports where kind = 'comparison' "
                      "and record_id like '%analysis-interim' order by source_id")
     assert both == [("huober-review", "0.56", 0), ("tolaney-2025", "0.57", 1)]
+    conn = connect_readonly(db)
+    try:  # the home page counts the data point once, and says one more report stands beside it
+        totals = named.totals(conn)
+    finally:
+        conn.close()
+    assert (totals["comparisons"], totals["other_reports"]) == (2, 1)
 
 
 def test_preferred_true_overrides_the_rule_and_only_once(corpus: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .options import db_option, dry_run_option, edit_failed, sources_option
+from .options import db_option, dry_run_option, refused_edits, sources_option
 from .prompts import interactive_option, prompt_missing
 
 
@@ -81,7 +81,7 @@ def _add_command(kind: str) -> click.Command:
     def run(sources: Path, db_path: Path, interactive: bool | None, dry_run: bool,
             study_id: str | None = None, **values: Any) -> None:
         given = {spec.name: values.get(spec.name) for spec in specs}
-        try:
+        with refused_edits():
             if scoped:
                 edit.study_rel(sources, study_id or "")
             prompt_missing(kind, study_id, sources, given, interactive)
@@ -90,8 +90,6 @@ def _add_command(kind: str) -> click.Command:
                 result = edit.new_study(sources, record, db_path)
             else:
                 result = edit.add_records(sources, study_id, kind, [record], db_path, dry_run)
-        except edit.EditError as exc:
-            raise edit_failed(exc) from exc
         report_edit(result)
 
     command = click.Command(kind, callback=run, help=_add_help(kind))
@@ -140,10 +138,8 @@ def new_study(study_id: str, acronym: str | None, title: str | None, kind: str |
     given: dict[str, Any] = {"id": study_id, "acronym": acronym, "title": title, "kind": kind,
                              "setting": setting}
     prompt_missing("study", None, sources, given, interactive)
-    try:
+    with refused_edits():
         result = edit.new_study(sources, edit.build_record("study", given), db_path)
-    except edit.EditError as exc:
-        raise edit_failed(exc) from exc
     report_edit(result)
 
 
@@ -178,10 +174,8 @@ def set_command(study_id: str, record_path: str, field: str, value: str | None, 
 
     if (value is None) != unset:
         raise click.UsageError("give either VALUE or --unset")
-    try:
+    with refused_edits():
         result = edit.set_field(sources, study_id, record_path, field, value, db_path, dry_run)
-    except edit.EditError as exc:
-        raise edit_failed(exc) from exc
     report_edit(result)
 
 
@@ -208,10 +202,8 @@ def remove_command(study_id: str, record_path: str, yes: bool, dry_run: bool, so
         click.echo(shown)
         return yes or click.confirm("Remove this record?", default=False)
 
-    try:
+    with refused_edits():
         result = edit.remove_record(sources, study_id, record_path, db_path, confirm, dry_run)
-    except edit.EditError as exc:
-        raise edit_failed(exc) from exc
     if result is None:
         click.echo("Nothing removed.")
         return
@@ -235,13 +227,10 @@ def rename_command(study_id: str, record_path: str, new_key: str, dry_run: bool,
         her2db rename destiny-breast09 arms[thp] thp-placebo --dry-run
         her2db rename cleopatra analyses[unnamed] intro
     """
-    from ..curate import edit
     from ..curate.rename import rename_key
 
-    try:
+    with refused_edits():
         result = rename_key(sources, study_id, record_path, new_key, db_path, dry_run)
-    except edit.EditError as exc:
-        raise edit_failed(exc) from exc
     report_edit(result)
 
 
@@ -300,14 +289,13 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
     if study_id is None or file is None:
         raise click.UsageError("give STUDY and FILE (or --template)")
     try:
-        imported = csvimport.import_csv(sources, study_id, file, kind, None if dry_run else db_path,
-                                        dry_run, decimal_comma, wide)
+        with refused_edits():
+            imported = csvimport.import_csv(sources, study_id, file, kind, None if dry_run else db_path,
+                                            dry_run, decimal_comma, wide)
     except csvimport.CsvImportError as exc:
         for problem in exc.problems:
             click.secho(str(problem), fg="red", err=True)
         raise click.ClickException(str(exc)) from exc
-    except edit.EditError as exc:
-        raise edit_failed(exc) from exc
     for warning in imported.warnings:
         click.secho(str(warning), fg="yellow", err=True)
     if dry_run:

@@ -4,7 +4,8 @@ and the turning of library errors into click's messages and exit codes."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -132,6 +133,17 @@ def edit_failed(exc: Exception) -> click.ClickException:
     if getattr(exc, "usage", False):
         return click.UsageError(str(exc))
     return click.ClickException(str(exc))
+
+
+@contextmanager
+def refused_edits() -> Iterator[None]:
+    """Around a curator command: a refused edit becomes its clean message and exit code."""
+    from ..curate.fields import EditError
+
+    try:
+        yield
+    except EditError as exc:
+        raise edit_failed(exc) from exc
 
 
 def echo_problems(problems: list[Problem]) -> None:

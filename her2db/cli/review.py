@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .curate import report_edit
-from .options import db_option, dry_run_option, echo_problems, edit_failed, review_text_option, sources_option
+from .options import db_option, dry_run_option, echo_problems, refused_edits, review_text_option, sources_option
 
 
 @click.command("check")
@@ -32,12 +32,10 @@ def check_command(study_id: str, record: str, by: str, on: str | None, dry_run: 
         her2db check destiny-breast09 destiny-breast09.comparison.pfs.hr.tdxd-p.thp.analysis-interim --by "A. Curator"
         her2db check cleopatra "cleopatra.result.os.thp.median.analysis-final-os@swain-2015" --by AC --on 2026-12-03
     """
-    from ..curate import edit, review
+    from ..curate import review
 
-    try:
+    with refused_edits():
         result = review.check_record(sources, study_id, record, by, on, db_path, dry_run)
-    except edit.EditError as exc:
-        raise edit_failed(exc) from exc
     report_edit(result)
 
 

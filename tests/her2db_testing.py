@@ -8,17 +8,20 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import pickle
 import shutil
 import sqlite3
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
+from filelock import FileLock
 from playwright.sync_api import Browser, Page, sync_playwright
 from sitebuild import Built, build_copy
 
@@ -27,6 +30,8 @@ from her2db.curate.load import load
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_SOURCES = ROOT / "db"
@@ -148,10 +153,28 @@ def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]) -> T:
+    """``make(folder)`` done once for the whole run, however many pytest-xdist workers ask:
+    the first builds it under a file lock in the folder all workers of this run share, the
+    others read what it made (for things the tests only read)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    record = shared / f"{name}.pickle"
+    with FileLock(shared / f"{name}.lock"):
+        if record.exists():
+            made: T = pickle.loads(record.read_bytes())
+            return made
+        made = make(shared / name)
+        record.write_bytes(pickle.dumps(made))
+        return made
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The real data, built once for the whole session."""
-    return build_copy(tmp_path_factory.mktemp("site"))
+    """The real data, built once for the whole run (the tests only read it; those that edit
+    a site build their own copy)."""
+    return once_per_run(tmp_path_factory, "site", build_copy)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,15 +17,27 @@ from her2db.publish import build as site
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def copy_project(dest: Path) -> Path:
+# Two studies that between them use every kind of page part (arms, subgroups, adverse events,
+# several reports of one number, a computed value): enough for a test of how the site is built,
+# deployed or rebuilt, at a fraction of the real site's build time. Tests of what the real data
+# shows use the session's ``built`` site instead.
+FEW_STUDIES = ("destiny-breast09", "patina")
+
+
+def copy_project(dest: Path, studies: Collection[str] | None = None) -> Path:
     """The files a site build needs (configuration, hand-written pages, schema, curated
     data), copied to ``dest`` so builds never touch the working tree; returns mkdocs.yml. The
-    site is built with the installed her2db, as in a project of its users."""
+    site is built with the installed her2db, as in a project of its users. ``studies``: copy
+    only these study files (all when None)."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
     shutil.copytree(ROOT / "site", dest / "site")
     shutil.copytree(ROOT / "schema", dest / "schema")
     shutil.copytree(ROOT / "db", dest / "db", ignore=shutil.ignore_patterns("*.sqlite*", ".*"))
+    if studies is not None:
+        for path in (dest / "db" / "studies").glob("*.yaml"):
+            if path.stem not in studies:
+                path.unlink()
     return dest / "mkdocs.yml"
 
 
@@ -152,9 +165,10 @@ class Built:
             conn.close()
 
 
-def build_copy(dest: Path, edit: dict[str, str] | None = None) -> Built:
-    """Copy the project to ``dest``, add or replace curated files, and build the site."""
-    config = copy_project(dest)
+def build_copy(dest: Path, edit: dict[str, str] | None = None, studies: Collection[str] | None = None) -> Built:
+    """Copy the project to ``dest`` (only ``studies``, when given), add or replace curated
+    files, and build the site."""
+    config = copy_project(dest, studies)
     for rel, text in (edit or {}).items():
         (dest / "db" / rel).write_text(text, encoding="utf-8")
     db = dest / "db" / "her2db.sqlite"

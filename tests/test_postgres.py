@@ -32,6 +32,7 @@ from urllib.parse import quote
 import pytest
 from click.testing import CliRunner
 from her2db_testing import REAL_SOURCES, make_corpus
+from sitebuild import Built, copy_project
 
 from her2db.cli import cli
 from her2db.curate.load import ensure_database, load
@@ -465,27 +466,23 @@ def test_sqlite_url_names_a_file(tmp_path: Path, corpus: Path) -> None:
 # --- the site, read from PostgreSQL ----------------------------------------------------------
 
 
-def test_site_built_from_postgresql_equals_the_sqlite_build(server: Server, tmp_path: Path) -> None:
-    """Every page built from PostgreSQL is the page built from SQLite, byte for byte."""
-    from sitebuild import copy_project
-
+def test_site_built_from_postgresql_equals_the_sqlite_build(server: Server, tmp_path: Path, built: Built) -> None:
+    """Every page built from PostgreSQL is the page the session built from SQLite, byte for byte."""
     url = server.create_database("site")
-    built = {}
-    for engine, extra in (("sqlite", []), ("postgresql", ["--database-url", url])):
-        config = copy_project(tmp_path / engine)
-        result = run("site", "build", "--config", str(config), "--sources", str(config.parent / "db"),
-                     *(["--db", str(config.parent / "db" / "her2db.sqlite")] if not extra else extra))
-        assert result.exit_code == 0, result.output
-        built[engine] = config.parent / "public"
-    pages = sorted(p.relative_to(built["sqlite"]) for p in built["sqlite"].rglob("*.html"))
+    config = copy_project(tmp_path / "postgresql")
+    result = run("site", "build", "--config", str(config), "--sources", str(config.parent / "db"),
+                 "--database-url", url)
+    assert result.exit_code == 0, result.output
+    public = {"sqlite": built.public, "postgresql": config.parent / "public"}
+    pages = sorted(p.relative_to(public["sqlite"]) for p in public["sqlite"].rglob("*.html"))
     assert len(pages) > 30
     for page in pages:
-        assert (built["postgresql"] / page).read_bytes() == (built["sqlite"] / page).read_bytes(), page
-    downloads = built["sqlite"] / "downloads"
+        assert (public["postgresql"] / page).read_bytes() == (public["sqlite"] / page).read_bytes(), page
+    downloads = public["sqlite"] / "downloads"
     for csv_file in downloads.glob("*.csv"):
-        assert (built["postgresql"] / "downloads" / csv_file.name).read_bytes() == csv_file.read_bytes()
+        assert (public["postgresql"] / "downloads" / csv_file.name).read_bytes() == csv_file.read_bytes()
     # the site loaded the database it needed; a second build finds it current, an edit does not
-    sources = built["postgresql"].parent / "db"
+    sources = public["postgresql"].parent / "db"
     assert pg.stored_digest(url) is not None
     assert not ensure_database(sources / "her2db.sqlite", sources, url)
     study = sources / "studies" / "patina.yaml"

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from her2db_testing import serve
 from playwright.sync_api import Page
-from sitebuild import ROOT, Built, build_copy, copy_project, parse
+from sitebuild import FEW_STUDIES, ROOT, Built, build_copy, copy_project, parse
 
 from her2db.cli import cli
 from her2db.curate.load import ensure_database
@@ -317,7 +317,7 @@ def test_deploy_checks_version_and_repository(tmp_path: Path) -> None:
 def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> None:
     """``site deploy`` records the release through the CLI; if mike fails, the curated file
     is put back byte for byte and the database reloaded without the release."""
-    config = copy_project(tmp_path)
+    config = copy_project(tmp_path, FEW_STUDIES)
     releases = tmp_path / "db" / "releases.yaml"
     releases.write_text("# kept\nreleases: []\n", encoding="utf-8")
     for args in (["init", "-q"], ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit",
@@ -336,7 +336,7 @@ def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> Non
 
 
 def test_strict_build_fails_with_mkdocs_output(tmp_path: Path) -> None:
-    config = copy_project(tmp_path)
+    config = copy_project(tmp_path, FEW_STUDIES)
     (tmp_path / "site" / "broken.md").write_text(
         "---\nrender_macros: true\n---\n# Broken\n\n{{ no_such_macro() }}\n", encoding="utf-8")
     db = tmp_path / "db" / "her2db.sqlite"
@@ -348,7 +348,7 @@ def test_strict_build_fails_with_mkdocs_output(tmp_path: Path) -> None:
 def test_site_build_reports_a_database_path_it_cannot_use(tmp_path: Path) -> None:
     """The CLI reloads before it builds; a --db that is not ours is a clean error, and the
     site build never starts."""
-    config = copy_project(tmp_path)
+    config = copy_project(tmp_path, FEW_STUDIES)
     foreign = tmp_path / "notes.txt"
     foreign.write_text("not: a database\n", encoding="utf-8")
     os.utime(foreign, (0, 0))  # older than the sources: the CLI must reload into it
@@ -364,7 +364,7 @@ def test_site_refuses_a_file_name_outside_its_folder(tmp_path: Path, monkeypatch
     """Every generated file name is a checked slug: a release label with a path in it is a
     SiteError, the plugin refuses it in a plain `mkdocs build` too, and nothing is written
     beside the downloads folder."""
-    config = copy_project(tmp_path)
+    config = copy_project(tmp_path, FEW_STUDIES)
     db = tmp_path / "db" / "her2db.sqlite"
     ensure_database(db, tmp_path / "db")
     with pytest.raises(site.SiteError, match="not a safe file name"):
@@ -396,7 +396,7 @@ def test_the_configuration_hands_the_build_database_to_the_plugin(
 def test_releases_page_shows_each_changelog_removals_first(tmp_path: Path) -> None:
     """Two releases cut with `her2db release` around a correction and a removal: the page
     lists the removed record in a warning, and the corrected number as old → new."""
-    config = copy_project(tmp_path)
+    config = copy_project(tmp_path, FEW_STUDIES)
     sources, db = tmp_path / "db", tmp_path / "db" / "her2db.sqlite"
     runner = CliRunner()
 
@@ -456,7 +456,7 @@ adverse_events:
 
 @pytest.fixture(scope="session")
 def evil(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return build_copy(tmp_path_factory.mktemp("evil"), {"studies/evil-trial.yaml": EVIL_STUDY})
+    return build_copy(tmp_path_factory.mktemp("evil"), {"studies/evil-trial.yaml": EVIL_STUDY}, FEW_STUDIES)
 
 
 def test_curated_markup_renders_as_text(evil: Built) -> None:
@@ -501,7 +501,7 @@ def test_a_rebuild_redoes_only_what_changed(tmp_path: Path) -> None:
     """With nothing changed, a second build does not run MkDocs, which generates the pages
     (every file keeps its modification time); an edited page, a changed database or a removed
     output file each bring the build back, and --force always does."""
-    first = build_copy(tmp_path)
+    first = build_copy(tmp_path, studies=FEW_STUDIES)
     public = first.public
     built_once = _mtimes(public)
     config = tmp_path / "mkdocs.yml"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from her2db.curate.load import load
 from her2db.model import mcbs
 from her2db.model.views import public_views
 from tests.her2db_testing import rows_of
@@ -146,6 +147,26 @@ def test_form_2a_needs_significant_os_with_both_medians_else_form_2b() -> None:
     assert not_reached.form == "2b" and "median OS was not reached" in not_reached.reason
     on_os = mcbs.grade(mcbs.Inputs(os=effect("OS", "10", "13", "0.60"), pfs=pfs))
     assert (on_os.form, on_os.grade, on_os.effect.endpoint if on_os.effect else None) == ("2a", 4, "OS")
+
+
+@pytest.mark.parametrize(("edit", "reason"), [
+    ({}, "the control arm's median PFS is not reported"),
+    ({"ci_low: 0.44, ci_high: 0.71, ": ""}, "the PFS hazard ratio 0.56 has no confidence interval"),
+])
+def test_bad_inputs_load_as_not_scorable_never_an_error(corpus: Path, edit: dict[str, str], reason: str) -> None:
+    """A comparison without a CI, or with no control median, loads; its study is not scorable."""
+    study = corpus / "studies" / "mini-trial.yaml"
+    text = study.read_text(encoding="utf-8")
+    for old, new in edit.items():
+        assert old in text
+        text = text.replace(old, new, 1)
+    study.write_text(text, encoding="utf-8")
+    load(corpus, corpus / "her2db.sqlite")
+    [(form, grade, text_reason, hr_record, control_record)] = rows_of(
+        corpus / "her2db.sqlite", "SELECT form, grade, reason, hr_record_id, control_record_id FROM v_mcbs")
+    assert (form, grade, control_record) == ("2b", None, None)
+    assert hr_record == "mini-trial.comparison.pfs.hr.exp.ctl.analysis-interim"
+    assert str(text_reason).startswith("not scorable: ") and reason in str(text_reason)
 
 
 # --- the view on the real data ------------------------------------------------------------------

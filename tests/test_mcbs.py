@@ -216,6 +216,7 @@ def test_pages_show_each_grade_with_its_working(built: Built) -> None:
     assert "Computed preliminary grade, not an official ESMO-MCBS score" in text
     assert "gain 15.2 months (computed: experimental minus control median)" in text
     assert "grade 3: HR lower 95% CI limit ≤0.65 AND gain ≥3 months" in text
+    assert "maximal preliminary grade Working: grade 3: form 2b" in text  # each part on its own line
     assert expected["patina"]["hr_record_id"] in text
     # each input opens its record's provenance panel, which names the record
     assert "0.75" in patina.numbers and "29.1 months" in patina.numbers

@@ -21,8 +21,8 @@ def cli() -> None:
     Curated YAML in db/ is validated and loaded into db/her2db.sqlite (or PostgreSQL with
     --database-url); analysts query the public views (v_studies, v_arm_results,
     v_comparisons, v_adverse_events, v_characteristics, v_populations, v_analyses,
-    v_study_endpoints, v_study_field_basis, v_sources, v_reports), documented on the site's Data model
-    page.
+    v_study_endpoints, v_study_field_basis, v_sources, v_reports, v_mcbs), documented on the site's
+    Data model page.
 
     \b
     Example:

@@ -12,6 +12,7 @@ from ..model.identity import group_reports, preferred_index
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, TABLE_OF, record_values
 from ..store.write import Rows
 from .corpus import Corpus
+from .mcbs import grade_row
 
 
 class _Ids:
@@ -86,6 +87,8 @@ def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
             for record, (record_id, preferred) in zip(getattr(study, section), identity[section], strict=True):
                 table = TABLE_OF[type(record)]
                 add(table, record, keys, id=ids(table), study_id=study.id, record_id=record_id, preferred=preferred)
+        if study.kind == "randomized trial":
+            add("mcbs_grade", **grade_row(study, identity))
         yield batch()
 
 

@@ -66,7 +66,8 @@ GENERATED_COLUMNS = {
 }
 DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
                   "release_change",  # from the changelogs of `her2db release`
-                  "build_stamp"}  # the digest of the files a load read (curate/load.py)
+                  "build_stamp",  # the digest of the files a load read (curate/load.py)
+                  "mcbs_grade"}  # ESMO-MCBS preliminary grades computed by the load (curate/mcbs.py)
 
 
 @functools.cache

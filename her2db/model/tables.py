@@ -313,6 +313,40 @@ class ReleaseChange(SQLModel, table=True):
     detail: str | None = None
 
 
+class McbsGrade(SQLModel, table=True):
+    """A randomized study's ESMO-MCBS preliminary grade, computed by the load from its preferred
+    reports (``curate/mcbs.py``, ``model/mcbs.py``): never an official ESMO-MCBS score. Numbers
+    are REAL for comparisons, with their exact text beside them."""
+
+    __tablename__ = "mcbs_grade"
+
+    study_id: str = Field(foreign_key="study.id", primary_key=True)
+    version: str
+    form: str | None = None
+    grade: int | None = None  # empty when not scorable
+    reason: str
+    band: str | None = None
+    threshold_row: str | None = None
+    endpoint: str | None = None
+    analysis: str | None = None
+    population: str | None = None
+    hr: float | None = None
+    hr_text: str | None = None
+    hr_lower_limit: float | None = None
+    hr_lower_limit_text: str | None = None
+    hr_upper_limit: float | None = None
+    hr_upper_limit_text: str | None = None
+    control_median: float | None = None
+    control_median_text: str | None = None
+    experimental_median: float | None = None
+    experimental_median_text: str | None = None
+    gain: float | None = None
+    gain_text: str | None = None
+    hr_record_id: str | None = None
+    control_record_id: str | None = None
+    experimental_record_id: str | None = None
+
+
 def ddl_statements() -> list[CreateTable | CreateIndex]:
     """CREATE TABLE and CREATE INDEX for every table, in one fixed order (tables by dependency,
     then each table's indexes by name). ``metadata.create_all`` walks each table's indexes as a

@@ -15,9 +15,10 @@ from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
 from ..model.licence import licence_statement
+from ..model.mcbs import load_forms
 from ..model.views import public_views, undocumented
 from ..read import named as q
-from . import cross_study, render
+from . import cross_study, mcbs_page, render
 from . import query_page as querypage
 from .plugin import Her2dbPlugin
 
@@ -70,6 +71,8 @@ def define_env(env: Any) -> None:
         "next_line_table": lambda: show("next_line.md", rows=q.attrition(conn)),
         "attrition_reasons_table": lambda: show("attrition_reasons.md", rows=q.attrition_reasons(conn)),
         "safety_tables": lambda: show("safety.md", **cross_study.safety(conn)),
+        "mcbs_table": lambda: show("mcbs_table.md", grades=mcbs_page.grades(conn)),
+        "mcbs_forms": lambda: show("mcbs_forms.md", forms=load_forms()),
         "drug_list": lambda: show("drugs.md", drugs=cross_study.drugs(conn)),
         "endpoint_glossary": lambda: show("glossary_endpoints.md", endpoints=q.endpoints(conn)),
         "drug_abbreviations": lambda: show("glossary_drugs.md", drugs=cross_study.drugs(conn)),

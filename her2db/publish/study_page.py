@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..read.named import Row, group, one, rows
+from .mcbs_page import grades
 from .render import result_label
 
 # Endpoints about what happens to patients after (or alongside) the studied regimen; a study
@@ -113,6 +114,8 @@ class StudyPage:
     ae_tables: list[AeTable]
     sources: list[Row]
     events: list[Row] = field(default_factory=list)
+    mcbs: Row | None = None
+    """The ESMO-MCBS preliminary grade of a randomized study, with its inputs (``mcbs_page``)."""
     review: Row = field(default_factory=dict)
     """How many of its reports a second curator checked (``records``, ``checked``), of how many
     data points, and how many reports stand beside a preferred one."""
@@ -194,6 +197,7 @@ def study_page(conn: sqlite3.Connection, study_id: str) -> StudyPage | None:
         sources=rows(conn, "site_study_sources", study_id=study_id),
         events=events,
         review=one(conn, "site_study_review", study_id=study_id) or {},
+        mcbs=next(iter(grades(conn, study_id)), None),
     )
 
 

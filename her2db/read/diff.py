@@ -43,8 +43,9 @@ REPORT_IDENTITY = ("record_id", "source_id")
 
 
 # Tables not compared: a release's changelog is itself a diff, so listing it says nothing new;
-# the build stamp says only which files were read.
-SKIPPED = ("release_change", "build_stamp")
+# the build stamp says only which files were read; the ESMO-MCBS grades are computed from
+# records whose changes the diff lists (a grade changes only when one of its inputs does).
+SKIPPED = ("release_change", "build_stamp", "mcbs_grade")
 
 
 class DiffError(Exception):

@@ -144,6 +144,36 @@ CREATE INDEX ix_arm_source_id ON arm (source_id);
 
 CREATE INDEX ix_arm_study_id ON arm (study_id);
 
+CREATE TABLE mcbs_grade (
+	study_id VARCHAR NOT NULL, 
+	version VARCHAR NOT NULL, 
+	form VARCHAR, 
+	grade INTEGER, 
+	reason VARCHAR NOT NULL, 
+	band VARCHAR, 
+	threshold_row VARCHAR, 
+	endpoint VARCHAR, 
+	analysis VARCHAR, 
+	population VARCHAR, 
+	hr FLOAT, 
+	hr_text VARCHAR, 
+	hr_lower_limit FLOAT, 
+	hr_lower_limit_text VARCHAR, 
+	hr_upper_limit FLOAT, 
+	hr_upper_limit_text VARCHAR, 
+	control_median FLOAT, 
+	control_median_text VARCHAR, 
+	experimental_median FLOAT, 
+	experimental_median_text VARCHAR, 
+	gain FLOAT, 
+	gain_text VARCHAR, 
+	hr_record_id VARCHAR, 
+	control_record_id VARCHAR, 
+	experimental_record_id VARCHAR, 
+	PRIMARY KEY (study_id), 
+	FOREIGN KEY(study_id) REFERENCES study (id)
+);
+
 CREATE TABLE population (
 	source_id VARCHAR NOT NULL, 
 	locator VARCHAR NOT NULL, 

@@ -304,3 +304,34 @@ SELECT study_id, record_id, 'characteristic', preferred, source_id, cites, locat
        coalesce(qualifier || ' ', '') || coalesce(value_text, '') || coalesce('–' || value_upper_text, ''),
        value, NULL, NULL, NULL, n, denominator, unit, basis, notes, checked_by, checked_on, id, quote
 FROM characteristic;
+
+-- ESMO-MCBS v1.1 preliminary grades computed by the load (model/mcbs.py), one row per randomized
+-- study: never an official ESMO-MCBS score. grade is empty when not scorable; reason says why.
+DROP VIEW IF EXISTS v_mcbs;
+CREATE VIEW v_mcbs AS
+SELECT
+    m.study_id,
+    m.form,
+    m.grade,
+    m.reason,
+    m.version,
+    m.band,
+    m.threshold_row,
+    m.endpoint,
+    m.analysis,
+    m.population,
+    m.hr,
+    m.hr_text,
+    m.hr_lower_limit,
+    m.hr_lower_limit_text,
+    m.hr_upper_limit_text,
+    m.control_median,
+    m.control_median_text,
+    m.experimental_median,
+    m.experimental_median_text,
+    m.gain,
+    m.gain_text,
+    m.hr_record_id,
+    m.control_record_id,
+    m.experimental_record_id
+FROM mcbs_grade m;

@@ -358,8 +358,8 @@ class ReleaseEntry(Strict):
     comparisons: StrictInt
     adverse_events: StrictInt
     notes: StrictStr | None = None
-    doi: StrictStr | None = Field(default=None, pattern=DOI_PATTERN, description="the release's DOI once archived, e.g. "
-                                  "10.5281/zenodo.1234567 (see .zenodo.json)")
+    doi: StrictStr | None = Field(default=None, pattern=DOI_PATTERN,
+                                  description="the release's DOI once archived, e.g. 10.5281/zenodo.1234567")
 
 
 class ReleasesFile(Strict):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import feedparser
 from click.testing import CliRunner
+from her2db_testing import edit_study
 from sitebuild import Built
 
 from her2db.cli import cli
@@ -23,13 +24,6 @@ def _release(runner: CliRunner, corpus: Path, version: str, date: str) -> None:
     result = runner.invoke(cli, ["release", version, "--date", date, "--sources", str(corpus),
                                  "--db", str(corpus / "her2db.sqlite")])
     assert result.exit_code == 0, result.output
-
-
-def _edit(corpus: Path, old: str, new: str) -> None:
-    study = corpus / "studies" / "mini-trial.yaml"
-    text = study.read_text(encoding="utf-8")
-    assert old in text
-    study.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def _feed(db: Path, base_url: str | None = None) -> str:
@@ -59,11 +53,11 @@ def _check_atom(text: str) -> feedparser.FeedParserDict:
 
 def test_each_release_is_an_entry_listing_its_changes_with_links(corpus: Path, runner: CliRunner) -> None:
     _release(runner, corpus, "2026.01", "2026-01-15")
-    _edit(corpus, "estimate: 0.61", 'estimate: "0.70"')
-    _edit(corpus, "  - {arm: ctl, term: nausea, category: treatment-related, grade: \">=3\", n: 1, pct: 0.3, "
-                  "n_at_risk: 382, source_id: huober-review, locator: Table 1}\n", "")
-    _edit(corpus, "characteristics:\n", "characteristics:\n  - {name: median weight, statistic: median, "
-                  "value: 70, unit: kg, population: itt, source_id: huober-review, locator: text}\n")
+    edit_study(corpus, ("estimate: 0.61", 'estimate: "0.70"'),
+               ("  - {arm: ctl, term: nausea, category: treatment-related, grade: \">=3\", n: 1, pct: 0.3, "
+                "n_at_risk: 382, source_id: huober-review, locator: Table 1}\n", ""),
+               ("characteristics:\n", "characteristics:\n  - {name: median weight, statistic: median, "
+                "value: 70, unit: kg, population: itt, source_id: huober-review, locator: text}\n"))
     _release(runner, corpus, "2026.02", "2026-02-15")
     text = _feed(corpus / "her2db.sqlite", "https://example.org/her2db")
     parsed = _check_atom(text)

@@ -11,6 +11,7 @@ from typing import Any
 
 from click.testing import CliRunner
 from fhir.resources.bundle import Bundle
+from her2db_testing import edit_study
 from sitebuild import Built
 
 from her2db.cli import cli
@@ -101,11 +102,8 @@ def test_the_bundle_of_the_real_data_reads_back_as_the_views(real_db: Path, tmp_
 
 
 def test_qualifiers_and_p_operators_are_carried_not_dropped(corpus: Path, tmp_path: Path, runner: CliRunner) -> None:
-    study = corpus / "studies" / "mini-trial.yaml"
-    text = study.read_text(encoding="utf-8")
-    text = text.replace("statistic: median, value: 40.7,", 'statistic: median, value: "40.70", qualifier: less than,')
-    text = text.replace("statistic: rate, value: 52.1,", "statistic: rate, value: 52.1, qualifier: approximately,")
-    study.write_text(text, encoding="utf-8")
+    edit_study(corpus, ("statistic: median, value: 40.7,", 'statistic: median, value: "40.70", qualifier: less than,'),
+               ("statistic: rate, value: 52.1,", "statistic: rate, value: 52.1, qualifier: approximately,"))
     db = tmp_path / "x.sqlite"
     load(corpus, db)
     found = _read_back(_export(runner, db, tmp_path / "out"))

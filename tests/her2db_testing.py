@@ -261,3 +261,13 @@ def rows_of(db: Path, sql: str) -> list[tuple[object, ...]]:
         return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+def edit_study(corpus: Path, *replacements: tuple[str, str]) -> None:
+    """Replace text in the corpus' test study (each ``old`` must be there)."""
+    study = corpus / "studies" / "mini-trial.yaml"
+    text = study.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    study.write_text(text, encoding="utf-8")

@@ -207,7 +207,7 @@ def test_printed_numbers_are_identical_text(engines: tuple[Any, Any]) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in sitequeries.SQL_DIR.glob("*.sql")
-                                        if "." not in p.stem and p.stem.startswith(("site_", "example_"))))
+                                        if "." not in p.stem and p.stem.startswith(("site_", "example_", "fhir_"))))
 def test_every_named_query_gives_the_same_rows_in_the_same_order(engines: tuple[Any, Any], name: str) -> None:
     lite, post = engines
     text = sitequeries.sql(name)

@@ -15,10 +15,11 @@ from .options import db_option, echo_problems, open_db, sources_option
 
 @click.command("export")
 @click.argument("outdir", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(("csv", "json", "datapackage", "xlsx")), default="csv",
+@click.option("--format", "fmt", type=click.Choice(("csv", "json", "datapackage", "xlsx", "fhir")), default="csv",
               show_default=True, help="csv or json: one file per public view; datapackage: the CSV "
               "files and a Frictionless datapackage.json describing them; xlsx: one Excel workbook, "
-              "her2db.xlsx, a sheet per view and an About sheet.")
+              "her2db.xlsx, a sheet per view and an About sheet; fhir: a FHIR R5 Bundle, "
+              "her2db-RELEASE.fhir.json (Citation, EvidenceVariable, Evidence).")
 @click.option("--bom/--no-bom", default=True, show_default=True, help="Start CSV files with a UTF-8 "
               "byte order mark, so spreadsheets opened by double-click read ≥, ± and – right; "
               "--no-bom for tools that do not expect one.")
@@ -29,7 +30,8 @@ def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
     OUTDIR must be new, empty, or the folder of an earlier export (whose files are then
     replaced); nothing is written outside it. Numbers are written as the source printed
     them (0.70, not 0.7). In CSV and the workbook, a text a spreadsheet would run as a
-    formula (=, +, -, @ first) gets a single quote before it ('=1+1).
+    formula (=, +, -, @ first) gets a single quote before it ('=1+1). The FHIR bundle links
+    each Evidence to its record's page when HER2DB_SITE_URL names the site's address.
 
     \b
     Examples:
@@ -37,14 +39,16 @@ def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
         her2db export --format xlsx exports/workbook
         her2db export --format csv --no-bom exports/plain-csv
         her2db export --format datapackage exports/her2db && frictionless validate exports/her2db/datapackage.json
+        her2db export --format fhir exports/fhir
     """
+    import os
     import sqlite3
 
     from ..read import export_folder as export_module
 
     conn = open_db(db_path)
     try:
-        files = export_module.export(conn, outdir, fmt, bom=bom)
+        files = export_module.export(conn, outdir, fmt, bom=bom, base_url=os.environ.get("HER2DB_SITE_URL") or None)
     except export_module.ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     except sqlite3.Error as exc:

@@ -118,6 +118,12 @@ _EXPECTED_BY_TYPE = {
     "missing": "the field to be present",
     "string_pattern_mismatch": "a safe identifier (it becomes part of file names and links)",
 }
+# fields whose pattern says something else than "a safe identifier"
+_EXPECTED_BY_FIELD = {
+    "version": "a release version YYYY.MM with a month from 01 to 12, e.g. 2026.12",
+    "previous": "a release version YYYY.MM with a month from 01 to 12, e.g. 2026.12",
+    "doi": "a DOI as 10.NNNN/suffix, e.g. 10.5281/zenodo.1234567, without https://doi.org/",
+}
 
 
 def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) -> list[Problem]:
@@ -145,6 +151,8 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
             if isinstance(given, str) and (note := lookalike_note(given)):
                 message += f" ({note.replace('the key', 'the value')})"
             expected = _EXPECTED_BY_TYPE.get(kind)
+            if kind == "string_pattern_mismatch" and loc and loc[-1] in _EXPECTED_BY_FIELD:
+                expected = _EXPECTED_BY_FIELD[str(loc[-1])]
         problems.append(
             Problem("error", rel, doc.line(loc), record_path(prefix, loc), message, expected)
         )

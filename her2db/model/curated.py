@@ -9,9 +9,11 @@ by short ``key``s; sources by their id in ``db/sources.yaml``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -93,7 +95,8 @@ DrugClass = Literal[
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ENDPOINT_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
 AE_TERM_PATTERN = r"^[a-z0-9]+([ /-][a-z0-9]+)*$"
-RELEASE_VERSION_PATTERN = r"^\d{4}\.\d{2}(\.\d+)?$"
+RELEASE_VERSION_PATTERN = r"^\d{4}\.(0[1-9]|1[0-2])(\.\d+)?$"  # YYYY.MM, a month that exists
+DOI_PATTERN = r"^10\.\d{4,9}/\S+$"  # a bare DOI (10.5281/zenodo.123), not a URL
 
 RATIO_MEASURES = ("HR", "OR", "RR")
 REVIEW_FIELDS = ("checked_by", "checked_on")
@@ -334,14 +337,29 @@ class AeTermsFile(Strict):
     terms: list[AeTermEntry]
 
 
+def _iso_date(text: str) -> str:
+    """A calendar date written YYYY-MM-DD (2026-12-01), one that exists (not 2026-02-30)."""
+    try:
+        if len(text) == 10 and date.fromisoformat(text).isoformat() == text:
+            return text
+    except ValueError:
+        pass
+    raise PydanticCustomError("date_format", "input should be a date written YYYY-MM-DD that exists, e.g. 2026-12-01")
+
+
+IsoDate = Annotated[StrictStr, AfterValidator(_iso_date)]
+
+
 class ReleaseEntry(Strict):
     version: StrictStr = Field(pattern=RELEASE_VERSION_PATTERN)
-    date: StrictStr
+    date: IsoDate
     studies: StrictInt
     results: StrictInt
     comparisons: StrictInt
     adverse_events: StrictInt
     notes: StrictStr | None = None
+    doi: StrictStr | None = Field(default=None, pattern=DOI_PATTERN,
+                                  description="the release's DOI once archived, e.g. 10.5281/zenodo.1234567")
 
 
 class ReleasesFile(Strict):

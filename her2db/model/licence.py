@@ -1,5 +1,7 @@
-"""The licence of the curated data, stated once: the downloads' workbook, the Data Package and
-the Downloads page name it. MIT (pyproject.toml) is the licence of the code, not of the data.
+"""The licence of the curated data, stated once: the downloads' workbook, the Data Package, the
+FHIR bundle, the citation files (BibTeX, RIS, CSL-JSON), the feed and the Downloads page name it,
+and a test checks that CITATION.cff and .zenodo.json say the same. MIT (pyproject.toml) is the
+licence of the code, not of the data.
 """
 
 from __future__ import annotations

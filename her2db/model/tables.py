@@ -296,6 +296,7 @@ class Release(SQLModel, table=True):
     adverse_events: int
     notes: str | None = None
     changes_since: str | None = None  # the release its changelog compares with; none for the first
+    doi: str | None = None  # recorded once the release is archived (``.zenodo.json``)
 
 
 class ReleaseChange(SQLModel, table=True):

@@ -18,7 +18,12 @@ from ..model.licence import licence_statement
 from ..model.mcbs import load_forms
 from ..model.views import public_views, undocumented
 from ..read import named as q
+<<<<<<< HEAD
 from . import cross_study, mcbs_page, render
+=======
+from ..read.feed import FEED_PATH
+from . import citefiles, cross_study, render
+>>>>>>> h-fhir
 from . import query_page as querypage
 from .plugin import Her2dbPlugin
 
@@ -58,10 +63,16 @@ def define_env(env: Any) -> None:
         counts = {view: len(q.view_rows(conn, view)[1]) for view in q.public_views(conn)}
         return show("downloads.md", files=querypage.download_files(plugin.generated), counts=counts)
 
+    def how_to_cite() -> str:
+        releases = q.releases(conn)
+        return show("cite.md", releases=releases, sources=q.sources(conn), feed=FEED_PATH,
+                    licence=Markup(licence_statement(link=True)),
+                    cite=citefiles.cite_paths(citefiles.release_key(releases[0] if releases else None)))
+
     macros = {
         "key_numbers": lambda: show("home_numbers.md", totals=q.totals(conn), kinds=q.counts_by_kind(conn)),
         "latest_release": lambda: show("release_latest.md", releases=q.releases(conn)),
-        "how_to_cite": lambda: show("cite.md", releases=q.releases(conn), sources=q.sources(conn)),
+        "how_to_cite": how_to_cite,
         "key_comparisons": lambda: show("key_comparisons.md", rows=cross_study.first_line(conn)),
         "attrition_headline": lambda: show("attrition_headline.md", rows=q.attrition(conn)),
         "studies_table": lambda: show("studies_index.md", studies=cross_study.studies_index(conn)),
@@ -79,7 +90,8 @@ def define_env(env: Any) -> None:
         "provenance_table": lambda: show("provenance.md", rows=q.provenance_coverage(conn),
                                          totals=q.totals(conn)),
         "count": lambda name: render.num(q.totals(conn)[name]),
-        "releases_table": lambda: show("releases.md", releases=q.releases(conn)),
+        "releases_table": lambda: show("releases.md", releases=q.releases(conn),
+                                       cite_of=lambda r: citefiles.cite_paths(citefiles.release_key(r))),
         "sources_list": lambda: show("sources.md", sources=q.sources(conn)),
         "views_list": views_list,
         "views_reference": views_reference,

@@ -22,17 +22,19 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
+from ..read.feed import FEED_PATH, MEDIA_TYPE
 from ..store.connect import connect
 from ..store.target import DEFAULT_DB
 from ..util.paths import UnsafePath
-from . import assets, generated
+from . import assets, citefiles, generated
 from .config import SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
 
 DEV_LABEL = "dev"
 MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by mike while it builds a version: the release
-RESERVED = (STUDIES_DIR, DOWNLOADS_DIR, assets.VENDOR_DIR)
+RESERVED = (STUDIES_DIR, DOWNLOADS_DIR, citefiles.CITE_DIR, assets.VENDOR_DIR)
 """Folders of the site that only the plugin fills."""
 
 
@@ -94,7 +96,9 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
                                   f"`her2db site build` wrote their files there)")
         try:
             self.generated = [*generated.study_pages(self.connection),
-                              *generated.downloads(self.connection, Path(self.config.database), self.release),
+                              *generated.downloads(self.connection, Path(self.config.database), self.release,
+                                                   config.site_url),
+                              *citefiles.files(self.connection, config.site_url),
                               *assets.files(Path(config.config_file_path).parent)]
         except (UnsafePath, SiteError) as exc:
             raise PluginError(str(exc)) from exc
@@ -106,6 +110,12 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
         # in the order of real files in the docs folder (the order of the search index), the
         # theme's after them
         return Files(sorted(files, key=lambda f: (f.src_dir not in (config.docs_dir, None), _walk_order(f.src_uri))))
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        """Every page names the feed of releases in its head, so feed readers find it."""
+        href = "../" * page.url.count("/") + FEED_PATH
+        link = f'<link rel="alternate" type="{MEDIA_TYPE}" title="her2db releases" href="{href}">'
+        return output.replace("</head>", link + "</head>", 1)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         self._close()

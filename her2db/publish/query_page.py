@@ -25,7 +25,8 @@ from ..read.runner import DEFAULT_MAX_ROWS
 from .assets import VENDOR_DIR
 from .virtual import DOWNLOADS_DIR, VirtualFile
 
-_DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?\.(?P<format>sqlite|xlsx|csv|json)$")
+_DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?"
+                          r"\.(?P<format>sqlite|xlsx|csv|json|fhir\.json)$")
 TIME_LIMIT = 5.0  # seconds; shorter than `her2db query`'s: a reader waits in front of a page
 # The four example questions of the data-model page, in the order the page lists them.
 EXAMPLES = ("first_line_pfs", "neutropenia", "attrition_definitions", "one_publication")

@@ -1,5 +1,6 @@
 """``her2db export``: every public view written into a folder as CSV, JSON, a Frictionless
-Data Package or an Excel workbook, the same files, byte for byte, as the site's downloads.
+Data Package or an Excel workbook, or the whole database as a FHIR R5 Bundle; the same files,
+byte for byte, as the site's downloads.
 
 An export replaces only what an earlier export wrote (listed in the folder's marker file) and
 reads everything from the database before it touches the folder.
@@ -15,14 +16,18 @@ from typing import Any
 
 from ..model.licence import DATA_LICENCE, DATA_LICENCE_TITLE, DATA_LICENCE_URL
 from ..model.views import foreign_keys, public_views
+from ..util.atomic import write_atomic
 from ..util.paths import safe_child
+from . import fhir
 from . import named as sitequeries
 from .export import FORMATS, view_texts, write_views
 from .workbook import TITLE, workbook
 
 DATAPACKAGE = "datapackage"
 XLSX = "xlsx"
-EXPORT_FORMATS = ("csv", "json", DATAPACKAGE, XLSX)
+FHIR = "fhir"
+FHIR_SUFFIX = ".fhir.json"  # her2db-<release>.fhir.json: a FHIR R5 Bundle (``fhir.py``)
+EXPORT_FORMATS = ("csv", "json", DATAPACKAGE, XLSX, FHIR)
 MARKER = ".her2db-export"  # lists the files an export wrote: the next export may replace them
 WORKBOOK = "her2db"  # her2db.xlsx: a release's workbook on the site is her2db-<release>.xlsx
 _FIELD_TYPES = {"INTEGER": "integer", "FLOAT": "number", "REAL": "number", "NUMERIC": "number",
@@ -138,11 +143,18 @@ def datapackage(conn: sqlite3.Connection, bom: bool = False) -> dict[str, Any]:
     return package
 
 
-def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = True) -> list[Path]:
+def fhir_bytes(conn: sqlite3.Connection, base_url: str | None = None) -> bytes:
+    """The FHIR R5 Bundle of the database, as the site offers it and ``her2db export`` writes it."""
+    return (fhir.bundle_json(fhir.bundle(conn, base_url)) + "\n").encode("utf-8")
+
+
+def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = True,
+           base_url: str | None = None) -> list[Path]:
     """Write every public view into ``out``: CSV, JSON, a Frictionless Data Package (CSV files
-    and ``datapackage.json``) or one Excel workbook (``her2db.xlsx``); the same files, byte for
-    byte, as the site's downloads. CSV starts with a byte order mark unless ``bom`` is False.
-    Returns the files written."""
+    and ``datapackage.json``), one Excel workbook (``her2db.xlsx``) or a FHIR R5 Bundle
+    (``her2db-<release>.fhir.json``, its Evidence linked to their records' pages under
+    ``base_url``, the site's address, when given); the same files, byte for byte, as the site's
+    downloads. CSV starts with a byte order mark unless ``bom`` is False. Returns the files written."""
     if fmt not in EXPORT_FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
     # everything is read from the database before the folder is touched: a database that
@@ -155,6 +167,8 @@ def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = True) -> l
                                        + "\n").encode("utf-8")
     if fmt == XLSX:
         files[WORKBOOK, ".xlsx"] = workbook(conn)
+    if fmt == FHIR:
+        files[fhir.bundle_name(conn), FHIR_SUFFIX] = fhir_bytes(conn, base_url)
     names = [f"{view}{FORMATS[table_format]}" for view in texts] + [stem + suffix for stem, suffix in files]
     _prepare(out)
     try:
@@ -165,7 +179,7 @@ def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = True) -> l
         written = write_views(out, texts, table_format, lambda view: view) if texts else []
         for (stem, suffix), data in files.items():
             path = safe_child(out, stem, suffix)
-            path.write_bytes(data)
+            write_atomic(path, data)
             written.append(path)
     except OSError as exc:
         raise ExportError(f"cannot write into {out}: {exc.strerror or exc}") from exc

@@ -37,6 +37,7 @@ CREATE TABLE release (
 	adverse_events INTEGER NOT NULL, 
 	notes VARCHAR, 
 	changes_since VARCHAR, 
+	doi VARCHAR, 
 	PRIMARY KEY (version)
 );
 

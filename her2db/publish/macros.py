@@ -18,12 +18,8 @@ from ..model.licence import licence_statement
 from ..model.mcbs import load_forms
 from ..model.views import public_views, undocumented
 from ..read import named as q
-<<<<<<< HEAD
-from . import cross_study, mcbs_page, render
-=======
 from ..read.feed import FEED_PATH
-from . import citefiles, cross_study, render
->>>>>>> h-fhir
+from . import citefiles, cross_study, mcbs_page, render
 from . import query_page as querypage
 from .plugin import Her2dbPlugin
 

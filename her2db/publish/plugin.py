@@ -12,6 +12,7 @@ through ``connection`` and lists the downloads from ``generated``.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,15 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from ..store.connect import connect
 from ..store.target import DEFAULT_DB
+from ..util.atomic import write_atomic
 from ..util.paths import UnsafePath
-from . import assets, generated
+from . import assets, generated, search_index
 from .config import SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
 
@@ -56,6 +59,8 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
         self._conn: Any = None
         self.generated: list[VirtualFile] = []
         """What the last ``on_files`` added to the site."""
+        self._reader_pages: dict[str, str] = {}
+        """The HTML of the pages the search plugin is indexing, by URL (``on_page_context``)."""
 
     @property
     def connection(self) -> Any:
@@ -107,8 +112,31 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
         # theme's after them
         return Files(sorted(files, key=lambda f: (f.src_dir not in (config.docs_dir, None), _walk_order(f.src_uri))))
 
+    # Material's search plugin indexes the page in its own ``on_page_context`` (priority 0):
+    # before it, the page shows it tables as sentences (``search_index.index_view``); after it,
+    # the reader's page is back.
+    @event_priority(100)
+    def _index_view(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        if page.content is not None:
+            self._reader_pages[page.url] = page.content
+            page.content = search_index.index_view(page.content)
+        return context
+
+    @event_priority(-100)
+    def _reader_view(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        if page.url in self._reader_pages:
+            page.content = search_index.reader_view(self._reader_pages.pop(page.url))
+        return context
+
+    on_page_context = CombinedEvent(_index_view, _reader_view)
+
     def on_post_build(self, config: MkDocsConfig) -> None:
+        """Tune the search index the search plugin wrote (it runs first: listed first)."""
         self._close()
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        if path.is_file():
+            index = json.loads(path.read_text(encoding="utf-8"))
+            write_atomic(path, json.dumps(search_index.tune(index), separators=(",", ":")))
 
     def on_build_error(self, error: Exception) -> None:
         self._close()

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from her2db_testing import CHROMIUM, search
+from her2db_testing import ARTIFACTS, CHROMIUM, search
 from playwright.sync_api import Page
 from sitebuild import Built
 
@@ -115,6 +115,9 @@ def test_clinician_queries_rank_the_pages_that_hold_the_data_first(
             wrong[query] = f"the first hit misses a word: {snippet!r}"
         elif RUN_TOGETHER.search(snippet):
             wrong[query] = f"snippet runs table cells together: {snippet!r}"
+    search(tab, site_url, "neutropenia")  # for people: what the snippets look like
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "search-neutropenia.png"))
     assert len(CLINICIAN_QUERIES) >= 30
     assert wrong == {}, wrong
     assert not problems, problems

@@ -7,7 +7,8 @@ them through the environment the configuration reads (``!ENV``). The release is 
 mike builds (``her2db site deploy``), else "dev". On each build the plugin adds one page per
 study and the downloads (``generated``), and sql.js from ``node_modules`` (``assets``): nothing
 is ever written into the docs folder. The macros module (``macros.py``) reads the database
-through ``connection`` and lists the downloads from ``generated``.
+through ``connection`` and lists the downloads from ``generated``. Search reads each page's
+tables as sentences and the index is tuned after it is written (``search_index``).
 """
 
 from __future__ import annotations
@@ -113,8 +114,8 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
         return Files(sorted(files, key=lambda f: (f.src_dir not in (config.docs_dir, None), _walk_order(f.src_uri))))
 
     # Material's search plugin indexes the page in its own ``on_page_context`` (priority 0):
-    # before it, the page shows it tables as sentences (``search_index.index_view``); after it,
-    # the reader's page is back.
+    # before it, the page shows its tables as sentences (``search_index.index_view``); after
+    # it, the reader's page is back.
     @event_priority(100)
     def _index_view(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         if page.content is not None:
@@ -130,8 +131,9 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
 
     on_page_context = CombinedEvent(_index_view, _reader_view)
 
+    @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, config: MkDocsConfig) -> None:
-        """Tune the search index the search plugin wrote (it runs first: listed first)."""
+        """Close the database; tune the search index (``search_index.tune``)."""
         self._close()
         path = Path(config.site_dir) / "search" / "search_index.json"
         if path.is_file():

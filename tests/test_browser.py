@@ -137,6 +137,8 @@ def test_version_selector_switches_between_the_releases(base: str, page: tuple[P
     selector.hover()
     versions = tab.locator(".md-version__link").all_inner_texts()
     assert any(FIRST in v for v in versions) and any(NEXT in v for v in versions), versions
+    aliases = tab.locator(".md-version__link", has_text=NEXT).locator(".md-version__alias").all_inner_texts()
+    assert aliases == ["latest"], aliases  # the alias beside the version it points at
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / "version-selector.png"))
     # choosing the older release opens the same page in it, and back

@@ -84,8 +84,9 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if os.environ.get(MIKE_VERSION):
-            # only a build by mike publishes the versions.json the version selector reads
-            config.extra["version"] = {"provider": "mike"}
+            # only a build by mike publishes the versions.json the version selector reads; the
+            # selector names each version's alias (latest) beside it
+            config.extra["version"] = {"provider": "mike", "alias": True}
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:

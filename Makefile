@@ -6,7 +6,7 @@ HER2DB := $(VENV)/bin/her2db
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install db site serve test test-deps lint docs docs-check schema bench clean
+.PHONY: install db site serve publish test test-deps lint docs docs-check schema bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ site: db $(NODE_STAMP)
 
 serve: db $(NODE_STAMP)
 	$(HER2DB) site serve
+
+# The release procedure (README, "Publishing a release"): validate the curated data, then
+# deploy release VERSION with mike to the local gh-pages branch as `latest`, the default version
+# (cut first with `her2db release` if db/releases.yaml does not hold it yet). Never pushes.
+publish: install $(NODE_STAMP)
+	@test -n "$(VERSION)" || { echo "usage: make publish VERSION=YYYY.MM" >&2; exit 2; }
+	$(HER2DB) validate
+	$(HER2DB) site deploy $(VERSION) --alias latest
 
 schema: install
 	$(HER2DB) schema

@@ -242,11 +242,17 @@ def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
 def search(tab: Page, base: str, query: str) -> list[str]:
     """Search ``query`` with Material's own search box; the result pages (relative to
     ``base``) in their ranked order. The query is filled in whole, then a key is pressed
-    (Material reads keys), so the first results shown are those of the whole query."""
-    tab.goto(base)
-    tab.wait_for_load_state("networkidle")
+    (Material reads keys), so the first results shown are those of the whole query. A tab
+    already on ``base`` is reused: the earlier query and its results are cleared first."""
+    if tab.url != base:
+        tab.goto(base)
+        tab.wait_for_load_state("networkidle")
     tab.locator("label.md-search__icon, .md-search__input").first.click()
     box = tab.locator(".md-search__input")
+    if box.input_value():
+        box.fill("")
+        box.press("End")
+        tab.locator(".md-search-result__item").first.wait_for(state="detached")
     box.fill(query)
     box.press("End")
     tab.locator(".md-search-result__item").first.wait_for()

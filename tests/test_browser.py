@@ -1,5 +1,6 @@
 """The published site in a real headless Chromium (Debian's, never a downloaded browser):
-two releases deployed with `her2db site deploy` into a temporary git repository, the
+two releases deployed with `her2db site deploy` into a temporary git repository (the
+project's own first release, 2026.12, as committed, and a next one cut by the deploy), the
 gh-pages branch checked out and served from 127.0.0.1, then read the way a reader would."""
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's ch
 DEPLOYED_STUDIES = (*FEW_STUDIES, "her2climb", "her2climb-05", "cleopatra", "praegnant", "flatiron")
 
 
+FIRST, NEXT = "2026.12", "2027.01"  # the project's first release, recorded in db/releases.yaml; the next
+
+
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
@@ -41,7 +45,9 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    """Two releases deployed into a fresh repository; gh-pages checked out to be served."""
+    """Two releases deployed into a fresh repository; gh-pages checked out to be served. The
+    copy holds the project's recorded releases (db/releases.yaml): the first is deployed as
+    it was cut, the next one is cut by the deploy and becomes latest, the default version."""
     repo = tmp_path_factory.mktemp("repo")
     config = copy_project(repo, DEPLOYED_STUDIES)
     git(repo, "init", "-q", "-b", "main")
@@ -50,10 +56,14 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "project")
     db, sources = repo / "db" / "her2db.sqlite", repo / "db"
-    for args in (["2026.01"], ["2026.02", "--alias", "latest"]):
-        result = CliRunner().invoke(cli, ["site", "deploy", *args, "--sources", str(sources),
-                                          "--db", str(db), "--config", str(config)])
-        assert result.exit_code == 0, result.output
+    with pytest.MonkeyPatch.context() as env:
+        # as a real deploy names its published address (README): the sitemap then lets the
+        # version selector keep the reader on the same page (any host: Material reads the paths)
+        env.setenv("HER2DB_SITE_URL", "https://her2db.example.org/")
+        for args in ([FIRST], [NEXT, "--alias", "latest"]):
+            result = CliRunner().invoke(cli, ["site", "deploy", *args, "--sources", str(sources),
+                                              "--db", str(db), "--config", str(config)])
+            assert result.exit_code == 0, result.output
     text = (sources / "releases.yaml").read_text(encoding="utf-8")
     releases = curated.ReleasesFile.model_validate(YAML(typ="safe").load(text)).releases
     served = tmp_path_factory.mktemp("gh-pages") / "checkout"
@@ -64,7 +74,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
 @pytest.fixture(scope="module")
 def base(deployed: Deployed) -> Iterator[str]:
     with serve(deployed.served) as url:
-        yield url + "2026.02/"
+        yield url + NEXT + "/"
 
 
 def test_pages_open_without_errors(base: str, page: tuple[Page, list[str]]) -> None:
@@ -113,19 +123,39 @@ def test_search_finds_study_pages(deployed: Deployed, base: str, page: tuple[Pag
     assert not problems, problems
 
 
-def test_version_selector_shows_both_releases(base: str, page: tuple[Page, list[str]]) -> None:
+def test_version_selector_switches_between_the_releases(base: str, page: tuple[Page, list[str]]) -> None:
     tab, problems = page
+    root = base.removesuffix(NEXT + "/")
+    tab.goto(root)  # the site's address opens the default version, latest
+    tab.wait_for_url(f"{root}latest/")
+    tab.wait_for_load_state("networkidle")
     tab.goto(base + "releases/")
     tab.wait_for_load_state("networkidle")
     selector = tab.locator(".md-version")
     selector.wait_for()
-    assert "2026.02" in tab.locator(".md-version__current").inner_text()
+    assert NEXT in tab.locator(".md-version__current").inner_text()
+    # the releases page of the newest version lists both releases and names the selector
+    releases = tab.locator("article table").first.inner_text()
+    assert FIRST in releases and NEXT in releases
+    assert "version selector beside the site name" in tab.locator("article").inner_text()
     selector.hover()
     versions = tab.locator(".md-version__link").all_inner_texts()
-    assert any("2026.01" in v for v in versions) and any("2026.02" in v for v in versions), versions
-    # the releases page of the newest version lists both releases
-    releases = tab.locator("article table").first.inner_text()
-    assert "2026.01" in releases and "2026.02" in releases
+    assert any(FIRST in v for v in versions) and any(NEXT in v for v in versions), versions
+    aliases = tab.locator(".md-version__link", has_text=NEXT).locator(".md-version__alias").all_inner_texts()
+    assert aliases == ["latest"], aliases  # the alias beside the version it points at
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "version-selector.png"))
+    # choosing the older release opens the same page in it, and back
+    tab.locator(".md-version__link", has_text=FIRST).click()
+    tab.wait_for_url(f"{root}{FIRST}/releases/")
+    tab.wait_for_load_state("networkidle")
+    assert FIRST in tab.locator(".md-version__current").inner_text()
+    older = tab.locator("article table").first.inner_text()
+    assert FIRST in older and NEXT not in older
+    tab.locator(".md-version").hover()
+    tab.locator(".md-version__link", has_text=NEXT).click()
+    tab.wait_for_url(f"{root}{NEXT}/releases/")
+    assert NEXT in tab.locator(".md-version__current").inner_text()
     assert not problems, problems
 
 
@@ -133,12 +163,14 @@ def test_deploy_records_each_release(deployed: Deployed) -> None:
     text = (deployed.repo / "db" / "releases.yaml").read_text(encoding="utf-8")
     assert text.startswith("# Data releases")  # the file's comment survives the second write
     versions = [r.version for r in curated.ReleasesFile.model_validate(YAML(typ="safe").load(text)).releases]
-    assert versions == ["2026.01", "2026.02"]
+    assert versions == [FIRST, NEXT]
     assert [r.version for r in deployed.releases] == versions
     assert deployed.releases[1].studies == len(DEPLOYED_STUDIES)
-    downloads = deployed.served / "2026.02" / virtual.DOWNLOADS_DIR
-    assert (downloads / "her2db-2026.02.sqlite").is_file()
-    assert (downloads / "her2db-2026.02-v_comparisons.csv").is_file()
+    assert (deployed.repo / "db" / "releases" / f"{NEXT}.yaml").is_file()  # its changelog since FIRST
+    downloads = deployed.served / NEXT / virtual.DOWNLOADS_DIR
+    assert (downloads / f"her2db-{NEXT}.sqlite").is_file()
+    assert (downloads / f"her2db-{NEXT}-v_comparisons.csv").is_file()
+    assert (deployed.served / FIRST / virtual.DOWNLOADS_DIR / f"her2db-{FIRST}.sqlite").is_file()
     assert (deployed.served / "latest").exists()
 
 

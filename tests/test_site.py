@@ -229,11 +229,14 @@ def test_search_index_finds_drugs_acronyms_and_endpoints(built: Built) -> None:
     assert {"studies/her2climb/", "studies/her2climb-05/"} <= pages_with("tucatinib")
     assert "studies/patina/" in pages_with("PATINA")
     assert "studies/her2climb/" in pages_with("CNS-PFS")
-    # the cross-study tables repeat the study pages: kept out of the index, their prose kept in
+    # the Sources page lists what the study pages cite: kept out of the index
     citation = "Baselga et al. N Engl J Med 2012"
     assert "sources/" not in pages_with(citation) and "studies/cleopatra/" in pages_with(citation)
     assert "comparisons/safety/" in pages_with("treatment-emergent")
-    assert not pages_with("neutropenia") & {"comparisons/safety/", "studies/", "comparisons/first-line/"}
+    # the Safety page's tables are indexed (issue 18: adverse-event terms find it); the studies
+    # index and the first-line table name no single event
+    assert "comparisons/safety/" in pages_with("neutropenia")
+    assert not pages_with("neutropenia") & {"studies/", "comparisons/first-line/"}
 
 
 def test_glossary_explains_every_abbreviation_of_the_vocabularies(built: Built) -> None:
@@ -280,6 +283,7 @@ def test_hand_written_pages_type_no_numbers() -> None:
             continue
         # macro calls and code (vocabulary such as grade `>=3`) are not prose
         body = re.sub(r"\{\{.*?\}\}|`[^`]*`", "", page.read_text(encoding="utf-8"))
+        body = re.sub(r"^search:\n  boost: [\d.]+\n", "", body, flags=re.M)  # a page's search weight
         assert not number.findall(body), (page.name, number.findall(body))
 
 
@@ -320,6 +324,7 @@ def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> Non
     config = copy_project(tmp_path, FEW_STUDIES)
     releases = tmp_path / "db" / "releases.yaml"
     releases.write_text("# kept\nreleases: []\n", encoding="utf-8")
+    snapshots = sorted(p.name for p in (tmp_path / "db" / "releases").iterdir())  # the project's own
     for args in (["init", "-q"], ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit",
                                   "-q", "--allow-empty", "-m", "x"]):
         subprocess.run(["git", *args], cwd=tmp_path, check=True)
@@ -329,7 +334,7 @@ def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> Non
                                       "--branch", "not..a..branch"])
     assert result.exit_code == 1 and "mike deploy failed" in result.output, result.output
     assert releases.read_text(encoding="utf-8") == "# kept\nreleases: []\n"
-    assert not (tmp_path / "db" / "releases").exists()  # the snapshot the deploy cut is gone
+    assert sorted(p.name for p in (tmp_path / "db" / "releases").iterdir()) == snapshots  # the snapshot the deploy cut is gone
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM release").fetchone()[0] == 0
     conn.close()
@@ -393,9 +398,31 @@ def test_the_configuration_hands_the_build_database_to_the_plugin(
     assert options() == {"database": str(tmp_path / "x.sqlite"), "database_url": "postgresql://h/d"}
 
 
+def test_deploy_dev_previews_the_working_copy_without_a_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`site deploy dev` deploys the working copy as "dev (unreleased)": no release is cut,
+    and it takes no alias (the default version stays the latest release)."""
+    config = copy_project(tmp_path, FEW_STUDIES)
+    for args in (["init", "-q"], ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit",
+                                  "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True)
+    calls: list[tuple[str, dict[str, object]]] = []
+    monkeypatch.setattr(site, "deploy", lambda version, db, **options: calls.append((version, options)))
+    releases = tmp_path / "db" / "releases.yaml"
+    before = releases.read_bytes(), sorted(p.name for p in (tmp_path / "db" / "releases").iterdir())
+    args = ["--sources", str(tmp_path / "db"), "--db", str(tmp_path / "db" / "her2db.sqlite"), "--config", str(config)]
+    result = CliRunner().invoke(cli, ["site", "deploy", "dev", *args])
+    assert result.exit_code == 0, result.output
+    assert calls == [("dev", {"alias": None, "config": config, "branch": "gh-pages", "title": "dev (unreleased)"})]
+    assert (releases.read_bytes(), sorted(p.name for p in (tmp_path / "db" / "releases").iterdir())) == before
+    result = CliRunner().invoke(cli, ["site", "deploy", "dev", "--alias", "latest", *args])
+    assert result.exit_code == 2 and "takes no alias" in result.output, result.output
+    assert len(calls) == 1
+
+
 def test_releases_page_shows_each_changelog_removals_first(tmp_path: Path) -> None:
-    """Two releases cut with `her2db release` around a correction and a removal: the page
-    lists the removed record in a warning, and the corrected number as old → new."""
+    """Two releases cut with `her2db release` around a correction and a removal, after the
+    project's own first release: the page lists the removed record in a warning, and the
+    corrected number as old → new."""
     config = copy_project(tmp_path, FEW_STUDIES)
     sources, db = tmp_path / "db", tmp_path / "db" / "her2db.sqlite"
     runner = CliRunner()
@@ -404,18 +431,18 @@ def test_releases_page_shows_each_changelog_removals_first(tmp_path: Path) -> No
         result = runner.invoke(cli, [*args, "--sources", str(sources), "--db", str(db)])
         assert result.exit_code == 0, result.output
 
-    run("release", "2026.01", "--date", "2026-01-10")
+    run("release", "2027.01", "--date", "2027-01-10")
     run("remove", "destiny-breast09", "adverse_events[0]", "--yes")
     run("set", "patina", "arms[0]", "n_treated", "260")
-    run("release", "2026.02", "--date", "2026-02-10")
+    run("release", "2027.02", "--date", "2027-02-10")
     built = Built(tmp_path, db, site.build(db, config))
     page = built.page("releases")
     html = (built.public / "releases" / "index.html").read_text(encoding="utf-8")
-    assert "release-2026-02" in page.ids and "release-2026-01" in page.ids
-    assert "Changes since 2026.01: 1 removed, 0 added, 1 changed." in page.text
+    assert "release-2027-02" in page.ids and "release-2027-01" in page.ids
+    assert "Changes since 2027.01: 1 removed, 0 added, 1 changed." in page.text
     warning = html[html.index('class="admonition warning"'):]
     warning = unescape(warning[:warning.index("</div>")])
-    assert "Removed records: in 2026.01, no longer in 2026.02" in warning
+    assert "Removed records: in 2027.01, no longer in 2027.02" in warning
     assert "destiny-breast09" in warning and "adverse_event" in warning
     changed = next(t for t in page.tables if t[0] == ["Study", "Table", "Record", "Old → new"])
     assert changed[1][:2] == ["patina", "arm"] and changed[1][3].endswith("→ 260")

@@ -133,36 +133,45 @@ def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> Non
 @config_option
 def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_path: Path,
                 config: Path) -> None:
-    """Deploy VERSION (a data release, YYYY.MM) with mike to the local gh-pages branch.
+    """Deploy VERSION (a data release, YYYY.MM, or dev) with mike to the local gh-pages branch.
 
     A version not yet released is first cut with `her2db release` (and taken back if the
-    deploy fails); a recorded one is deployed as it is. Nothing is pushed: publishing the
-    branch is your choice (git push origin gh-pages).
+    deploy fails); a recorded one is deployed as it is. `dev` deploys the working copy of
+    the data as "dev (unreleased)" beside the releases, for review: no release is cut, and it
+    takes no alias (the default version stays the latest release). Nothing is pushed:
+    publishing the branch is your choice (git push origin gh-pages).
 
     \b
-    Example:
+    Examples:
         her2db site deploy 2026.11 --alias latest
+        her2db site deploy dev
     """
     import contextlib
 
     from ..read import release as release_module
 
     site_module = _site_module()
+    preview = version == site_module.DEV_LABEL
     try:
-        release_module.check_version(version)
+        if preview and alias:
+            raise click.UsageError(f"{version} is a preview of unreleased data: it takes no alias "
+                                   "(point aliases such as latest at a release)")
+        if not preview:
+            release_module.check_version(version)
         site_module.check_deployable(config)
     except (release_module.ReleaseError, site_module.SiteError) as exc:
         raise click.ClickException(str(exc)) from exc
     _fresh_database(db_path, sources)
     conn = open_db(db_path)
     try:
-        recorded = conn.execute("SELECT 1 FROM release WHERE version = ?", (version,)).fetchone()
+        recorded = preview or conn.execute("SELECT 1 FROM release WHERE version = ?", (version,)).fetchone()
     finally:
         conn.close()
     cut = None if recorded else cut_release(version, sources, db_path, today())
     try:
         with release_module.undone_on_failure(cut, sources, db_path) if cut else contextlib.nullcontext():
-            site_module.deploy(version, db_path, alias=alias, config=config, branch=branch)
+            site_module.deploy(version, db_path, alias=alias, config=config, branch=branch,
+                               title=f"{version} (unreleased)" if preview else None)
     except site_module.SiteError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Deployed {version} to the local {branch} branch")

@@ -153,11 +153,12 @@ def check_deployable(config: Path) -> Config:
 
 
 def deploy(version: str, db_path: Path, alias: str | None = None, config: Path = Path("mkdocs.yml"),
-           branch: str = "gh-pages") -> None:
+           branch: str = "gh-pages", title: str | None = None) -> None:
     """Build the site of release ``version`` from the database and commit it with mike to the
     local ``branch`` (never pushed); ``alias`` (e.g. latest) is moved to it and becomes the
-    default version. Checking and recording the release is the caller's (``her2db release``);
-    the version names the download files, so it must be a safe file name."""
+    default version; ``title`` is what the version selector shows (else the version).
+    Checking and recording the release is the caller's (``her2db release``); the version
+    names the download files, so it must be a safe file name."""
     try:
         generated.database_path(version)
     except UnsafePath as exc:
@@ -165,7 +166,7 @@ def deploy(version: str, db_path: Path, alias: str | None = None, config: Path =
     cfg = check_deployable(config)
     assets.sqljs_dir(cfg.path.parent)
     env = _env(db_path)
-    _run(_mike(["deploy", *(["--update-aliases"] if alias else []), version,
-                *([alias] if alias else [])], cfg, branch), cfg, env, "mike deploy")
+    _run(_mike(["deploy", *(["--update-aliases"] if alias else []), *(["--title", title] if title else []),
+                version, *([alias] if alias else [])], cfg, branch), cfg, env, "mike deploy")
     if alias:
         _run(_mike(["set-default", alias], cfg, branch), cfg, env, "mike set-default")

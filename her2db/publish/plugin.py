@@ -7,11 +7,13 @@ them through the environment the configuration reads (``!ENV``). The release is 
 mike builds (``her2db site deploy``), else "dev". On each build the plugin adds one page per
 study and the downloads (``generated``), and sql.js from ``node_modules`` (``assets``): nothing
 is ever written into the docs folder. The macros module (``macros.py``) reads the database
-through ``connection`` and lists the downloads from ``generated``.
+through ``connection`` and lists the downloads from ``generated``. Search reads each page's
+tables as sentences and the index is tuned after it is written (``search_index``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,15 +22,16 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from ..read.feed import FEED_PATH, MEDIA_TYPE
 from ..store.connect import connect
 from ..store.target import DEFAULT_DB
+from ..util.atomic import write_atomic
 from ..util.paths import UnsafePath
-from . import assets, citefiles, generated
+from . import assets, citefiles, generated, search_index
 from .config import SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
 
@@ -58,6 +61,8 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
         self._conn: Any = None
         self.generated: list[VirtualFile] = []
         """What the last ``on_files`` added to the site."""
+        self._reader_pages: dict[str, str] = {}
+        """The HTML of the pages the search plugin is indexing, by URL (``on_page_context``)."""
 
     @property
     def connection(self) -> Any:
@@ -80,8 +85,9 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if os.environ.get(MIKE_VERSION):
-            # only a build by mike publishes the versions.json the version selector reads
-            config.extra["version"] = {"provider": "mike"}
+            # only a build by mike publishes the versions.json the version selector reads; the
+            # selector names each version's alias (latest) beside it
+            config.extra["version"] = {"provider": "mike", "alias": True}
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -117,8 +123,32 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
         link = f'<link rel="alternate" type="{MEDIA_TYPE}" title="her2db releases" href="{href}">'
         return output.replace("</head>", link + "</head>", 1)
 
+    # Material's search plugin indexes the page in its own ``on_page_context`` (priority 0):
+    # before it, the page shows its tables as sentences (``search_index.index_view``); after
+    # it, the reader's page is back.
+    @event_priority(100)
+    def _index_view(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        if page.content is not None:
+            self._reader_pages[page.url] = page.content
+            page.content = search_index.index_view(page.content)
+        return context
+
+    @event_priority(-100)
+    def _reader_view(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        if page.url in self._reader_pages:
+            page.content = search_index.reader_view(self._reader_pages.pop(page.url))
+        return context
+
+    on_page_context = CombinedEvent(_index_view, _reader_view)
+
+    @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, config: MkDocsConfig) -> None:
+        """Close the database; tune the search index (``search_index.tune``)."""
         self._close()
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        if path.is_file():
+            index = json.loads(path.read_text(encoding="utf-8"))
+            write_atomic(path, json.dumps(search_index.tune(index), separators=(",", ":")))
 
     def on_build_error(self, error: Exception) -> None:
         self._close()

@@ -1,7 +1,9 @@
 /* her2db Query page: SQL in the reader's browser on the release's own SQLite file.
  *
  * SQLite is sql.js (WebAssembly), shipped inside the site. The page fetches the engine and the
- * database once, keeps their bytes, and runs every query in a Web Worker built from them: a
+ * database once, gzip-compressed, unpacks them (DecompressionStream; a browser without it
+ * fetches the uncompressed originals), keeps their bytes, and runs every query in a Web Worker
+ * built from them: a
  * query that runs past the time limit is stopped by terminating the worker, and a fresh one
  * starts from the kept bytes, so the page stays usable (and works offline once loaded).
  * Loaded only by this page (a script element in its content: Material's instant navigation
@@ -31,6 +33,10 @@
 
   function workerMain() {
     var db = null;
+
+    // The one message for any statement that would write, whether this page or SQLite stops it.
+    var READ_ONLY = "Only SELECT queries (or WITH … SELECT) can run here: the database is " +
+      "read-only. Use her2db or the downloaded file to change a copy of it.";
 
     function UserError(message, offset) {
       this.message = message;
@@ -103,9 +109,7 @@
       if ((keyword !== "SELECT" && keyword.slice(0, 4) !== "WITH") ||
           statement.getColumnNames().length === 0) {
         statements["return"]();
-        throw new UserError("Only SELECT queries (or WITH … SELECT) can run here: the database " +
-          "is read-only. Use her2db or the downloaded file to change a copy of it.",
-          sql.length - stripComments(sql).length);
+        throw new UserError(READ_ONLY, sql.length - stripComments(sql).length);
       }
       return { statement: statement, statements: statements };
     }
@@ -159,7 +163,7 @@
         var text = String(error && error.message || error);
         var offset = error instanceof UserError ? error.offset : errorOffset(message.sql, text);
         if (/readonly|read-only|query_only/i.test(text)) {
-          text = "The database is read-only here: only SELECT queries can run (" + text + ").";
+          text = READ_ONLY;
         }
         self.postMessage({ type: "error", id: message.id, message: text, offset: offset });
       }
@@ -175,22 +179,38 @@
   var nextId = 1;
   var lastResult = null;
 
-  function fetchOk(url, kind) {
+  function fetchOk(url) {
     return fetch(new URL(url, document.baseURI).href).then(function (response) {
       if (!response.ok) {
         throw new Error("could not load " + url + " (HTTP " + response.status + ")");
       }
-      return response[kind]();
+      return response.arrayBuffer();
+    });
+  }
+
+  // The bytes of [packed, original]: the gzip file unpacked here, or the original where the
+  // browser cannot unpack. A server that already decoded the gzip (Content-Encoding) sent
+  // the original bytes: they do not start with gzip's magic number and are kept as they are.
+  function fetchUnpacked(urls) {
+    if (typeof DecompressionStream === "undefined") {
+      return fetchOk(urls[1]);
+    }
+    return fetchOk(urls[0]).then(function (bytes) {
+      var head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
+      if (head[0] !== 0x1f || head[1] !== 0x8b) {
+        return bytes;
+      }
+      var unpacked = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return new Response(unpacked).arrayBuffer();
     });
   }
 
   function load() {
     if (!loaded) {
       loaded = Promise.all([
-        fetchOk(config.loader, "text"), fetchOk(config.wasm, "arrayBuffer"),
-        fetchOk(config.database, "arrayBuffer")
+        fetchUnpacked(config.engine[0]), fetchUnpacked(config.engine[1]), fetchUnpacked(config.database)
       ]).then(function (parts) {
-        return { loader: parts[0], wasm: parts[1], database: parts[2] };
+        return { loader: new TextDecoder().decode(parts[0]), wasm: parts[1], database: parts[2] };
       });
       loaded["catch"](function () {
         loaded = null; // let the next Run try again
@@ -459,7 +479,7 @@
     var link = document.createElement("a");
     // with a byte order mark, like the CSV downloads: spreadsheets then read it as UTF-8
     link.href = URL.createObjectURL(new Blob(["\ufeff" + toCsv(lastResult)], { type: "text/csv" }));
-    link.download = config.database.split("/").pop().replace(/\.sqlite$/, "") + "-query.csv";
+    link.download = config.database[1].split("/").pop().replace(/\.sqlite$/, "") + "-query.csv";
     document.body.appendChild(link);
     link.click();
     link.remove();

@@ -139,11 +139,17 @@
       return { columns: columns, rows: truncated ? rows.slice(0, maxRows) : rows, truncated: truncated };
     }
 
+    var engine = null; // Promise of sql.js, compiling while the page still fetches the database
+
     self.onmessage = function (event) {
       var message = event.data;
-      if (message.type === "open") {
+      if (message.type === "engine") {
         /* global initSqlJs */
-        initSqlJs({ wasmBinary: message.wasm }).then(function (SQL) {
+        engine = initSqlJs({ wasmBinary: message.wasm });
+        return;
+      }
+      if (message.type === "open") {
+        engine.then(function (SQL) {
           db = new SQL.Database(new Uint8Array(message.database));
           db.exec("PRAGMA query_only = ON");
           self.postMessage({ type: "ready" });
@@ -172,7 +178,7 @@
 
   /* --- loading: the engine and the database, fetched once from this site -------------- */
 
-  var loaded = null; // Promise of {loader, wasm, database}
+  var loaded = null; // {engine: Promise of {loader, wasm}, database: Promise of its bytes}
   var worker = null;
   var ready = null; // Promise that the current worker has opened the database
   var pending = null; // {id, resolve, reject, timer}
@@ -207,39 +213,51 @@
 
   function load() {
     if (!loaded) {
-      loaded = Promise.all([
-        fetchUnpacked(config.engine[0]), fetchUnpacked(config.engine[1]), fetchUnpacked(config.database)
-      ]).then(function (parts) {
-        return { loader: new TextDecoder().decode(parts[0]), wasm: parts[1], database: parts[2] };
+      var assets = {
+        engine: Promise.all([fetchUnpacked(config.engine[0]), fetchUnpacked(config.engine[1])])
+          .then(function (parts) {
+            return { loader: new TextDecoder().decode(parts[0]), wasm: parts[1] };
+          }),
+        database: fetchUnpacked(config.database)
+      };
+      Promise.all([assets.engine, assets.database])["catch"](function () {
+        if (loaded === assets) {
+          loaded = null; // let the next Run try again
+        }
       });
-      loaded["catch"](function () {
-        loaded = null; // let the next Run try again
-      });
+      loaded = assets;
     }
     return loaded;
   }
 
+  // A worker gets the engine as soon as it is here (it compiles while the database still
+  // comes), then the database. Both are sent as copies: the kept bytes must survive it.
   function startWorker() {
-    ready = load().then(function (assets) {
-      var source = assets.loader + "\n;(" + workerMain.toString() + ")();\n";
+    var assets = load();
+    ready = assets.engine.then(function (engine) {
+      var source = engine.loader + "\n;(" + workerMain.toString() + ")();\n";
       var url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-      worker = new Worker(url);
+      var started = new Worker(url);
+      worker = started;
       URL.revokeObjectURL(url);
-      return new Promise(function (resolve, reject) {
-        worker.onmessage = function (event) {
+      var opened = new Promise(function (resolve, reject) {
+        started.onmessage = function (event) {
           if (event.data.type === "ready") {
-            worker.onmessage = onWorkerMessage;
-            worker.onerror = onWorkerCrash;
+            started.onmessage = onWorkerMessage;
+            started.onerror = onWorkerCrash;
             resolve();
           } else {
             reject(new Error("SQLite did not start: " + event.data.message));
           }
         };
-        worker.onerror = function (event) {
+        started.onerror = function (event) {
           reject(new Error("SQLite did not start: " + (event.message || "worker error")));
         };
-        // copies: the kept bytes must survive this worker
-        worker.postMessage({ type: "open", wasm: assets.wasm.slice(0), database: assets.database.slice(0) });
+      });
+      started.postMessage({ type: "engine", wasm: engine.wasm.slice(0) });
+      return assets.database.then(function (database) {
+        started.postMessage({ type: "open", database: database.slice(0) });
+        return opened;
       });
     });
     ready["catch"](function () {

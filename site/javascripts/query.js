@@ -1,9 +1,9 @@
 /* her2db Query page: SQL in the reader's browser on the release's own SQLite file.
  *
  * SQLite is sql.js (WebAssembly), shipped inside the site. The page fetches the engine and the
- * database once, gzip-compressed, unpacks them (DecompressionStream; a browser without it
- * fetches the uncompressed originals), keeps their bytes, and runs every query in a Web Worker
- * built from them: a
+ * database once, gzip-compressed (a browser without DecompressionStream fetches the
+ * uncompressed originals), keeps their bytes, and runs every query in a Web Worker built from
+ * them, which unpacks them: a
  * query that runs past the time limit is stopped by terminating the worker, and a fresh one
  * starts from the kept bytes, so the page stays usable (and works offline once loaded).
  * Loaded only by this page (a script element in its content: Material's instant navigation
@@ -144,13 +144,15 @@
     self.onmessage = function (event) {
       var message = event.data;
       if (message.type === "engine") {
-        /* global initSqlJs */
-        engine = initSqlJs({ wasmBinary: message.wasm });
+        /* global initSqlJs, unpack */
+        engine = unpack(message.wasm).then(function (wasm) {
+          return initSqlJs({ wasmBinary: wasm });
+        });
         return;
       }
       if (message.type === "open") {
-        engine.then(function (SQL) {
-          db = new SQL.Database(new Uint8Array(message.database));
+        Promise.all([engine, unpack(message.database)]).then(function (parts) {
+          db = new parts[0].Database(new Uint8Array(parts[1]));
           db.exec("PRAGMA query_only = ON");
           self.postMessage({ type: "ready" });
         }, function (error) {
@@ -194,31 +196,31 @@
     });
   }
 
-  // The bytes of [packed, original]: the gzip file unpacked here, or the original where the
-  // browser cannot unpack. A server that already decoded the gzip (Content-Encoding) sent
-  // the original bytes: they do not start with gzip's magic number and are kept as they are.
-  function fetchUnpacked(urls) {
-    if (typeof DecompressionStream === "undefined") {
-      return fetchOk(urls[1]);
+  // gzip bytes unpacked (DecompressionStream); other bytes as they are: the original a browser
+  // that cannot unpack fetched, or what a server that decoded the gzip itself (Content-Encoding)
+  // sent. Runs here for sql.js's loader and inside the worker (its source is added to the
+  // worker's) for the engine and the database: the page's own thread stays free meanwhile.
+  function unpack(bytes) {
+    var head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
+    if (head[0] !== 0x1f || head[1] !== 0x8b) {
+      return Promise.resolve(bytes);
     }
-    return fetchOk(urls[0]).then(function (bytes) {
-      var head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
-      if (head[0] !== 0x1f || head[1] !== 0x8b) {
-        return bytes;
-      }
-      var unpacked = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-      return new Response(unpacked).arrayBuffer();
-    });
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  }
+
+  // The bytes of [packed, original]: the gzip file, or the original where the browser cannot unpack.
+  function fetchPacked(urls) {
+    return fetchOk(typeof DecompressionStream === "undefined" ? urls[1] : urls[0]);
   }
 
   function load() {
     if (!loaded) {
       var assets = {
-        engine: Promise.all([fetchUnpacked(config.engine[0]), fetchUnpacked(config.engine[1])])
+        engine: Promise.all([fetchPacked(config.engine[0]).then(unpack), fetchPacked(config.engine[1])])
           .then(function (parts) {
             return { loader: new TextDecoder().decode(parts[0]), wasm: parts[1] };
           }),
-        database: fetchUnpacked(config.database)
+        database: fetchPacked(config.database)
       };
       Promise.all([assets.engine, assets.database])["catch"](function () {
         if (loaded === assets) {
@@ -230,12 +232,13 @@
     return loaded;
   }
 
-  // A worker gets the engine as soon as it is here (it compiles while the database still
-  // comes), then the database. Both are sent as copies: the kept bytes must survive it.
+  // A worker gets the engine as soon as it is here (it unpacks and compiles it while the
+  // database still comes), then the database, both still packed. Both are sent as copies: the
+  // kept bytes must survive it.
   function startWorker() {
     var assets = load();
     ready = assets.engine.then(function (engine) {
-      var source = engine.loader + "\n;(" + workerMain.toString() + ")();\n";
+      var source = engine.loader + "\n;" + unpack.toString() + "\n;(" + workerMain.toString() + ")();\n";
       var url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
       var started = new Worker(url);
       worker = started;

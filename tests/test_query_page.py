@@ -383,3 +383,14 @@ def test_compressed_database_holds_what_the_download_holds(built: Built, tmp_pat
     vendor = built.public / "javascripts/vendor/sql.js"
     for name in querypage.ENGINE:
         assert gzip.decompress((vendor / f"{name}.gz").read_bytes()) == (vendor / name).read_bytes()
+
+
+def test_a_browser_that_cannot_unpack_loads_the_originals(built: Built, reader: Reader) -> None:
+    reader.page.add_init_script("delete window.DecompressionStream")
+    reader.open()
+    reader.run(NORMAL)
+    assert reader.error() == ""
+    assert reader.table() == cli_rows(built.db, NORMAL)
+    names = {urlsplit(url).path.rsplit("/", 1)[-1] for url in reader.requests}
+    assert {"her2db-dev.sqlite", "sql-wasm.wasm", "sql-wasm.js"} <= names
+    assert not [name for name in names if name.endswith(".gz")]

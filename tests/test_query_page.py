@@ -344,6 +344,8 @@ def test_axe_finds_no_violations(browser: Browser, base: str, scheme: str) -> No
             reader.run(sql)  # leaves the focus on the Run button, as a reader's click does
             violations = Axe().run(reader.page, context="#her2db-query").response["violations"]
             assert violations == [], json.dumps(violations, indent=1)[:3000]
+        ARTIFACTS.mkdir(exist_ok=True)
+        reader.page.screenshot(path=str(ARTIFACTS / f"query-page-{scheme}-1280.png"))
     finally:
         context.close()
 

@@ -15,6 +15,9 @@ figure alternates with a run of its floor, so a busy machine slows both alike. T
   with the same theme; a second build with nothing changed is compared with the first;
 - queries: each public view filtered by study_id, endpoint or term, in this process (median of
   ``--runs``), against the 20 ms target; ``--plans`` prints SQLite's query plans.
+- the Query page (with the site): bytes transferred and seconds from opening the page to its
+  first result, in Debian's Chromium on the built site served from 127.0.0.1
+  (``scripts/bench_query_page.py``), against the 3 MB and 1 s targets.
 
 The corpus is ``scripts/synth.py``'s, the same seed for every size. It prints each figure with
 its floor, the ratio, the target and whether it holds. Not a test: nothing here asserts times.
@@ -39,7 +42,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import synth  # noqa: E402  (a script beside this one)
+import bench_query_page  # noqa: E402  (scripts beside this one)
+import synth  # noqa: E402
 
 PYTHON = sys.executable
 HER2DB = [PYTHON, "-c", "from her2db.cli import cli; cli(prog_name='her2db')"]
@@ -203,6 +207,7 @@ def measure(studies: int, runs: int, site_runs: int, plans: bool, work: Path, on
         lines.append(f"  built site: {ours_size / 2**20:.1f} MiB vs floor {floor_size / 2**20:.1f} MiB, "
                      f"ratio {ours_size / floor_size:.2f} (target ≤ 1.5): "
                      f"{'HOLDS' if ours_size <= 1.5 * floor_size else 'does not hold'}")
+        lines.extend(bench_query_page.measure(project / "public", runs))
 
     out = []
     for fig, target, text in figures:

@@ -6,8 +6,10 @@ test-artifacts/, never asserted."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,6 +204,9 @@ def test_bad_queries_give_a_clear_message_and_the_page_stays_usable(built: Built
         reader.run(sql)
         error = reader.error()
         assert message in error, sql
+        # one message, said once: a write is refused in the same words whoever stops it
+        assert error.count(message) == 1 and error.count("read-only") <= 1, error
+        assert message not in reader.page.inner_text("#query-status"), sql
         if where:
             assert f"At {where}:" in error, sql
         assert reader.table() == [], sql
@@ -236,14 +241,48 @@ def test_no_request_leaves_the_site_and_the_engine_loads_only_here(built: Built,
     weights = {}
     for url in reader.requests:
         name = urlsplit(url).path.rsplit("/", 1)[-1]
-        if name.endswith((".wasm", ".sqlite")) or name == "sql-wasm.js":
+        if name.startswith(("sql-wasm.", "her2db-dev.sqlite")):
             weights[name] = (built.public / urlsplit(url).path.lstrip("/")).stat().st_size
-    assert set(weights) == {"sql-wasm.wasm", "sql-wasm.js", "her2db-dev.sqlite"}
+    # the engine and the database, compressed; never the originals
+    assert set(weights) == {"sql-wasm.wasm.gz", "sql-wasm.js.gz", "her2db-dev.sqlite.gz"}
     record("query-page-weight.json", {"bytes": weights, "total_bytes": sum(weights.values())})
     # the page states what it loads
     stated = page.inner_text(".her2db-query-weight")
-    assert render.filesize(weights["her2db-dev.sqlite"]) in stated
-    assert render.filesize(weights["sql-wasm.wasm"] + weights["sql-wasm.js"]) in stated
+    database = built.public / "downloads" / "her2db-dev.sqlite"
+    assert render.filesize(database.stat().st_size) in stated
+    assert render.filesize(weights["her2db-dev.sqlite.gz"]) in stated
+    assert render.filesize(weights["sql-wasm.wasm.gz"] + weights["sql-wasm.js.gz"]) in stated
+
+
+TRANSFERRED = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+    .map(e => [new URL(e.name).pathname, e.transferSize])"""
+
+
+def test_page_opened_at_a_link_loads_only_what_its_query_needs(built: Built, reader: Reader) -> None:
+    """Opened directly (no instant navigation), at a link holding a query: the engine and the
+    database come compressed, the site's search index only once the reader opens the search."""
+    page = reader.open("#sql=" + quote(NORMAL, safe=""))
+    reader.settle()
+    assert reader.table() == cli_rows(built.db, NORMAL)
+    loaded = dict(page.evaluate(TRANSFERRED))
+    assert not [path for path in loaded if path.endswith("search_index.json")], "search index loaded unasked"
+    database = (built.public / "downloads" / "her2db-dev.sqlite").stat().st_size
+    packed = loaded[urlsplit(reader.base).path + "downloads/her2db-dev.sqlite.gz"]
+    assert 0 < packed < database / 3
+    engine = sum((built.public / "javascripts/vendor/sql.js" / name).stat().st_size
+                 for name in ("sql-wasm.wasm", "sql-wasm.js"))
+    total = sum(loaded.values())
+    # less than the two files the page used to load alone, everything else of the page included
+    assert total < database + engine, loaded
+    record("query-page-first-result.json", {"bytes_before_first_result": total, "database_file": database,
+                                            "requests": loaded})
+    # searching still works on this page: the index comes when the search box opens
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator(".md-search__input").fill("PFS")
+    page.locator(".md-search__input").press("End")
+    page.locator(".md-search-result__item").first.wait_for()
+    assert [path for path, _ in page.evaluate(TRANSFERRED) if path.endswith("search/search_index.json")]
+    assert reader.problems == []
 
 
 def test_endless_query_is_stopped_and_the_page_works_on_offline(built: Built, reader: Reader) -> None:
@@ -290,12 +329,70 @@ def test_schema_panel_lists_every_public_view_with_descriptions(built: Built, re
     assert "The effect estimate as printed." in item.inner_text()
 
 
-def test_axe_finds_no_serious_violations(reader: Reader) -> None:
-    """The page's own content (editor, results, errors, schema, examples); the theme around it
-    is the same on every page and checked with them."""
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations(browser: Browser, base: str, scheme: str) -> None:
+    """The page's own content (editor, results, errors, schema, examples), in the light and
+    the dark scheme (the palette follows the reader's system preference); the theme around
+    it is the same on every page and checked with them."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    try:
+        reader = Reader(context, base)
+        reader.open()
+        expected = "slate" if scheme == "dark" else "default"
+        assert reader.page.get_attribute("body", "data-md-color-scheme") == expected
+        for sql in (NORMAL, "SELECT 1;SELECT 2"):  # a result, then an error
+            reader.run(sql)  # leaves the focus on the Run button, as a reader's click does
+            violations = Axe().run(reader.page, context="#her2db-query").response["violations"]
+            assert violations == [], json.dumps(violations, indent=1)[:3000]
+        ARTIFACTS.mkdir(exist_ok=True)
+        reader.page.screenshot(path=str(ARTIFACTS / f"query-page-{scheme}-1280.png"))
+    finally:
+        context.close()
+
+
+def test_results_use_the_full_content_width(reader: Reader) -> None:
+    """At 1280 px the widest example's table, source columns included, is in view without
+    scrolling sideways: the page gives its content the table of contents' width."""
+    page = reader.open()
+    page.click(f"[data-example='{querypage.EXAMPLES[0]}']")
+    reader.settle()
+    widths = page.evaluate("""() => {
+        const wrap = document.querySelector('#query-result .md-typeset__scrollwrap');
+        const table = wrap.querySelector('table');
+        return {content: document.querySelector('article.md-content__inner').clientWidth,
+                result: wrap.getBoundingClientRect().width, table: table.scrollWidth,
+                shown: table.clientWidth};
+    }""")
+    assert widths["result"] >= widths["content"] - 1 and widths["content"] > 900, widths
+    assert widths["table"] <= widths["shown"] + 1, widths
+    assert page.locator("#query-result th", has_text="locator").is_visible()
+
+
+def test_compressed_database_holds_what_the_download_holds(built: Built, tmp_path: Path) -> None:
+    """The page's gzip copy unpacks to a database with the download's schema, indexes and rows."""
+    downloads = built.public / "downloads"
+    unpacked = tmp_path / "unpacked.sqlite"
+    unpacked.write_bytes(gzip.decompress((downloads / "her2db-dev.sqlite.gz").read_bytes()))
+
+    def dump(path: Path) -> list[str]:
+        conn = sqlite3.connect(path)
+        try:
+            return list(conn.iterdump())
+        finally:
+            conn.close()
+
+    assert dump(unpacked) == dump(downloads / "her2db-dev.sqlite")
+    vendor = built.public / "javascripts/vendor/sql.js"
+    for name in querypage.ENGINE:
+        assert gzip.decompress((vendor / f"{name}.gz").read_bytes()) == (vendor / name).read_bytes()
+
+
+def test_a_browser_that_cannot_unpack_loads_the_originals(built: Built, reader: Reader) -> None:
+    reader.page.add_init_script("delete window.DecompressionStream")
     reader.open()
-    for sql in (NORMAL, "SELECT 1;SELECT 2"):  # a result, then an error
-        reader.run(sql)  # leaves the focus on the Run button, as a reader's click does
-        violations = Axe().run(reader.page, context="#her2db-query").response["violations"]
-        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-        assert serious == [], json.dumps(serious, indent=1)[:3000]
+    reader.run(NORMAL)
+    assert reader.error() == ""
+    assert reader.table() == cli_rows(built.db, NORMAL)
+    names = {urlsplit(url).path.rsplit("/", 1)[-1] for url in reader.requests}
+    assert {"her2db-dev.sqlite", "sql-wasm.wasm", "sql-wasm.js"} <= names
+    assert not [name for name in names if name.endswith(".gz")]

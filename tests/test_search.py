@@ -21,7 +21,8 @@ T_DM1 = "SELECT DISTINCT a.study_id FROM arm a JOIN intervention i ON i.arm_id =
 PERTUZUMAB = "SELECT DISTINCT a.study_id FROM arm a JOIN intervention i ON i.arm_id = a.id WHERE i.drug_id = 'pertuzumab'"
 TRASTUZUMAB = "SELECT DISTINCT a.study_id FROM arm a JOIN intervention i ON i.arm_id = a.id WHERE i.drug_id = 'trastuzumab'"
 TUCATINIB = "SELECT DISTINCT a.study_id FROM arm a JOIN intervention i ON i.arm_id = a.id WHERE i.drug_id = 'tucatinib'"
-HR_POSITIVE = "SELECT DISTINCT study_id FROM subgroup WHERE level LIKE 'HR-positive%'"
+HR_POSITIVE = ("SELECT DISTINCT study_id FROM subgroup WHERE level LIKE 'HR-positive%' "
+               "UNION SELECT id FROM study WHERE title LIKE '%HR-positive%'")  # PATINA: all its patients
 ORR = "SELECT DISTINCT study_id FROM arm_result WHERE endpoint = 'ORR'"
 CNS_PFS = "SELECT study_id FROM arm_result WHERE endpoint = 'CNS_PFS' UNION SELECT study_id FROM comparison WHERE endpoint = 'CNS_PFS'"
 NEUTROPENIA = "SELECT DISTINCT study_id FROM adverse_event WHERE term = 'neutropenia'"

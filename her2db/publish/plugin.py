@@ -5,10 +5,11 @@ mkdocs.yml lists it (``plugins: [her2db: ...]``, the ``her2db`` entry point of
 ``mkdocs.plugins``) with the database its options name; ``her2db site build|serve|deploy`` set
 them through the environment the configuration reads (``!ENV``). The release is the version
 mike builds (``her2db site deploy``), else "dev". On each build the plugin adds one page per
-study and the downloads (``generated``), and sql.js from ``node_modules`` (``assets``): nothing
-is ever written into the docs folder. The macros module (``macros.py``) reads the database
-through ``connection`` and lists the downloads from ``generated``. Search reads each page's
-tables as sentences and the index is tuned after it is written (``search_index``).
+study and the downloads (``generated``), sql.js from ``node_modules`` (``assets``), and the
+compressed copies the Query page loads (``query_page``): nothing is ever written into the docs
+folder. The macros module (``macros.py``) reads the database through ``connection`` and lists
+the downloads from ``generated``. Search reads each page's tables as sentences and the index
+is tuned after it is written (``search_index``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ..store.target import DEFAULT_DB
 from ..util.atomic import write_atomic
 from ..util.paths import UnsafePath
 from . import assets, citefiles, generated, search_index
+from . import query_page as querypage
 from .config import SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
 
@@ -101,12 +103,13 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
                                   f"site from the database; remove it from the docs folder (older versions of "
                                   f"`her2db site build` wrote their files there)")
         try:
-            self.generated = [*generated.study_pages(self.connection),
-                              *generated.downloads(self.connection, Path(self.config.database), self.release,
-                                                   config.site_url),
-                              *citefiles.files(self.connection, config.site_url),
-                              *assets.files(Path(config.config_file_path).parent)]
-        except (UnsafePath, SiteError) as exc:
+            downloads = generated.downloads(self.connection, Path(self.config.database), self.release,
+                                            config.site_url)
+            engine = assets.files(Path(config.config_file_path).parent)
+            self.generated = [*generated.study_pages(self.connection), *downloads,
+                              *citefiles.files(self.connection, config.site_url), *engine,
+                              *querypage.compressed_files(querypage.database_download(downloads), engine)]
+        except (UnsafePath, SiteError, querypage.QueryPageError) as exc:
             raise PluginError(str(exc)) from exc
         for item in self.generated:
             if item.content is not None:

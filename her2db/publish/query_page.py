@@ -5,16 +5,21 @@ files among those the build generates, which the Downloads page shows.
 
 The SQL itself runs in the reader's browser (``site/javascripts/query.js``, sql.js in a Web
 Worker); this module only decides what the page offers and states, so everything on it comes
-from the same files and database as the rest of the site.
+from the same files and database as the rest of the site. The page loads the database and the
+engine gzip-compressed (``compressed_files``), and the browser unpacks them: any static server
+serves them, none needs to compress or to answer range requests.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import sqlite3
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -27,10 +32,15 @@ from .virtual import DOWNLOADS_DIR, VirtualFile
 
 _DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?"
                           r"\.(?P<format>sqlite|xlsx|csv|json|fhir\.json)$")
+ENGINE = ("sql-wasm.js", "sql-wasm.wasm")  # sql.js's loader, then its WebAssembly module
+# In the page's content, so they run before the theme's bundle: the search index waits for a search.
+SCRIPTS = ("search_on_demand.js", "query.js")
 TIME_LIMIT = 5.0  # seconds; shorter than `her2db query`'s: a reader waits in front of a page
-# The four example questions of the data-model page, in the order the page lists them.
-EXAMPLES = ("first_line_pfs", "neutropenia", "attrition_definitions", "one_publication")
+# The example questions, in the order the page lists them: randomized treatment comparisons
+# first, the comparisons of groups that were not randomized apart from them.
+EXAMPLES = ("first_line_pfs", "observational_hrs", "neutropenia", "attrition_definitions", "one_publication")
 _CODE = re.compile(r"`([^`]*)`")
+PACKED = ".gz"  # the compressed copy of a file the page loads: the file's own path and this suffix
 
 
 class QueryPageError(Exception):
@@ -77,6 +87,35 @@ def database_download(files: Iterable[VirtualFile]) -> VirtualFile:
     return found[0]
 
 
+def _packed(data: bytes) -> bytes:
+    """``data`` gzip-compressed, the same bytes for the same input (no time stamp)."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def compressed_files(database: VirtualFile, vendored: Iterable[VirtualFile]) -> list[VirtualFile]:
+    """What the page loads, gzip-compressed beside the originals (``<path>.gz``): sql.js's
+    loader and WebAssembly module among the ``vendored`` files, as they are, and the database
+    rewritten by ``VACUUM INTO`` first. The rewrite holds
+    the same schema, indexes and rows (queries plan and answer as on the download); only the
+    space the load left in its pages is zeroed, which compresses far better."""
+    assert database.source is not None
+    source = sqlite3.connect(f"{database.source.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="her2db-query-") as tmp:
+            compact = Path(tmp) / database.name
+            source.execute("VACUUM INTO ?", (str(compact),))
+            data = compact.read_bytes()
+    finally:
+        source.close()
+    out = [VirtualFile(database.src_uri + PACKED, _packed(data))]
+    for file in vendored:
+        if file.name not in ENGINE:
+            continue
+        assert file.source is not None
+        out.append(VirtualFile(file.src_uri + PACKED, _packed(file.source.read_bytes())))
+    return out
+
+
 def _markdown_code(text: str) -> Markup:
     """A description from the data-model page's front matter, its `code` spans as <code>."""
     parts = _CODE.split(text)
@@ -121,20 +160,28 @@ def context(conn: sqlite3.Connection, files: list[VirtualFile], base: str) -> di
     MkDocs, and relative links keep working under any version folder."""
     database = database_download(files)
     by_path = {f.src_uri: f for f in files}
-    wasm, loader = by_path.get(f"{VENDOR_DIR}/sql-wasm.wasm"), by_path.get(f"{VENDOR_DIR}/sql-wasm.js")
-    if wasm is None or loader is None:
-        raise QueryPageError(f"sql.js is missing from {VENDOR_DIR}: build the site with `her2db site build`")
+    paths = (database.src_uri + PACKED, *(f"{VENDOR_DIR}/{name}{PACKED}" for name in ENGINE))
+    loaded = [by_path.get(path) for path in paths]
+    if None in loaded:
+        raise QueryPageError(f"sql.js or the compressed database is missing ({VENDOR_DIR}, {database.src_uri}"
+                             f"{PACKED}): build the site with `her2db site build`")
+    packed_database, *engine = [f for f in loaded if f is not None]
     items = examples()
+
+    def url(file: VirtualFile) -> str:
+        return f"{base}{file.src_uri}"
+
     config = {
-        "database": f"{base}{database.src_uri}",
-        "loader": f"{base}{loader.src_uri}",
-        "wasm": f"{base}{wasm.src_uri}",
+        # each packed file and the original it unpacks to (loaded instead where a browser cannot unpack)
+        "database": [url(packed_database), url(database)],
+        "engine": [[url(file), url(file).removesuffix(PACKED)] for file in engine],
         "maxRows": DEFAULT_MAX_ROWS,
         "timeLimit": TIME_LIMIT,
         "examples": {e.name: e.sql for e in items},
     }
     return {"views": views(conn), "examples": items, "config": json_attribute(config),
             "database": database.name, "database_size": database.size,
-            "engine_size": wasm.size + loader.size,
+            "database_packed_size": packed_database.size,
+            "engine_size": sum(file.size for file in engine),
             "max_rows": DEFAULT_MAX_ROWS, "time_limit": TIME_LIMIT,
-            "script": f"{base}javascripts/query.js", "base": base}
+            "scripts": [f"{base}javascripts/{name}" for name in SCRIPTS], "base": base}

@@ -8,7 +8,7 @@ T-DXd + pertuzumab n = 381 91 (23.9), THP n = 382 127 (33.2)"), so a snippet rea
 shows the rows that matched; the reader's page is left as it was (the plugin swaps the copy in
 for the indexing only). Nothing is added that the page does not show.
 
-``tune`` then adjusts the index the plugin wrote: a study page's Sources section, long with
+``tune`` then adjusts the index the plugin wrote: a study page's Sources and citation sections, long with
 citations and curation notes that name every term the page uses, weighs less than the sections
 that hold the data, so a hit lands on the section that matched.
 How much each page weighs is its own front matter (``search: boost``), as Material documents.
@@ -23,7 +23,7 @@ from typing import Any
 
 _TABLE = re.compile(r"<table\b.*?</table>", re.S | re.I)
 _EXCLUDE = "data-search-exclude"
-SECTION_WEIGHTS = {"sources": 0.1}
+SECTION_WEIGHTS = {"sources": 0.1, "cite-this-study": 0.1}
 """Weights of sections by their anchor, multiplied into their page's boost."""
 _EMPTY = {"", "—", "–", "-"}
 _MATERIAL_ATTRIBUTES = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")

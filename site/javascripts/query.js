@@ -1,7 +1,9 @@
 /* her2db Query page: SQL in the reader's browser on the release's own SQLite file.
  *
  * SQLite is sql.js (WebAssembly), shipped inside the site. The page fetches the engine and the
- * database once, keeps their bytes, and runs every query in a Web Worker built from them: a
+ * database once, gzip-compressed (a browser without DecompressionStream fetches the
+ * uncompressed originals), keeps their bytes, and runs every query in a Web Worker built from
+ * them, which unpacks them: a
  * query that runs past the time limit is stopped by terminating the worker, and a fresh one
  * starts from the kept bytes, so the page stays usable (and works offline once loaded).
  * Loaded only by this page (a script element in its content: Material's instant navigation
@@ -31,6 +33,10 @@
 
   function workerMain() {
     var db = null;
+
+    // The one message for any statement that would write, whether this page or SQLite stops it.
+    var READ_ONLY = "Only SELECT queries (or WITH … SELECT) can run here: the database is " +
+      "read-only. Use her2db or the downloaded file to change a copy of it.";
 
     function UserError(message, offset) {
       this.message = message;
@@ -103,9 +109,7 @@
       if ((keyword !== "SELECT" && keyword.slice(0, 4) !== "WITH") ||
           statement.getColumnNames().length === 0) {
         statements["return"]();
-        throw new UserError("Only SELECT queries (or WITH … SELECT) can run here: the database " +
-          "is read-only. Use her2db or the downloaded file to change a copy of it.",
-          sql.length - stripComments(sql).length);
+        throw new UserError(READ_ONLY, sql.length - stripComments(sql).length);
       }
       return { statement: statement, statements: statements };
     }
@@ -135,12 +139,20 @@
       return { columns: columns, rows: truncated ? rows.slice(0, maxRows) : rows, truncated: truncated };
     }
 
+    var engine = null; // Promise of sql.js, compiling while the page still fetches the database
+
     self.onmessage = function (event) {
       var message = event.data;
+      if (message.type === "engine") {
+        /* global initSqlJs, unpack */
+        engine = unpack(message.wasm).then(function (wasm) {
+          return initSqlJs({ wasmBinary: wasm });
+        });
+        return;
+      }
       if (message.type === "open") {
-        /* global initSqlJs */
-        initSqlJs({ wasmBinary: message.wasm }).then(function (SQL) {
-          db = new SQL.Database(new Uint8Array(message.database));
+        Promise.all([engine, unpack(message.database)]).then(function (parts) {
+          db = new parts[0].Database(new Uint8Array(parts[1]));
           db.exec("PRAGMA query_only = ON");
           self.postMessage({ type: "ready" });
         }, function (error) {
@@ -159,7 +171,7 @@
         var text = String(error && error.message || error);
         var offset = error instanceof UserError ? error.offset : errorOffset(message.sql, text);
         if (/readonly|read-only|query_only/i.test(text)) {
-          text = "The database is read-only here: only SELECT queries can run (" + text + ").";
+          text = READ_ONLY;
         }
         self.postMessage({ type: "error", id: message.id, message: text, offset: offset });
       }
@@ -168,58 +180,87 @@
 
   /* --- loading: the engine and the database, fetched once from this site -------------- */
 
-  var loaded = null; // Promise of {loader, wasm, database}
+  var loaded = null; // {engine: Promise of {loader, wasm}, database: Promise of its bytes}
   var worker = null;
   var ready = null; // Promise that the current worker has opened the database
   var pending = null; // {id, resolve, reject, timer}
   var nextId = 1;
   var lastResult = null;
 
-  function fetchOk(url, kind) {
+  function fetchOk(url) {
     return fetch(new URL(url, document.baseURI).href).then(function (response) {
       if (!response.ok) {
         throw new Error("could not load " + url + " (HTTP " + response.status + ")");
       }
-      return response[kind]();
+      return response.arrayBuffer();
     });
+  }
+
+  // gzip bytes unpacked (DecompressionStream); other bytes as they are: the original a browser
+  // that cannot unpack fetched, or what a server that decoded the gzip itself (Content-Encoding)
+  // sent. Runs here for sql.js's loader and inside the worker (its source is added to the
+  // worker's) for the engine and the database: the page's own thread stays free meanwhile.
+  function unpack(bytes) {
+    var head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
+    if (head[0] !== 0x1f || head[1] !== 0x8b) {
+      return Promise.resolve(bytes);
+    }
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  }
+
+  // The bytes of [packed, original]: the gzip file, or the original where the browser cannot unpack.
+  function fetchPacked(urls) {
+    return fetchOk(typeof DecompressionStream === "undefined" ? urls[1] : urls[0]);
   }
 
   function load() {
     if (!loaded) {
-      loaded = Promise.all([
-        fetchOk(config.loader, "text"), fetchOk(config.wasm, "arrayBuffer"),
-        fetchOk(config.database, "arrayBuffer")
-      ]).then(function (parts) {
-        return { loader: parts[0], wasm: parts[1], database: parts[2] };
+      var assets = {
+        engine: Promise.all([fetchPacked(config.engine[0]).then(unpack), fetchPacked(config.engine[1])])
+          .then(function (parts) {
+            return { loader: new TextDecoder().decode(parts[0]), wasm: parts[1] };
+          }),
+        database: fetchPacked(config.database)
+      };
+      Promise.all([assets.engine, assets.database])["catch"](function () {
+        if (loaded === assets) {
+          loaded = null; // let the next Run try again
+        }
       });
-      loaded["catch"](function () {
-        loaded = null; // let the next Run try again
-      });
+      loaded = assets;
     }
     return loaded;
   }
 
+  // A worker gets the engine as soon as it is here (it unpacks and compiles it while the
+  // database still comes), then the database, both still packed. Both are sent as copies: the
+  // kept bytes must survive it.
   function startWorker() {
-    ready = load().then(function (assets) {
-      var source = assets.loader + "\n;(" + workerMain.toString() + ")();\n";
+    var assets = load();
+    ready = assets.engine.then(function (engine) {
+      var source = engine.loader + "\n;" + unpack.toString() + "\n;(" + workerMain.toString() + ")();\n";
       var url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-      worker = new Worker(url);
+      var started = new Worker(url);
+      worker = started;
       URL.revokeObjectURL(url);
-      return new Promise(function (resolve, reject) {
-        worker.onmessage = function (event) {
+      var opened = new Promise(function (resolve, reject) {
+        started.onmessage = function (event) {
           if (event.data.type === "ready") {
-            worker.onmessage = onWorkerMessage;
-            worker.onerror = onWorkerCrash;
+            started.onmessage = onWorkerMessage;
+            started.onerror = onWorkerCrash;
             resolve();
           } else {
             reject(new Error("SQLite did not start: " + event.data.message));
           }
         };
-        worker.onerror = function (event) {
+        started.onerror = function (event) {
           reject(new Error("SQLite did not start: " + (event.message || "worker error")));
         };
-        // copies: the kept bytes must survive this worker
-        worker.postMessage({ type: "open", wasm: assets.wasm.slice(0), database: assets.database.slice(0) });
+      });
+      started.postMessage({ type: "engine", wasm: engine.wasm.slice(0) });
+      return assets.database.then(function (database) {
+        started.postMessage({ type: "open", database: database.slice(0) });
+        return opened;
       });
     });
     ready["catch"](function () {
@@ -459,7 +500,7 @@
     var link = document.createElement("a");
     // with a byte order mark, like the CSV downloads: spreadsheets then read it as UTF-8
     link.href = URL.createObjectURL(new Blob(["\ufeff" + toCsv(lastResult)], { type: "text/csv" }));
-    link.download = config.database.split("/").pop().replace(/\.sqlite$/, "") + "-query.csv";
+    link.download = config.database[1].split("/").pop().replace(/\.sqlite$/, "") + "-query.csv";
     document.body.appendChild(link);
     link.click();
     link.remove();

@@ -19,11 +19,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from filelock import FileLock
-
 from ..model import curated
 from ..model.identity import NATURAL_KEYS, REPORT_SEPARATOR, SECTION_KINDS, record_id
 from ..util.atomic import write_atomic
+from ..util.lock import file_lock
 from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, SOURCES_FILE, STUDIES_DIR, Problem, record_path
 from .fields import (
     FILE_KINDS,
@@ -139,7 +138,7 @@ def corpus_lock(sources: Path) -> Iterator[None]:
     other's record."""
     if not sources.is_dir():
         raise EditError(f"sources folder {sources} does not exist", usage=True)
-    with FileLock(sources / LOCK_FILE):
+    with file_lock(sources / LOCK_FILE):
         yield
 
 

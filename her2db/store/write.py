@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,6 +80,8 @@ def _locked_temp(db_path: Path) -> Iterator[Path]:
     """A temporary file beside ``db_path``, locked while the load writes it, removed on failure."""
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # here: every command that checks the database is current imports this module
+
         fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".tmp")
     except OSError as exc:
         blocker = next((p for p in db_path.parents if p.exists() and not p.is_dir()), None)

@@ -108,14 +108,18 @@ def check_target(db_path: Path) -> None:
         raise DatabasePathError(f"cannot read {db_path}: {exc.strerror or exc}") from exc
 
 
-def source_files(sources: Path, db_path: Path | None = None) -> Iterator[Path]:
-    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
+def source_files(sources: Path, db_path: Path | None = None) -> Iterator[tuple[str, Path]]:
+    """The curated files under ``sources``, each with its path relative to it: not the database,
+    its temporary files or dotfiles."""
     target = db_path.resolve() if db_path is not None else None
-    for path in sources.rglob("*"):
-        if path.name.startswith(".") or ".sqlite" in path.name or not path.is_file():
-            continue
-        if target is None or path.name != target.name or path.resolve() != target:
-            yield path
+    for folder, _, names in os.walk(sources, followlinks=True):
+        rel = Path(folder).relative_to(sources).as_posix()
+        for name in names:
+            path = Path(folder, name)
+            if name.startswith(".") or ".sqlite" in name or not path.is_file():
+                continue
+            if target is None or name != target.name or path.resolve() != target:
+                yield (name if rel == "." else f"{rel}/{name}"), path
 
 
 FileDigests = dict[str, bytes]
@@ -123,8 +127,7 @@ FileDigests = dict[str, bytes]
 
 
 def file_digests(sources: Path) -> FileDigests:
-    return {path.relative_to(sources).as_posix(): hashlib.sha256(path.read_bytes()).digest()
-            for path in source_files(sources)}
+    return {rel: hashlib.sha256(path.read_bytes()).digest() for rel, path in source_files(sources)}
 
 
 def combined_digest(files: FileDigests) -> str:

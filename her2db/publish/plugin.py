@@ -27,10 +27,9 @@ from ..store.connect import connect
 from ..store.target import DEFAULT_DB
 from ..util.paths import UnsafePath
 from . import assets, generated
-from .config import SiteError
+from .config import DEV_LABEL, SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
 
-DEV_LABEL = "dev"
 MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by mike while it builds a version: the release
 RESERVED = (STUDIES_DIR, DOWNLOADS_DIR, assets.VENDOR_DIR)
 """Folders of the site that only the plugin fills."""

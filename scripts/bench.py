@@ -3,8 +3,9 @@
     python scripts/bench.py [--studies real 1000] [--runs 5] [--site-runs 3] [--only edits startup]
                             [--plans] [--markdown FILE]
 
-Every figure is the median of ``--runs`` runs, each a separate process, timed from the outside,
-with its peak resident memory from the OS (``os.wait4``, which counts the process's own
+Every figure is the median of ``--runs`` runs, each a separate process, timed from the outside
+(wall time, and the CPU time the OS counts, which a busy machine inflates least), with its peak
+resident memory from the OS (``os.wait4``, which counts the process's own
 children too, e.g. the ``mkdocs build`` a site build starts); no tracemalloc. Each run of a
 figure alternates with a run of its floor, so a busy machine slows both alike. The figures
 (``FIGURES``, one function each: add one with ``@figure(name)``) and their floors:
@@ -73,6 +74,7 @@ STARTUP_TARGET_S = 0.15
 class Sample:
     seconds: float
     rss_mib: float
+    cpu: float  # user + system seconds: what a busy machine inflates least
 
 
 @dataclass
@@ -125,7 +127,7 @@ def run(command: list[str], cwd: Path | None = None) -> Sample:
             err.seek(0)
             raise SystemExit(f"{' '.join(command)} failed (exit {proc.returncode}):\n"
                              f"{err.read().decode(errors='replace')[-3000:]}")
-    return Sample(seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+    return Sample(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)  # ru_maxrss: KiB on Linux
 
 
 Step = Callable[[int], Sample]
@@ -383,12 +385,15 @@ def report(bench: Bench) -> tuple[list[str], list[str]]:
         unit = "MiB" if target.memory else "s"
         ours, floor = fig.median("ours", attr), fig.median("floor", attr)
         holds = "HOLDS" if target.holds(ours, floor) else "does not hold"
+        ours_cpu, floor_cpu = fig.median("ours", "cpu"), fig.median("floor", "cpu")
+        cpu = "" if target.memory else \
+            f"  [cpu {ours_cpu:.2f} s vs {floor_cpu:.2f} s, peak {fig.median('ours', 'rss_mib'):.0f} MiB]"
         text.append(f"  {fig.name:<32} {ours:8.2f} {unit:<3}  floor {floor:8.2f} {unit:<3} "
                     f"({fig.floor_name}, n={len(fig.ours)})  ratio {ours / floor:5.2f}×  "
-                    f"target {target.text()}: {holds}"
-                    + ("" if target.memory else f"  [peak {fig.median('ours', 'rss_mib'):.0f} MiB]"))
+                    f"target {target.text()}: {holds}{cpu}")
+        cpu_cells = "–" if target.memory else f"{ours_cpu:.2f} / {floor_cpu:.2f} s"
         rows.append(f"| {bench.label} | {fig.name} | {ours:.2f} {unit} | {floor:.2f} {unit} ({fig.floor_name}) | "
-                    f"{ours / floor:.2f}× | {target.text()}: {holds} |")
+                    f"{ours / floor:.2f}× | {cpu_cells} | {target.text()}: {holds} |")
     return text + bench.lines, rows
 
 
@@ -424,7 +429,8 @@ def main() -> None:
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
           f"Python {sys.version.split()[0]}, medians of {args.runs} runs ({site_runs} for the site), "
           f"load average {os.getloadavg()[0]:.1f}")
-    table = ["| corpus | figure | her2db | floor | ratio | target |", "|---|---|---|---|---|---|"]
+    table = ["| corpus | figure | her2db | floor | ratio | cpu her2db / floor | target |",
+             "|---|---|---|---|---|---|---|"]
     for size in args.studies:
         with tempfile.TemporaryDirectory(prefix="her2db-bench-") as tmp:
             bench = measure(size, args.runs, site_runs, args.plans, Path(tmp), [n for n in FIGURES if n in args.only])

@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Byte-compiled at install, so no command compiles the package on start-up (where the
+# environment sets PYTHONDONTWRITEBYTECODE, Python would otherwise compile it on every run).
 install: $(STAMP)
+	@$(PY) -m compileall -q her2db
 
 db: install
 	$(HER2DB) load

@@ -7,7 +7,14 @@ wrong), 2 usage errors (click's own, and bad arguments).
 
 from __future__ import annotations
 
+import os
+
 import click
+
+# pydantic looks for plugins in every installed package's metadata the first time a model is
+# built: a scan of site-packages on every command that reads the curated files. her2db's models
+# take no plugins; a user who wants them sets the variable to the plugins' names.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from .. import __version__
 from . import curate, data, query, release, review, site

@@ -290,8 +290,7 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
         raise click.UsageError("give STUDY and FILE (or --template)")
     try:
         with refused_edits():
-            imported = csvimport.import_csv(sources, study_id, file, kind, None if dry_run else db_path,
-                                            dry_run, decimal_comma, wide)
+            imported = csvimport.import_csv(sources, study_id, file, kind, db_path, dry_run, decimal_comma, wide)
     except csvimport.CsvImportError as exc:
         for problem in exc.problems:
             click.secho(str(problem), fg="red", err=True)

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ..read import results
-from ..store.connect import connect
-from ..store.sqlite import schema_stamp, stored_schema_stamp
 from ..store.target import (
     DEFAULT_DB,
     DEFAULT_SOURCES,
@@ -24,7 +22,6 @@ from ..store.target import (
     is_postgres,
     sqlite_path,
 )
-from ..store.write import is_current
 
 if TYPE_CHECKING:
     from ..curate.validate import Problem
@@ -156,6 +153,9 @@ def open_db(db_path: Path, database_url: str | None = None, built: bool = False)
     """A read-only connection; with ``built``, a SQLite file must be a database this version
     of her2db loaded (its schema stamp), so commands that read our tables never meet another
     file or an older schema with a traceback."""
+    from ..store.connect import connect
+    from ..store.sqlite import schema_stamp, stored_schema_stamp
+
     if built and database_url is None and db_path.is_file() and stored_schema_stamp(db_path) != schema_stamp():
         raise click.ClickException(f"{db_path} is not a database built by this version of her2db: "
                                    "rebuild it with `her2db load`")
@@ -173,6 +173,9 @@ def _reload_if_stale(db_path: Path) -> None:
     """A database beside its curated files (``db/her2db.sqlite`` in ``db/``) that was loaded
     from other versions of them (an edit interrupted before its reload, a ``git pull``) is
     reloaded before it answers, and refused if the files do not load: never read as current."""
+    from ..store.sqlite import schema_stamp, stored_schema_stamp
+    from ..store.write import is_current
+
     sources = db_path.parent
     if not db_path.is_file() or not (sources / STUDIES_DIR).is_dir() or is_current(db_path, sources):
         return

@@ -6,10 +6,8 @@ import sys
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
-from ..read import formats, results
-from ..read import show as study_queries
+from ..read import results
 from .options import database_url_option, db_option, format_option, open_db
 
 
@@ -68,6 +66,8 @@ def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows:
     finally:
         conn.close()
     if result.columns:
+        from ..read import formats
+
         click.echo(formats.render(result, fmt))
     if result.truncated:
         click.secho(f"(output cut at {max_rows} rows; use --max-rows to see more)", fg="yellow",
@@ -85,6 +85,9 @@ def studies(db_path: Path, database_url: str | None, fmt: str) -> None:
     Example:
         her2db studies --format markdown
     """
+    from ..read import formats
+    from ..read import show as study_queries
+
     conn = open_db(db_path, database_url, built=True)
     try:
         click.echo(formats.render(study_queries.studies(conn), fmt))
@@ -103,6 +106,11 @@ def show(study_id: str, db_path: Path, database_url: str | None) -> None:
     Example:
         her2db show destiny-breast09
     """
+    from tabulate import tabulate
+
+    from ..read import formats
+    from ..read import show as study_queries
+
     conn = open_db(db_path, database_url, built=True)
     try:
         study = study_queries.study(conn, study_id)

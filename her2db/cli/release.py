@@ -3,7 +3,6 @@ versions of the data, cut a data release."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +132,8 @@ def diff_command(old: str, new: str, fmt: str, sources: Path) -> None:
         her2db diff HEAD~1 HEAD --format markdown
         her2db diff HEAD db
     """
+    import tempfile
+
     from ..read import diff as diff_module
 
     with tempfile.TemporaryDirectory(prefix="her2db-diff-") as tmp:

@@ -3,7 +3,6 @@ the database if its curated sources changed (data flows one way: the site code o
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +81,8 @@ def site_build(sources: Path, db_path: Path, database_url: str | None, config: P
         her2db site build
         her2db site build --database-url postgresql://her2db@localhost/her2db
     """
+    import tempfile
+
     from ..curate.load import LoadError
     from ..curate.load import load as load_database
 

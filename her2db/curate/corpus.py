@@ -321,6 +321,14 @@ def read_corpus(root: Path, overrides: dict[str, str] | None = None,
     return corpus, problems
 
 
+def read_study(root: Path, rel: str, text: str) -> tuple[StudyDoc | None, list[Problem]]:
+    """One study file, ``text`` read in place of ``rel``, as ``read_corpus`` reads it."""
+    corpus = Corpus(root=root, overrides={rel: text})
+    problems: list[Problem] = []
+    study = _parse(root, rel, curated.StudyFile, problems, corpus, prefix=Path(rel).stem)
+    return (None if study is None else StudyDoc(corpus.documents[rel], study)), problems
+
+
 def valid(items: list[Any]) -> Iterator[tuple[int, Any]]:
     """Enumerate the records that passed the shape check."""
     return ((i, item) for i, item in enumerate(items) if not isinstance(item, Unchecked))

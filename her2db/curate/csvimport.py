@@ -298,8 +298,7 @@ def import_csv(sources: Path, study_id: str, path: Path, kind: str, db_path: Pat
     result = None
     try:
         trial = dry_run or bool(table.problems)
-        result = add_records(sources, study_id, kind, [r.record for r in rows],
-                             None if trial else db_path, trial) if rows else None
+        result = add_records(sources, study_id, kind, [r.record for r in rows], db_path, trial) if rows else None
     except EditError as exc:
         if not exc.problems:
             raise CsvImportError(f"{path.name}: {exc}") from exc

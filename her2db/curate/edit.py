@@ -19,11 +19,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from filelock import FileLock
-
 from ..model import curated
 from ..model.identity import NATURAL_KEYS, REPORT_SEPARATOR, SECTION_KINDS, record_id
 from ..util.atomic import write_atomic
+from ..util.lock import file_lock
 from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, SOURCES_FILE, STUDIES_DIR, Problem, record_path
 from .fields import (
     FILE_KINDS,
@@ -38,6 +37,7 @@ from .fields import (
     field_specs,
     spec_of,
 )
+from .incremental import check_study_edit
 from .validate import validate
 from .yamledit import Target, add_text, check_same, remove_text, scalar, set_text
 from .yamlfile import read_document
@@ -138,7 +138,7 @@ def corpus_lock(sources: Path) -> Iterator[None]:
     other's record."""
     if not sources.is_dir():
         raise EditError(f"sources folder {sources} does not exist", usage=True)
-    with FileLock(sources / LOCK_FILE):
+    with file_lock(sources / LOCK_FILE):
         yield
 
 
@@ -160,15 +160,23 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
            dry_run: bool = False, focus: tuple[str, ...] = ("",)) -> EditResult:
     """Validate the corpus with ``new_text`` in place of ``rel``; write it and reload the
     database only if that adds no error. Warnings are those of the records whose path starts
-    with one of ``focus``. Call with the corpus lock held."""
-    report = validate(sources, overrides={rel: new_text})
-    errors = report.errors  # anywhere: removing a drug breaks the studies that name it
-    if errors:
-        before = {_identity(p) for p in validate(sources).errors} if (sources / rel).exists() else set()
-        errors = [p for p in errors if _identity(p) not in before]
-    if errors:
-        raise EditError(f"{description}: refused, {len(errors)} error(s); nothing was written", errors)
-    warnings = [p for p in report.warnings if p.file == rel
+    with one of ``focus``. Call with the corpus lock held. A study's edit against a database
+    loaded from the files as they are is checked and loaded at the cost of that study alone
+    (``incremental``)."""
+    fast = check_study_edit(sources, rel, new_text, db_path)
+    if fast is not None and fast.valid:
+        problems = fast.problems
+    else:
+        fast = None
+        report = validate(sources, overrides={rel: new_text})
+        errors = report.errors  # anywhere: removing a drug breaks the studies that name it
+        if errors:
+            before = {_identity(p) for p in validate(sources).errors} if (sources / rel).exists() else set()
+            errors = [p for p in errors if _identity(p) not in before]
+        if errors:
+            raise EditError(f"{description}: refused, {len(errors)} error(s); nothing was written", errors)
+        problems = report.problems
+    warnings = [p for p in problems if p.severity == "warning" and p.file == rel
                 and any(not f or p.path == f or p.path.startswith(f + " ›") for f in focus)]
     path = sources / rel
     if dry_run:
@@ -178,7 +186,8 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
     for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an interrupted edit; we hold the lock
         stale.unlink()
     write_atomic(path, new_text)
-    return EditResult(path, description, warnings, reload(sources, db_path))
+    updated = fast.apply() if fast is not None else None
+    return EditResult(path, description, warnings, updated or reload(sources, db_path))
 
 
 def reload(sources: Path, db_path: Path | None) -> str | None:

@@ -17,7 +17,17 @@ from pydantic import BaseModel
 
 from ..model.formulas import reads_as_formula
 from ..util.terminal import printable
-from .corpus import AE_TERMS_FILE, DRUGS_FILE, ENDPOINTS_FILE, RELEASES_FILE, SOURCES_FILE, Corpus, Problem, Reporter
+from .corpus import (
+    AE_TERMS_FILE,
+    DRUGS_FILE,
+    ENDPOINTS_FILE,
+    RELEASES_FILE,
+    SOURCES_FILE,
+    Corpus,
+    Problem,
+    Reporter,
+    StudyDoc,
+)
 from .yamlfile import PathKey
 
 _SHOWN = 40  # characters of the offending text quoted in the message
@@ -61,8 +71,12 @@ def check(corpus: Corpus) -> list[Problem]:
         _check(report, items, (section,))
         problems.extend(report.problems)
     for entry in corpus.studies:
-        report = Reporter(str(entry.document.path.relative_to(corpus.root)), entry.document,
-                          entry.study.id or entry.document.path.stem)
-        _check(report, entry.study, ())
-        problems.extend(report.problems)
+        problems.extend(study_problems(entry, corpus.root))
     return problems
+
+
+def study_problems(entry: StudyDoc, root: Path) -> list[Problem]:
+    report = Reporter(str(entry.document.path.relative_to(root)), entry.document,
+                      entry.study.id or entry.document.path.stem)
+    _check(report, entry.study, ())
+    return report.problems

@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..store.sqlite import STAMP_TABLE
 from ..store.target import is_postgres, sqlite_path
 from ..store.write import DatabasePathError, Rows, check_target, is_current, sources_digest, write_sqlite
-from .corpus import Corpus, Report
-from .rows import corpus_rows
-from .validate import validate
+
+if TYPE_CHECKING:
+    from .corpus import Corpus, Report
+
+# Reading and checking the files (pydantic's models) is imported by the functions that do it: a
+# command that finds its database current (a site rebuild with nothing changed) never needs it.
 
 
 class LoadError(Exception):
@@ -44,6 +47,8 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
         db_path, database_url = sqlite_path(database_url), None
     if database_url is not None:
         return _load_postgres(sources, database_url, on_study, allow_empty, review_text)
+    from .validate import validate
+
     check_target(db_path)
     digest = sources_digest(sources)  # before reading: a file changed meanwhile makes the stamp stale
     report = validate(sources, allow_empty=allow_empty, review_text=review_text)
@@ -57,6 +62,8 @@ def load(sources: Path, db_path: Path, on_study: Callable[[str], None] | None = 
 def stamped_rows(corpus: Corpus, columns: dict[str, set[str]], digest: str,
                  on_study: Callable[[str], None] | None = None) -> Iterator[Rows]:
     """The corpus's rows, then the stamp of the files they were read from."""
+    from .rows import corpus_rows
+
     yield from corpus_rows(corpus, columns, on_study)
     yield {STAMP_TABLE: [{"sources_digest": digest}]}
 
@@ -64,6 +71,7 @@ def stamped_rows(corpus: Corpus, columns: dict[str, set[str]], digest: str,
 def _load_postgres(sources: Path, url: str, on_study: Callable[[str], None] | None,
                    allow_empty: bool, review_text: Path | None) -> LoadResult:
     from ..store import postgres as pg
+    from .validate import validate
 
     try:
         pg.check_target(url)

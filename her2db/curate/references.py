@@ -25,6 +25,7 @@ from .corpus import (
     Corpus,
     Problem,
     Reporter,
+    StudyDoc,
     Unchecked,
     field_value,
     valid,
@@ -72,31 +73,38 @@ def check(corpus: Corpus) -> list[Problem]:
         problems.extend(report.problems)
 
     seen_ids: dict[str, str] = {}
-    known = _Known.of(corpus)
+    known = Known.of(corpus)
     sources = {source.id: source for source in corpus.sources}
     for entry in corpus.studies:
-        rel = str(entry.document.path.relative_to(corpus.root))
-        study = entry.study
-        stem = entry.document.path.stem
-        report = Reporter(rel, entry.document, study.id or stem)
-        if study.id is not None:
-            if study.id != stem:
-                report("error", ("id",), f"study id '{study.id}' does not match the file name '{stem}.yaml'",
-                       f"id: {stem}, or the file renamed to {study.id}.yaml")
-            if study.id in seen_ids:
-                report("error", ("id",), f"duplicate study id '{study.id}', also in {seen_ids[study.id]}",
-                       "each study id in one file")
-            seen_ids.setdefault(study.id, rel)
-        _check_study(known, study, report)
-        check_reports(study, report, sources)
-        problems.extend(report.problems)
+        problems.extend(check_study(known, sources, entry, corpus.root, seen_ids))
     problems.extend(formulas.check(corpus))  # texts a spreadsheet would run as formulas
     return problems
 
 
+def check_study(known: Known, sources: dict[str, Any], entry: StudyDoc, root: Path,
+                seen_ids: dict[str, str]) -> list[Problem]:
+    """One study's checks of meaning, against the ids of the rest of the corpus (``known``,
+    ``sources`` by id, ``seen_ids``: the study ids met so far, by file)."""
+    rel = str(entry.document.path.relative_to(root))
+    study = entry.study
+    stem = entry.document.path.stem
+    report = Reporter(rel, entry.document, study.id or stem)
+    if study.id is not None:
+        if study.id != stem:
+            report("error", ("id",), f"study id '{study.id}' does not match the file name '{stem}.yaml'",
+                   f"id: {stem}, or the file renamed to {study.id}.yaml")
+        if study.id in seen_ids:
+            report("error", ("id",), f"duplicate study id '{study.id}', also in {seen_ids[study.id]}",
+                   "each study id in one file")
+        seen_ids.setdefault(study.id, rel)
+    _check_study(known, study, report)
+    check_reports(study, report, sources)
+    return report.problems
+
+
 @dataclass(frozen=True)
-class _Known:
-    """The ids a study may refer to, gathered once per corpus."""
+class Known:
+    """The ids a study may refer to, gathered once per corpus (or read from its database)."""
 
     source_ids: set[str]
     endpoint_codes: set[str]
@@ -104,12 +112,12 @@ class _Known:
     terms: set[str]
 
     @classmethod
-    def of(cls, corpus: Corpus) -> _Known:
+    def of(cls, corpus: Corpus) -> Known:
         return cls({s.id for s in corpus.sources}, {e.code for e in corpus.endpoints},
                    {d.id for d in corpus.drugs}, {t.term for t in corpus.ae_terms})
 
 
-def _check_study(known: _Known, study: curated.StudyFile, report: Reporter) -> None:
+def _check_study(known: Known, study: curated.StudyFile, report: Reporter) -> None:
     source_ids, endpoint_codes, drug_ids, terms = known.source_ids, known.endpoint_codes, known.drug_ids, known.terms
     keys: dict[str, set[str]] = {}
     for section, what in (("analyses", "analysis key"), ("populations", "population key"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..model.curated import StudyFile
 from ..model.identity import group_reports, preferred_index
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, TABLE_OF, record_values
 from ..store.write import Rows
@@ -15,11 +16,12 @@ from .corpus import Corpus
 from .mcbs import grade_row
 
 
-class _Ids:
-    """Sequential integer ids per table, so that ids depend only on file order."""
+class Ids:
+    """Sequential integer ids per table, so that ids depend only on file order; ``first`` the
+    first id of each table (a study's rows replaced in place continue its predecessors')."""
 
-    def __init__(self) -> None:
-        self._next: dict[str, int] = {}
+    def __init__(self, first: dict[str, int] | None = None) -> None:
+        self._next = {table: start - 1 for table, start in (first or {}).items()}
 
     def __call__(self, table: str) -> int:
         self._next[table] = self._next.get(table, 0) + 1
@@ -31,65 +33,67 @@ def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
     """Translate the validated corpus into rows (``columns``: each table's), in a fixed order,
     in batches: the sources, vocabularies and releases, then one study at a time."""
     rows: Rows = {}
-
-    def add(table: str, record: BaseModel | None = None,
-            keys: dict[str, dict[str, int]] | None = None, **values: Any) -> None:
-        """One row: the record's fields, then ``values``; columns not given are NULL."""
-        given = {**(record_values(record, columns[table], keys) if record is not None else {}), **values}
-        if not given.keys() <= columns[table]:
-            raise ValueError(f"table {table} has no column {sorted(given.keys() - columns[table])}")
-        rows.setdefault(table, []).append(given)
-
-    def batch() -> Rows:
-        """The rows added since the last batch; adding starts anew."""
-        nonlocal rows
-        done, rows = rows, {}
-        return done
-
     since = {log.version: log.previous for log in corpus.changelogs}
     for vocabulary in (corpus.sources, corpus.drugs, corpus.ae_terms):
         for term in vocabulary:
-            add(TABLE_OF[type(term)], term)
+            _add(rows, columns, TABLE_OF[type(term)], term)
     for position, endpoint in enumerate(corpus.endpoints):  # pages list endpoints in this order
-        add("endpoint", endpoint, position=position)
+        _add(rows, columns, "endpoint", endpoint, position=position)
     for release in corpus.releases:
-        add("release", release, changes_since=since.get(release.version))
+        _add(rows, columns, "release", release, changes_since=since.get(release.version))
     changes = [(log.version, change) for log in corpus.changelogs for change in log.changes]
     for row_id, (version, change) in enumerate(changes, start=1):
-        add("release_change", id=row_id, version=version, kind=change.kind, study_id=change.study_id,
-            record_table=change.table, label=change.record, detail=change.detail)
-    yield batch()
+        _add(rows, columns, "release_change", id=row_id, version=version, kind=change.kind,
+             study_id=change.study_id, record_table=change.table, label=change.record, detail=change.detail)
+    yield rows
 
-    ids = _Ids()
+    ids = Ids()
     sources = {source.id: source for source in corpus.sources}
     for entry in sorted(corpus.studies, key=lambda e: e.study.id):
-        study = entry.study
         if on_study:
-            on_study(study.id)
-        add("study", study)
-        for name, field_basis in sorted(study.field_basis.items()):
-            add("study_field_basis", study_id=study.id, field=name, basis=field_basis.basis,
-                basis_note=field_basis.note)
-        for position, source_id in enumerate(study.references):
-            add("study_source", study_id=study.id, source_id=source_id, position=position)
-        identity = {section: _identities(study.id, section, getattr(study, section), sources)
-                    for section in KEYED_SECTIONS + ROW_SECTIONS}
-        keys: dict[str, dict[str, int]] = {section: {} for section in KEYED_SECTIONS}
-        for section in KEYED_SECTIONS:
-            for record, (record_id, preferred) in zip(getattr(study, section), identity[section], strict=True):
-                table = TABLE_OF[type(record)]
-                keys[section][record.key] = row_id = ids(table)
-                add(table, record, id=row_id, study_id=study.id, record_id=record_id, preferred=preferred)
-        for arm in study.arms:
-            for position, drug in enumerate(arm.drugs):
-                add("intervention", arm_id=keys["arms"][arm.key], drug_id=drug, position=position)
-        for section in ROW_SECTIONS:
-            for record, (record_id, preferred) in zip(getattr(study, section), identity[section], strict=True):
-                table = TABLE_OF[type(record)]
-                add(table, record, keys, id=ids(table), study_id=study.id, record_id=record_id, preferred=preferred)
-        if study.kind == "randomized trial":
-            add("mcbs_grade", **grade_row(study, identity))
-        yield batch()
+            on_study(entry.study.id)
+        yield study_rows(entry.study, columns, sources, ids)
+
+
+def _add(rows: Rows, columns: dict[str, set[str]], table: str, record: BaseModel | None = None,
+         keys: dict[str, dict[str, int]] | None = None, **values: Any) -> None:
+    """One row: the record's fields, then ``values``; columns not given are NULL."""
+    given = {**(record_values(record, columns[table], keys) if record is not None else {}), **values}
+    if not given.keys() <= columns[table]:
+        raise ValueError(f"table {table} has no column {sorted(given.keys() - columns[table])}")
+    rows.setdefault(table, []).append(given)
+
+
+def study_rows(study: StudyFile, columns: dict[str, set[str]], sources: dict[str, Any], ids: Ids) -> Rows:
+    """One study's rows, with ids from ``ids``; ``sources`` (by id: their kind and year) decide
+    which report of a data point is preferred."""
+    rows: Rows = {}
+    _add(rows, columns, "study", study)
+    for name, field_basis in sorted(study.field_basis.items()):
+        _add(rows, columns, "study_field_basis", study_id=study.id, field=name, basis=field_basis.basis,
+             basis_note=field_basis.note)
+    for position, source_id in enumerate(study.references):
+        _add(rows, columns, "study_source", study_id=study.id, source_id=source_id, position=position)
+    identity = {section: _identities(study.id, section, getattr(study, section), sources)
+                for section in KEYED_SECTIONS + ROW_SECTIONS}
+    keys: dict[str, dict[str, int]] = {section: {} for section in KEYED_SECTIONS}
+    for section in KEYED_SECTIONS:
+        for record, (record_id, preferred) in zip(getattr(study, section), identity[section], strict=True):
+            table = TABLE_OF[type(record)]
+            keys[section][record.key] = row_id = ids(table)
+            _add(rows, columns, table, record, id=row_id, study_id=study.id, record_id=record_id,
+                 preferred=preferred)
+    for arm in study.arms:
+        for position, drug in enumerate(arm.drugs):
+            _add(rows, columns, "intervention", arm_id=keys["arms"][arm.key], drug_id=drug, position=position)
+    for section in ROW_SECTIONS:
+        for record, (record_id, preferred) in zip(getattr(study, section), identity[section], strict=True):
+            table = TABLE_OF[type(record)]
+            _add(rows, columns, table, record, keys, id=ids(table), study_id=study.id, record_id=record_id,
+                 preferred=preferred)
+    if study.kind == "randomized trial":
+        _add(rows, columns, "mcbs_grade", **grade_row(study, identity))
+    return rows
 
 
 def _identities(study_id: str, section: str, records: list[Any],

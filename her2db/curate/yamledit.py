@@ -1,7 +1,7 @@
 """Minimal-diff edits of a curated YAML file's text: append records to a section, set or
 remove one field, remove one record, so that ``git diff`` shows only the lines that changed.
 
-The round-trip parser (``Document.tree``) tells where each section, record and field stands;
+libyaml's composer (``yamllayout``) tells where each section, record and field stands;
 only those lines are replaced, in the style of their neighbours (flow ``- {...}`` or block
 items, quoted or plain scalars). ``check_same`` then proves the new text parses to exactly
 the data intended: the edit touched nothing else.
@@ -13,18 +13,16 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..model.numbers import Printed
 from .corpus import record_path
 from .fields import EditError
-from .yamlfile import Document, to_plain
+from .yamlfile import Document, parse_yaml, reads_as_text
+from .yamllayout import Mapping, Sequence, double_quoted, layout
 
-_SAFE_YAML = YAML(typ="safe", pure=True)
+_SCALAR = Path("<scalar>")
 _PLAIN_START = re.compile(r"^[A-Za-z0-9(]")
 
 
@@ -36,7 +34,7 @@ def _plain_ok(text: str, flow: bool) -> bool:
     if flow and any(c in text for c in ",[]{}"):
         return False
     try:
-        return bool(_SAFE_YAML.load(text) == text)
+        return reads_as_text(text) and parse_yaml(_SCALAR, text)[0] == text
     except Exception:
         return False
 
@@ -83,10 +81,10 @@ def _trim(lines: list[str], start: int, end: int) -> int:
     return end
 
 
-def _key_spans(node: CommentedMap, end: int, lines: list[str]) -> dict[str, tuple[int, int]]:
+def _key_spans(node: Mapping, end: int, lines: list[str]) -> dict[str, tuple[int, int]]:
     """Line span [start, end) of each key of a block mapping whose text ends before ``end``."""
     keys = list(node.keys())
-    starts = [node.lc.key(k)[0] for k in keys]
+    starts = [node.key_at(k)[0] for k in keys]
     spans = {}
     for i, key in enumerate(keys):
         stop = starts[i + 1] if i + 1 < len(keys) else end
@@ -94,16 +92,16 @@ def _key_spans(node: CommentedMap, end: int, lines: list[str]) -> dict[str, tupl
     return spans
 
 
-def _section_end(root: CommentedMap, section: str, lines: list[str]) -> int:
+def _section_end(root: Mapping, section: str, lines: list[str]) -> int:
     keys = list(root.keys())
     after = keys.index(section) + 1
-    return root.lc.key(keys[after])[0] if after < len(keys) else len(lines)
+    return root.key_at(keys[after])[0] if after < len(keys) else len(lines)
 
 
-def _item_span(root: CommentedMap, section: str, index: int, lines: list[str]) -> tuple[int, int]:
+def _item_span(root: Mapping, section: str, index: int, lines: list[str]) -> tuple[int, int]:
     seq = root[section]
-    start = seq.lc.item(index)[0]
-    stop = seq.lc.item(index + 1)[0] if index + 1 < len(seq) else _section_end(root, section, lines)
+    start = seq.line_of(index)
+    stop = seq.line_of(index + 1) if index + 1 < len(seq) else _section_end(root, section, lines)
     return start, _trim(lines, start, stop)
 
 
@@ -151,7 +149,7 @@ class Target:
         return record_path(study_id, [*loc, *([field] if field else [])])
 
 
-def _later_section(root: CommentedMap, section: str, order: list[str]) -> str | None:
+def _later_section(root: Mapping, section: str, order: list[str]) -> str | None:
     for name in order[order.index(section) + 1:]:
         if name in root:
             return name
@@ -164,28 +162,28 @@ def add_text(doc: Document, section: str, records: list[dict[str, Any]], order: 
     lines = doc.text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    root = doc.tree
+    root = layout(doc.text)
     seq = root.get(section)
-    if isinstance(seq, CommentedSeq) and len(seq) and not seq.fa.flow_style():
+    if isinstance(seq, Sequence) and len(seq) and not seq.flow:
         start, end = _item_span(root, section, len(seq) - 1, lines)
         last = seq[-1]
-        flow = isinstance(last, CommentedMap) and last.fa.flow_style()
+        flow = isinstance(last, Mapping) and last.flow
         dash_col = len(lines[start]) - len(lines[start].lstrip())
-        quoted = frozenset(k for k, v in last.items() if isinstance(v, DoubleQuotedScalarString)) \
-            if isinstance(last, CommentedMap) else frozenset()
+        quoted = frozenset(k for k, v in last.items() if double_quoted(v)) \
+            if isinstance(last, Mapping) else frozenset()
         new = [line for record in records for line in render_item(record, dash_col, flow, quoted)]
         return "".join(lines[:end] + new + lines[end:])
-    if isinstance(seq, CommentedSeq) and len(seq):
+    if isinstance(seq, Sequence) and len(seq):
         raise EditError(f"{section} is written as one flow list ([...]); add to it by hand")
     block = [f"{section}:\n"] + [line for record in records for line in render_item(record, 2, False)]
     if section in root:  # `section: []` or an empty key
-        start = root.lc.key(section)[0]
+        start = root.key_at(section)[0]
         end = _trim(lines, start, _section_end(root, section, lines))
         return "".join(lines[:start] + block + lines[end:])
     later = _later_section(root, section, order)
     if later is None:
         return "".join(lines + block)
-    at = root.lc.key(later)[0]
+    at = root.key_at(later)[0]
     while at > 0 and lines[at - 1].strip().startswith("#"):
         at -= 1  # keep a heading comment with the section it heads
     return "".join(lines[:at] + block + lines[at:])
@@ -195,13 +193,13 @@ def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
     """The text of ``doc`` with one field of one record replaced (or added at its end), or
     removed when ``value`` is None."""
     lines = doc.text.splitlines(keepends=True)
-    root = doc.tree
+    root = layout(doc.text)
     if target.section is None:
         node, (start, end) = root, (0, len(lines))
     else:
         node = root[target.section][target.index]
         start, end = _item_span(root, target.section, target.index or 0, lines)
-    if isinstance(node, CommentedMap) and node.fa.flow_style():
+    if isinstance(node, Mapping) and node.flow:
         text = "".join(lines[start:end])
         fields = list(_flow_fields(text))
         spans = {key: (a, b) for key, _, a, b in fields}
@@ -221,17 +219,17 @@ def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
     spans = _key_spans(node, end, lines)
     if value is None:
         a, b = spans[field]
-        prefix = lines[a][: node.lc.key(field)[1]]
+        prefix = lines[a][: node.key_at(field)[1]]
         rest = lines[b:]
         if prefix.strip() and rest:  # the first field carried the item's dash: the next one takes it
             rest = [prefix + rest[0].lstrip()] + rest[1:]
         return "".join(lines[:a] + rest)
     if field in spans:
         a, b = spans[field]
-        prefix = lines[a][: node.lc.key(field)[1]]
+        prefix = lines[a][: node.key_at(field)[1]]
         return "".join(lines[:a] + [f"{prefix}{field}: {scalar(value, False)}\n"] + lines[b:])
     last = list(node.keys())[-1]
-    col = node.lc.key(last)[1]
+    col = node.key_at(last)[1]
     at = spans[last][1]
     return "".join(lines[:at] + [" " * col + f"{field}: {scalar(value, False)}\n"] + lines[at:])
 
@@ -240,20 +238,20 @@ def remove_text(doc: Document, target: Target) -> str:
     """The text of ``doc`` without one record (an emptied section becomes ``section: []``)."""
     assert target.section is not None and target.index is not None
     lines = doc.text.splitlines(keepends=True)
-    root = doc.tree
+    root = layout(doc.text)
     start, end = _item_span(root, target.section, target.index, lines)
     if len(root[target.section]) == 1:
-        key_line = root.lc.key(target.section)[0]
+        key_line = root.key_at(target.section)[0]
         return "".join(lines[:key_line] + [f"{target.section}: []\n"] + lines[end:])
     return "".join(lines[:start] + lines[end:])
 
 
 def check_same(doc: Document, new_text: str, expected: Any) -> None:
     """Refuse an edit whose text does not parse to exactly the intended data."""
-    try:
-        got = to_plain(_SAFE_YAML.load(new_text))
+    try:  # as the corpus is read: the data a load would see
+        got = parse_yaml(doc.path, new_text)[0]
     except Exception as exc:
         raise EditError(f"{doc.path}: the edited text would not parse ({exc}); nothing written") from exc
-    if got != to_plain(json.loads(json.dumps(expected))):
+    if got != json.loads(json.dumps(expected)):
         raise EditError(f"{doc.path}: this file's layout cannot be edited in place without changing "
                         "other lines; nothing written (edit it by hand)")

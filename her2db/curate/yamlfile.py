@@ -8,8 +8,7 @@ how a small hostile file eats memory or the stack. Scalars get the types ruamel.
 safe loader gave them before (``yes`` stays text, ``1e3`` is a number, dates become ISO text),
 so the data did not change with the reader; ``tests/test_files.py`` compares the two.
 
-ruamel.yaml is used only to rewrite a file keeping its comments and order (``Document.tree``,
-``dump_tree``); writes go through ``util.atomic.write_atomic`` so a crash never leaves half a file behind.
+ruamel.yaml only rewrites a whole file keeping its comments (``Document.tree``, ``dump_tree``).
 """
 
 from __future__ import annotations
@@ -211,6 +210,11 @@ for _tag, _pattern, _firsts in (
 ):
     for _first in _firsts:
         _BY_FIRST.setdefault(_first, []).append((_tag, _pattern))
+
+
+def reads_as_text(value: str) -> bool:
+    """Whether ``value``, written plain, is text to the reader (not a number, date, bool or null)."""
+    return bool(value) and not any(pattern.match(value) for _, pattern in _BY_FIRST.get(value[0], ()))
 
 
 def _scalar(event: Any) -> Any:

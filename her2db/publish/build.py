@@ -26,9 +26,8 @@ from pathlib import Path
 from ..read import named
 from ..store.connect import connect
 from ..util.paths import UnsafePath
-from . import assets, buildcache, generated
-from .config import Config, SiteError, read_config
-from .plugin import DEV_LABEL
+from . import assets, buildcache
+from .config import DEV_LABEL, Config, SiteError, read_config
 
 BUILD_STAMP = ".her2db-build.json"  # in the site folder, written after mkdocs build
 # What mkdocs.yml's her2db plugin options read (``database: !ENV [HER2DB_SITE_DB, ...]``).
@@ -159,6 +158,8 @@ def deploy(version: str, db_path: Path, alias: str | None = None, config: Path =
     default version; ``title`` is what the version selector shows (else the version).
     Checking and recording the release is the caller's (``her2db release``); the version
     names the download files, so it must be a safe file name."""
+    from . import generated  # here: the pages' code is MkDocs' to import, not a rebuild's
+
     try:
         generated.database_path(version)
     except UnsafePath as exc:

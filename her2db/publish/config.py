@@ -7,6 +7,9 @@ from pathlib import Path
 
 from mkdocs.utils import yaml_load
 
+DEV_LABEL = "dev"
+"""The version a build outside a release (not run by mike) shows and names its downloads by."""
+
 
 class SiteError(Exception):
     """The site could not be built or deployed; the message says why (with mkdocs' output)."""

@@ -34,10 +34,9 @@ from ..util.atomic import write_atomic
 from ..util.paths import UnsafePath
 from . import assets, citefiles, generated, search_index
 from . import query_page as querypage
-from .config import SiteError
+from .config import DEV_LABEL, SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
 
-DEV_LABEL = "dev"
 MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by mike while it builds a version: the release
 RESERVED = (STUDIES_DIR, DOWNLOADS_DIR, citefiles.CITE_DIR, assets.VENDOR_DIR)
 """Folders of the site that only the plugin fills."""

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from importlib import resources
 from pathlib import Path
 
 from .target import DatabaseMissing
 
-VIEWS_SQL = resources.files("her2db.store") / "sql" / "views.sql"
+VIEWS_SQL = Path(__file__).with_name("sql") / "views.sql"
 """The public views, shipped inside the package so an installed wheel can load."""
-TABLES_SQL = resources.files("her2db.store") / "sql" / "tables.sql"
+TABLES_SQL = Path(__file__).with_name("sql") / "tables.sql"
 """The tables' DDL, generated from model/tables.py by ``her2db schema``
 and shipped inside the package: a load creates the tables without importing the ORM."""
 

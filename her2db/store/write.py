@@ -9,10 +9,10 @@ leftovers of a killed load from a load still running, and removes them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +80,8 @@ def _locked_temp(db_path: Path) -> Iterator[Path]:
     """A temporary file beside ``db_path``, locked while the load writes it, removed on failure."""
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # here: every command that checks the database is current imports this module
+
         fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".tmp")
     except OSError as exc:
         blocker = next((p for p in db_path.parents if p.exists() and not p.is_dir()), None)
@@ -106,20 +108,39 @@ def check_target(db_path: Path) -> None:
         raise DatabasePathError(f"cannot read {db_path}: {exc.strerror or exc}") from exc
 
 
-def source_files(sources: Path, db_path: Path | None = None) -> Iterator[Path]:
-    """The curated files under ``sources``: not the database, its temporary files or dotfiles."""
+def source_files(sources: Path, db_path: Path | None = None) -> Iterator[tuple[str, Path]]:
+    """The curated files under ``sources``, each with its path relative to it: not the database,
+    its temporary files or dotfiles."""
     target = db_path.resolve() if db_path is not None else None
-    for path in sources.rglob("*"):
-        if path.is_file() and not path.name.startswith(".") and ".sqlite" not in path.name \
-                and path.resolve() != target:
-            yield path
+    for folder, _, names in os.walk(sources, followlinks=True):
+        rel = Path(folder).relative_to(sources).as_posix()
+        for name in names:
+            path = Path(folder, name)
+            if name.startswith(".") or ".sqlite" in name or not path.is_file():
+                continue
+            if target is None or name != target.name or path.resolve() != target:
+                yield (name if rel == "." else f"{rel}/{name}"), path
+
+
+FileDigests = dict[str, bytes]
+"""Each curated file's content digest by its path relative to the sources folder."""
+
+
+def file_digests(sources: Path) -> FileDigests:
+    return {rel: hashlib.sha256(path.read_bytes()).digest() for rel, path in source_files(sources)}
+
+
+def combined_digest(files: FileDigests) -> str:
+    """The digest of a set of files: each one's name and content digest, in name order. Of the
+    files' digests rather than their bytes, so that an edit of one file restamps the database
+    without hashing the others twice (``store.update``)."""
+    return digest(*(part for name in sorted(files) for part in (name, files[name])))
 
 
 def sources_digest(sources: Path) -> str:
-    """What a PostgreSQL load records of its sources (each file's name and content), so
-    ``site build`` knows when to reload."""
-    files = sorted((p.relative_to(sources).as_posix(), p) for p in source_files(sources))
-    return digest(*(part for name, path in files for part in (name, path.read_bytes())))
+    """What a load stamps into the database of its sources (each file's name and content), so
+    a reading command and ``site build`` know when to reload."""
+    return combined_digest(file_digests(sources))
 
 
 def table_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
@@ -131,8 +152,9 @@ def table_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
             for name in names}
 
 
-def _quoted(name: str) -> str:
-    return f'"{name}"'
+def insert_sql(table: str, columns: list[str]) -> str:
+    names = ", ".join(f'"{column}"' for column in columns)
+    return f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
 
 
 def write_database(path: Path, rows_for: RowsFor) -> dict[str, int]:
@@ -149,8 +171,7 @@ def write_database(path: Path, rows_for: RowsFor) -> dict[str, int]:
         conn.executescript("BEGIN;\n" + TABLES_SQL.read_text(encoding="utf-8"))
         tables = table_columns(conn)
         counts = dict.fromkeys(tables, 0)
-        inserts = {name: f'INSERT INTO "{name}" ({", ".join(map(_quoted, columns))}) '
-                         f'VALUES ({", ".join("?" * len(columns))})' for name, columns in tables.items()}
+        inserts = {name: insert_sql(name, columns) for name, columns in tables.items()}
         for batch in rows_for({name: set(columns) for name, columns in tables.items()}):
             for name, columns in tables.items():
                 if rows := batch.get(name):

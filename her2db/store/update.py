@@ -1,0 +1,140 @@
+"""Replace one study's rows in a loaded SQLite database, in place and in one transaction: what a
+curator's edit of one study file needs, at the cost of that study rather than of the corpus.
+
+The result is the database a full load of the same files writes, to the byte of its ``sqlite3
+.dump``. A load inserts the rows a study at a time, in study id order, numbering every table's
+rows from 1; so a study's rows are one run of consecutive ids (rowids) in each table. The study's
+run is deleted, the runs after it move by the difference in length (and every reference to a
+moved id with them), and the new rows take the run's place.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from .sqlite import APPLICATION_ID, STAMP_TABLE, schema_stamp
+from .write import Rows, insert_sql, table_columns
+
+StudyRows = Callable[[dict[str, int], dict[str, set[str]]], Rows]
+"""Given each table's first id for the study and each table's columns, the study's rows."""
+
+STUDY_TABLE = "study"
+
+
+def replace_study(db_path: Path, study_id: str, rows_for: StudyRows, loaded_from: str, digest: str) -> bool:
+    """Replace the rows of ``study_id`` (none: a new study) with ``rows_for``'s and stamp the
+    database with ``digest``, if it is a database of this schema loaded from the files whose
+    digest is ``loaded_from``; False (nothing changed) if not, and the caller loads in full."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        if not _loaded_from(conn, loaded_from):
+            conn.execute("ROLLBACK")
+            return False
+        tables = table_columns(conn)
+        owners = _owners(conn, tables)
+        runs = {table: _run(conn, table, owner, study_id) for table, owner in owners.items()}
+        if any(run is None for run in runs.values()):
+            conn.execute("ROLLBACK")  # not numbered as a load numbers: load in full
+            return False
+        first = {table: run[0] for table, run in runs.items() if run is not None}
+        rows = rows_for(first, {name: set(columns) for name, columns in tables.items()})
+        references = _references(conn, tables)
+        for table, run in runs.items():
+            assert run is not None
+            start, count = run
+            if count:
+                conn.execute(f'DELETE FROM "{table}" WHERE rowid BETWEEN ? AND ?', (start, start + count - 1))
+        for table, run in runs.items():
+            assert run is not None
+            start, count = run
+            if delta := len(rows.get(table, [])) - count:
+                for name, column in [(table, "rowid"), *references.get(table, [])]:
+                    _shift(conn, name, column, start + count - 1, delta)
+        for table, columns in tables.items():
+            if not (table_rows := rows.get(table)):
+                continue
+            if "id" in columns and _integer_key(conn, table):  # the rows' ids are their rowids
+                conn.executemany(insert_sql(table, columns), ([row.get(c) for c in columns] for row in table_rows))
+            else:
+                conn.executemany(insert_sql(table, ["rowid", *columns]),
+                                 ([first[table] + i, *(row.get(c) for c in columns)]
+                                  for i, row in enumerate(table_rows)))
+        conn.execute(f'UPDATE "{STAMP_TABLE}" SET sources_digest = ?', (digest,))
+        conn.execute("COMMIT")
+        return True
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
+def _loaded_from(conn: sqlite3.Connection, digest: str) -> bool:
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if application_id != APPLICATION_ID or user_version != schema_stamp():
+        return False
+    row = conn.execute(f'SELECT sources_digest FROM "{STAMP_TABLE}"').fetchone()
+    return row is not None and row[0] == digest
+
+
+def _owners(conn: sqlite3.Connection, tables: dict[str, list[str]]) -> dict[str, tuple[str, str]]:
+    """The tables that hold a study's rows, each with how a row names its study: (the join that
+    reaches the study's id, the column holding it). The study itself, the tables whose
+    ``study_id`` refers to it, and the tables that refer by id to one of those (an arm's drugs)."""
+    owners = {STUDY_TABLE: ("", f'"{STUDY_TABLE}".id')}
+    foreign = {table: conn.execute("SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?)",
+                                   (table,)).fetchall() for table in tables}
+    for table in tables:
+        if any(parent == STUDY_TABLE and column == "study_id" for parent, column, _ in foreign[table]):
+            owners[table] = ("", f'"{table}".study_id')
+    for table in tables:
+        for parent, column, to in foreign[table]:
+            if table not in owners and parent in owners and parent != STUDY_TABLE and to == "id":
+                owners[table] = (f'JOIN "{parent}" ON "{parent}".id = "{table}"."{column}"',
+                                 f'"{parent}".study_id')
+    return {table: owners[table] for table in tables if table in owners}
+
+
+def _run(conn: sqlite3.Connection, table: str, owner: tuple[str, str], study_id: str) -> tuple[int, int] | None:
+    """The first rowid of the study's rows in ``table`` (where they would go if it has none)
+    and how many there are; None if the table is not numbered 1, 2, ... (not as a load wrote it)."""
+    join, column = owner
+    before, count = conn.execute(
+        f'SELECT count(*) FILTER (WHERE {column} < ?), count(*) FILTER (WHERE {column} = ?) '
+        f'FROM "{table}" {join}', (study_id, study_id)).fetchone()
+    if count:
+        low, high = conn.execute(f'SELECT min("{table}".rowid), max("{table}".rowid) FROM "{table}" {join} '
+                                 f"WHERE {column} = ?", (study_id,)).fetchone()
+        if (low, high) != (before + 1, before + count):
+            return None
+    total, last = conn.execute(f'SELECT count(*), coalesce(max(rowid), 0) FROM "{table}"').fetchone()
+    return (before + 1, count) if total == last else None
+
+
+def _references(conn: sqlite3.Connection, tables: dict[str, list[str]]) -> dict[str, list[tuple[str, str]]]:
+    """For each table, the (table, column) pairs that refer to its integer ids."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table in tables:
+        for parent, column, to in conn.execute(
+                "SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?)", (table,)):
+            if to == "id" and _integer_key(conn, parent):
+                out.setdefault(parent, []).append((table, column))
+    return out
+
+
+def _integer_key(conn: sqlite3.Connection, table: str) -> bool:
+    """Whether ``table``'s key is an integer ``id`` (then the rowid itself)."""
+    keys = [(name, kind) for _, name, kind, _, _, pk in conn.execute(f'PRAGMA table_info("{table}")') if pk]
+    return keys == [("id", "INTEGER")]
+
+
+def _shift(conn: sqlite3.Connection, table: str, column: str, after: int, delta: int) -> None:
+    """Add ``delta`` to the ids above ``after`` in ``column``. Through the negative numbers:
+    SQLite checks a key's uniqueness row by row, and ``id + 1`` is taken until the last row moves."""
+    conn.execute(f'UPDATE "{table}" SET "{column}" = -("{column}" + ?) WHERE "{column}" > ?', (delta, after))
+    conn.execute(f'UPDATE "{table}" SET "{column}" = -"{column}" WHERE "{column}" < 0')

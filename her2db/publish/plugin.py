@@ -26,7 +26,7 @@ from mkdocs.structure.files import File, Files
 from ..store.connect import connect
 from ..store.target import DEFAULT_DB
 from ..util.paths import UnsafePath
-from . import assets, generated
+from . import absent, assets, generated
 from .config import SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
 
@@ -106,6 +106,10 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
         # in the order of real files in the docs folder (the order of the search index), the
         # theme's after them
         return Files(sorted(files, key=lambda f: (f.src_dir not in (config.docs_dir, None), _walk_order(f.src_uri))))
+
+    def on_page_content(self, html: str, **kwargs: Any) -> str:
+        """Each table or block showing an absent value gets the legend of its notations."""
+        return absent.add_legends(html)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         self._close()

@@ -1,0 +1,15 @@
+"""The flag a number carries on the page when its record questions it: the curator's
+``caution`` (likely misprint, text and table disagree, denominator unclear), else the kind of
+reading it rests on (a curator's reading, a value computed from other records). The reasons
+are in the number's source panel and the curation notes; the flag makes them visible."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BASIS_FLAGS = {"curator": "curator's reading", "derived": "computed"}
+
+
+def flag(row: dict[str, Any]) -> str:
+    """The words of ``row``'s flag, or "" for a number reported as printed without a doubt."""
+    return row.get("caution") or BASIS_FLAGS.get(row.get("basis") or "", "")

@@ -23,8 +23,9 @@ from ..model import curated
 from ..model.notation import ABSENCES, NOT_ESTIMABLE, NOT_REACHED, NOT_REPORTED
 from ..model.numbers import display, plain
 from .absent import marker
-from .flags import flag
+from .flags import flag, remainder
 from .plots import Forest, ForestRow, forest
+from .wording import mid_sentence, statistic_of
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -373,7 +374,8 @@ def environment() -> Environment:
                        median_difference=median_difference, ae_p_value=ae_p_value, percent_position=percent_position,
                        shorthands=shorthands, forest_plot=forest_plot,
                        first_upper=first_upper, for_readers=for_readers, absent=marker, marked=marked,
-                       flag=flag)
+                       flag=flag, remainder=remainder,
+                       mid_sentence=mid_sentence, statistic_of=statistic_of)
     return env
 
 

@@ -33,3 +33,12 @@ NOT_REPORTED = Absence("not-reported", "not reported", "the source gives no valu
 NOT_APPLICABLE = Absence("not-applicable", "not applicable", "the row has no such value")
 ABSENCES = (NOT_REACHED, NOT_ESTIMABLE, NOT_REPORTED, NOT_APPLICABLE)
 BY_KEY = {a.key: a for a in ABSENCES}
+
+
+def in_downloads() -> str:
+    """How the downloads (CSV, JSON, workbook) write absent values, for their readers."""
+    return (f"An empty cell is a value the row does not have: the source gives none, or the column does not "
+            f"apply (the column's description says which). A median {NOT_REACHED.meaning.split(' (')[0]} or "
+            f"{NOT_ESTIMABLE.meaning} has an empty value and not_reached or not_estimable set to 1; "
+            f"v_reports writes it as {NOT_REACHED.text} or {NOT_ESTIMABLE.text} in value_text. No other "
+            f"token stands for an absent value.")

@@ -127,7 +127,7 @@ def safety(conn: sqlite3.Connection) -> dict[str, list[Row]]:
             at_risk = {e["n_at_risk"] for e in members if e["study_id"] == study_id and e["arm"] == arm} - {None}
             columns.append({"study_id": study_id, "acronym": acronym, "arm": arm,
                             "n_at_risk": at_risk.pop() if len(at_risk) == 1 else None})
-        terms = group(members, row_key)  # noqa: B023 (called within the iteration)
+        terms = group(members, row_key)
         ordered = sorted(terms, key=lambda t: 1 if terms[t][0]["term"] == ANY_EVENT else 2)
         matrix_rows = []
         for key in ordered:

@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
+from ..model import notation
 from ..model.licence import licence_statement
 from ..model.views import public_views, undocumented
 from ..read import named as q
@@ -55,7 +56,8 @@ def define_env(env: Any) -> None:
 
     def downloads_table() -> str:
         counts = {view: len(q.view_rows(conn, view)[1]) for view in q.public_views(conn)}
-        return show("downloads.md", files=querypage.download_files(plugin.generated), counts=counts)
+        return show("downloads.md", files=querypage.download_files(plugin.generated), counts=counts,
+                    absent_note=notation.in_downloads())
 
     macros = {
         "key_numbers": lambda: show("home_numbers.md", totals=q.totals(conn), kinds=q.counts_by_kind(conn)),

@@ -251,7 +251,7 @@ def statistic_phrase(row: dict[str, Any], endpoint: str = "") -> str:
 def ae_p_value(row: dict[str, Any]) -> str:
     """The p-value a source gives between arms for an adverse event: "p = 0.21 vs THP"."""
     text = p_value(row)
-    return f"{text} vs {row['p_versus_arm']}" if text and row.get("p_versus_arm") else text
+    return f"{text} vs {mid_sentence(row['p_versus_arm'])}" if text and row.get("p_versus_arm") else text
 
 
 def ae_value(row: dict[str, Any] | None) -> str:

@@ -107,8 +107,9 @@ def test_phone_shows_every_cell_or_a_scroll_cue(site_url: str, phone: Page) -> N
           const clipped = [];
           document.querySelectorAll('article td, article th').forEach(cell => {
             if (!open(cell) || !cell.getClientRects().length) return;
-            let box = cell;  // the scroll box the cell is in: its own table, a wrapper, or the page
-            while (box.parentElement && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+            let box = cell;  // the box that scrolls the cell into view: a wrapper, or the page
+            while (box.parentElement && !(['auto', 'scroll'].includes(getComputedStyle(box).overflowX)
+                                          && box.scrollWidth > box.clientWidth + 1)) box = box.parentElement;
             const right = Math.min(box.getBoundingClientRect().right, window.innerWidth);
             if (cell.getBoundingClientRect().right > right + 1 && !box.classList.contains('her2db-overflows'))
               clipped.push(cell.textContent.trim().slice(0, 40));
@@ -122,7 +123,7 @@ def test_phone_shows_every_cell_or_a_scroll_cue(site_url: str, phone: Page) -> N
           const broken = [];
           document.querySelectorAll('article table a[href*="studies/"]').forEach(a => {
             if (!open(a)) return;
-            const words = a.textContent.split(/\\s+/).filter(Boolean);
+            const words = a.textContent.split(/[\\s-]+/).filter(Boolean);  // a hyphen may end a line
             let at = 0;
             for (const word of words) {
               const node = a.firstChild, start = a.textContent.indexOf(word, at);

@@ -146,7 +146,7 @@ def test_patina_page_prints_the_numbers_as_the_source_does(built: Built) -> None
     html = (built.public / "studies" / "patina" / "index.html").read_text(encoding="utf-8")
     buttons = re.findall(r'<button type="button" class="her2db-n__value"[^>]*>([^<]*)</button>', html)
     # p-values are numbers too: each opens its record's source panel like the estimate beside it
-    assert {"p = 0.046", "p = 0.01", "p = 0.21 vs Trastuzumab (± pertuzumab) + ET"} <= set(map(unescape, buttons))
+    assert {"p = 0.046", "p = 0.01", "p = 0.21 vs trastuzumab (± pertuzumab) + ET"} <= set(map(unescape, buttons))
     # so is the enrolment of the first screen, read from the enrolled population's record
     enrolled = built.query("SELECT n FROM v_populations WHERE study_id = 'patina' AND enrolled")[0]["n"]
     assert re.search(rf'>{enrolled}</button><span class="her2db-prov"[^>]*>.*?</span>\s*patients enrolled', html, re.S)

@@ -348,7 +348,7 @@ def key_results(page: StudyPage) -> Row:
 
     severe = [e for e in page.events if e["term"] == ANY_EVENT and e["grade"] in (">=3", "3-4")
               and (pair is None or e["arm"] in pair)]
-    special = [e for e in page.events if e["term"] in SPECIAL_TERMS and e["grade"] in ("any", ">=3", "5")
+    special = [e for e in page.events if e["term"] in SPECIAL_TERMS and e["grade"] in ("any", "5")
                and (pair is None or e["arm"] in pair)]
     return {
         "pair": pair,

@@ -32,7 +32,7 @@
 
   // A scroll box wider than the screen shows a cue (her2db.css), gone once scrolled to its end.
   function overflow() {
-    document.querySelectorAll(".her2db-scroll, .her2db-figscroll, .md-typeset__scrollwrap, .md-typeset table:not([class])").forEach(function (box) {
+    document.querySelectorAll(".her2db-scroll, .her2db-figscroll, .md-typeset__scrollwrap").forEach(function (box) {
       var wide = box.scrollWidth > box.clientWidth + 1;
       box.classList.toggle("her2db-overflows", wide);
       box.classList.toggle("her2db-at-end", wide && box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);

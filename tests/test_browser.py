@@ -20,6 +20,7 @@ from sitebuild import FEW_STUDIES, copy_project
 
 from her2db.cli import cli
 from her2db.model import curated
+from her2db.model.notation import NOT_REPORTED
 from her2db.publish import virtual
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
@@ -183,7 +184,7 @@ def test_tables_sort_on_click(base: str, page: tuple[Page, list[str]]) -> None:
     header.click()
     column = tab.locator("article table").first.evaluate(
         "t => Array.from(t.tBodies[0].rows).map(r => r.cells[5].textContent.trim())")
-    numbers = [int(v) for v in column if v != "—"]
+    numbers = [int(v) for v in column if v != NOT_REPORTED.text]
     assert numbers == sorted(numbers) and len(numbers) >= 5
-    assert column[len(numbers):] == ["—"] * (len(column) - len(numbers)), "empty cells sort last"
+    assert column[len(numbers):] == [NOT_REPORTED.text] * (len(column) - len(numbers)), "empty cells sort last"
     assert not problems, problems

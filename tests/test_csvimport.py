@@ -46,7 +46,7 @@ def test_template_has_every_column_required_first(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         "arm,term,category,grade,source_id,locator,n,pct,qualifier,n_at_risk,p_value,p_operator,p_versus,population,"
-        "notes,cites,quote,basis,basis_note,read_at,preferred\n"
+        "notes,cites,quote,basis,basis_note,caution,read_at,preferred\n"
     )
     assert "# grade (required, str; one of: any, >=3, 3-4, >=4, 5, <=2)" in result.stderr
     for kind in csvimport.KINDS:

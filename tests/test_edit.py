@@ -708,8 +708,8 @@ def test_two_concurrent_adds_both_land(corpus: Path, mini_db: Path) -> None:
 def test_field_flags_follow_the_models() -> None:
     names = {spec.name for spec in fields.field_specs("comparison")}
     assert {"endpoint", "measure", "estimate", "ci_low", "source_id", "locator", "quote"} <= names
-    assert [s.name for s in fields.field_specs("ae")][-8:] == ["source_id", "locator", "cites", "quote", "basis",
-                                                           "basis_note", "read_at", "preferred"]
+    assert [s.name for s in fields.field_specs("ae")][-9:] == ["source_id", "locator", "cites", "quote", "basis",
+                                                           "basis_note", "caution", "read_at", "preferred"]
     assert fields.field_specs("study")[0].name == "id"
     assert "results" not in {s.name for s in fields.field_specs("study")}
 

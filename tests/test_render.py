@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from her2db.model.notation import NOT_REPORTED
 from her2db.publish import render
 
 
@@ -15,7 +16,7 @@ def test_numbers_print_as_entered() -> None:
     assert render.num(0.00001) == "0.00001"
     assert render.num(49.0) == "49"
     assert render.num(0.3, 2) == "0.30"
-    assert render.num(None) == "—"
+    assert render.num(None) == NOT_REPORTED.text
 
 
 def test_effects_and_intervals() -> None:

@@ -23,6 +23,7 @@ from sitebuild import FEW_STUDIES, ROOT, Built, build_copy, copy_project, parse
 
 from her2db.cli import cli
 from her2db.curate.load import ensure_database
+from her2db.model.notation import NOT_REPORTED
 from her2db.publish import build as site
 from her2db.publish import generated, render, virtual
 from her2db.publish.plots import MAX_ROWS, ForestRow, forest
@@ -145,11 +146,11 @@ def test_patina_page_prints_the_numbers_as_the_source_does(built: Built) -> None
     html = (built.public / "studies" / "patina" / "index.html").read_text(encoding="utf-8")
     buttons = re.findall(r'<button type="button" class="her2db-n__value"[^>]*>([^<]*)</button>', html)
     # p-values are numbers too: each opens its record's source panel like the estimate beside it
-    assert {"p = 0.046", "p = 0.01", "p = 0.21 vs Trastuzumab (± pertuzumab) + ET"} <= set(map(unescape, buttons))
+    assert {"p = 0.046", "p = 0.01", "p = 0.21 vs trastuzumab (± pertuzumab) + ET"} <= set(map(unescape, buttons))
     # so is the enrolment of the first screen, read from the enrolled population's record
     enrolled = built.query("SELECT n FROM v_populations WHERE study_id = 'patina' AND enrolled")[0]["n"]
     assert re.search(rf'>{enrolled}</button><span class="her2db-prov"[^>]*>.*?</span>\s*patients enrolled', html, re.S)
-    assert "p = 0.21 vs Trastuzumab (± pertuzumab) + ET" in text
+    assert "p = 0.21 vs trastuzumab (± pertuzumab) + ET" in text
     assert "difference 15.2 months (CI not reported)" in text
 
 
@@ -159,7 +160,7 @@ def test_a_hazard_ratio_sits_on_its_endpoint_row_beside_both_arms(built: Built) 
     table = next(t for t in built.page("studies/her2climb").tables if any(row[0] == "CNS-PFS" for row in t))
     assert table[0][1:3] == ["Tucatinib + trastuzumab + capecitabine", "Placebo + trastuzumab + capecitabine"]
     rows = {row[0]: row for row in table[1:]}
-    assert rows["12-month CNS-PFS rate"][3] == "—"
+    assert rows["12-month CNS-PFS rate"][3] == NOT_REPORTED.text
     assert rows["CNS-PFS"][3].startswith("HR 0.32 (0.22–0.48)")
 
 

@@ -117,6 +117,9 @@ class Provenance(Strict):
     quote: StrictStr | None = Field(None, description="The sentence or table row, verbatim")
     basis: Basis = Field("reported", description="reported by a source, derived, or a curator's reading")
     basis_note: StrictStr | None = Field(None, description="The formula (derived) or the reading (curator)")
+    caution: StrictStr | None = Field(
+        None, description="What a reader must know before using the number, in a few words shown as a flag "
+                          "beside it (likely misprint, sources disagree, denominator unclear); the notes say why")
     read_at: StrictStr | None = Field(
         None, description="Address of the page the value was read on, where the source itself is not quoted "
                           "(a journal abstract or its copy)")

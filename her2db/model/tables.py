@@ -95,6 +95,7 @@ class Provenance(SQLModel):
     quote: str | None = None
     basis: str = Field(default="reported", sa_column_kwargs={"server_default": "reported"})
     basis_note: str | None = None
+    caution: str | None = None
     read_at: str | None = None
     record_id: str = Field(index=True)
     preferred: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})

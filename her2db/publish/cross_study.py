@@ -12,7 +12,8 @@ import json
 import sqlite3
 
 from ..read.named import Row, group, rows
-from .study_page import ANY_EVENT, SPECIAL_TERMS
+from .render import grade as grade_label
+from .study_page import ANY_EVENT, GRADE_ORDER, SPECIAL_TERMS, with_computed_grades
 
 
 def studies_index(conn: sqlite3.Connection) -> list[Row]:
@@ -107,24 +108,33 @@ def first_line_pfs_hrs(conn: sqlite3.Connection) -> list[Row]:
 
 
 def safety(conn: sqlite3.Connection) -> dict[str, list[Row]]:
-    """Adverse events across studies as matrices, one per category and grade band: events
-    (special interest first, then "any adverse event", then the rest) by trial arm."""
-    events = rows(conn, "site_safety")
+    """Adverse events across studies as matrices by trial arm: events of special interest
+    one matrix per category with every grade band as a row (grade >=3 computed where only any
+    grade and grade <=2 are given), the others one matrix per category and grade band ("any
+    adverse event" first, then the terms)."""
+    events = with_computed_grades(rows(conn, "site_safety"))
     matrices = []
-    for (category, grade), members in group(events, lambda e: (e["category"], e["grade"])).items():
+    special = sorted((e for e in events if e["term"] in SPECIAL_TERMS),
+                     key=lambda e: GRADE_ORDER.index(e["grade"]) if e["grade"] in GRADE_ORDER else len(GRADE_ORDER))
+    tables = [((category, None), members, lambda e: (e["term"], e["grade"]))
+              for category, members in group(special, lambda e: e["category"]).items()]
+    tables += [(key, members, lambda e: e["term"]) for key, members in group(
+        [e for e in events if e["term"] not in SPECIAL_TERMS], lambda e: (e["category"], e["grade"])).items()]
+    for (category, grade), members, row_key in tables:
         arms = list(dict.fromkeys((e["study_id"], e["acronym"], e["arm"]) for e in members))
         columns = []
         for study_id, acronym, arm in arms:
             at_risk = {e["n_at_risk"] for e in members if e["study_id"] == study_id and e["arm"] == arm} - {None}
             columns.append({"study_id": study_id, "acronym": acronym, "arm": arm,
                             "n_at_risk": at_risk.pop() if len(at_risk) == 1 else None})
-        terms = group(members, lambda e: e["term"])
-        ordered = sorted(terms, key=lambda t: (0 if t in SPECIAL_TERMS else 1 if t == ANY_EVENT else 2))
+        terms = group(members, row_key)
+        ordered = sorted(terms, key=lambda t: 1 if terms[t][0]["term"] == ANY_EVENT else 2)
         matrix_rows = []
-        for term in ordered:
-            by_cell = {(e["study_id"], e["arm"]): e for e in terms[term]}
-            matrix_rows.append({"term": term, "term_label": terms[term][0]["term_label"],
-                                "special": term in SPECIAL_TERMS,
+        for key in ordered:
+            first = terms[key][0]
+            by_cell = {(e["study_id"], e["arm"]): e for e in terms[key]}
+            label = first["term_label"] + (f", {grade_label(first['grade'])}" if grade is None else "")
+            matrix_rows.append({"term": first["term"], "term_label": label, "special": first["term"] in SPECIAL_TERMS,
                                 "cells": [by_cell.get((c["study_id"], c["arm"])) for c in columns]})
         studies = [{"study_id": sid, "acronym": cols[0]["acronym"], "span": len(cols)}
                    for sid, cols in group(columns, lambda c: c["study_id"]).items()]
@@ -132,7 +142,7 @@ def safety(conn: sqlite3.Connection) -> dict[str, list[Row]]:
                          "rows": matrix_rows, "special": any(r["special"] for r in matrix_rows)})
     # events of special interest at any grade first, then the severe grades, deaths, the rest
     def rank(m: Row) -> int:
-        if m["special"] and m["grade"] == "any":
+        if m["grade"] is None:
             return 0
         return {">=3": 1, "3-4": 1, ">=4": 2, "5": 3}.get(m["grade"], 4)
 

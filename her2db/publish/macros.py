@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
+from ..model import notation
 from ..model.licence import licence_statement
 from ..model.mcbs import load_forms
 from ..model.views import public_views, undocumented
@@ -57,7 +58,8 @@ def define_env(env: Any) -> None:
 
     def downloads_table() -> str:
         counts = {view: len(q.view_rows(conn, view)[1]) for view in q.public_views(conn)}
-        return show("downloads.md", files=querypage.download_files(plugin.generated), counts=counts)
+        return show("downloads.md", files=querypage.download_files(plugin.generated), counts=counts,
+                    absent_note=notation.in_downloads())
 
     def how_to_cite() -> str:
         releases = q.releases(conn)

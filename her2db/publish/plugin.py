@@ -32,7 +32,7 @@ from ..store.connect import connect
 from ..store.target import DEFAULT_DB
 from ..util.atomic import write_atomic
 from ..util.paths import UnsafePath
-from . import assets, citefiles, generated, search_index
+from . import absent, assets, citefiles, generated, search_index
 from . import query_page as querypage
 from .config import DEV_LABEL, SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
@@ -142,6 +142,10 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
         return context
 
     on_page_context = CombinedEvent(_index_view, _reader_view)
+
+    def on_page_content(self, html: str, **kwargs: Any) -> str:
+        """Each table or block showing an absent value gets the legend of its notations."""
+        return absent.add_legends(html)
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, config: MkDocsConfig) -> None:

@@ -20,8 +20,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..model import curated
+from ..model.notation import ABSENCES, NOT_ESTIMABLE, NOT_REACHED, NOT_REPORTED
 from ..model.numbers import display, plain
+from .absent import marker
+from .flags import flag, remainder
 from .plots import Forest, ForestRow, forest
+from .wording import mid_sentence, statistic_of
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -51,7 +55,7 @@ def num(value: Any, decimals: int = 0) -> str:
     """A stored number as the curator entered it (0.00001 not 1e-05, 49 not 49.0), with at
     least ``decimals`` decimals."""
     if value is None:
-        return "—"
+        return NOT_REPORTED.text
     if isinstance(value, bool) or (isinstance(value, int) and not decimals):
         return str(value)
     text = plain(float(value))
@@ -197,11 +201,11 @@ def result_value(row: dict[str, Any]) -> str:
     """An arm result as a reader expects it: NR / NE, or the printed value with its
     qualifier, range and unit ("approximately 16%", "40.7 months"), then its CI."""
     if row.get("not_reached"):
-        text = "NR"
+        text = NOT_REACHED.text
     elif row.get("not_estimable"):
-        text = "NE"
+        text = NOT_ESTIMABLE.text
     elif row.get("value") is None:
-        text = "—"
+        text = NOT_REPORTED.text
     else:
         text = display(_printed(row, "value"), row.get("qualifier"), row.get("value_upper_text"),
                        row.get("unit"))
@@ -210,10 +214,20 @@ def result_value(row: dict[str, Any]) -> str:
     return text
 
 
+def marked(text: Any) -> Markup:
+    """A value's text with its absent-value notation (NR, NE, not reported) marked up as such
+    (``absent.marker``), so that its legend follows the table."""
+    text = str(text)
+    for absence in ABSENCES:
+        if text == absence.text or text.startswith(absence.text + " "):
+            return marker(absence.key) + escape(text[len(absence.text):])
+    return escape(text)
+
+
 def characteristic_value(row: dict[str, Any]) -> str:
     """A baseline characteristic: "median 54 years", "54%"."""
     if row.get("value") is None:
-        return row.get("value_text") or "—"
+        return row.get("value_text") or NOT_REPORTED.text
     text = display(_printed(row, "value"), row.get("qualifier"), row.get("value_upper_text"), row.get("unit"))
     return f"{row['statistic']} {text}" if row.get("statistic") in ("median", "mean") else text
 
@@ -237,14 +251,14 @@ def statistic_phrase(row: dict[str, Any], endpoint: str = "") -> str:
 def ae_p_value(row: dict[str, Any]) -> str:
     """The p-value a source gives between arms for an adverse event: "p = 0.21 vs THP"."""
     text = p_value(row)
-    return f"{text} vs {row['p_versus_arm']}" if text and row.get("p_versus_arm") else text
+    return f"{text} vs {mid_sentence(row['p_versus_arm'])}" if text and row.get("p_versus_arm") else text
 
 
 def ae_value(row: dict[str, Any] | None) -> str:
     """An adverse-event cell the way safety tables print it: n (%), or whichever is known,
     the percentage as printed."""
     if row is None:
-        return "—"
+        return NOT_REPORTED.text
     pct = _printed(row, "pct", 1) if row.get("pct") is not None else None
     if pct is not None and row.get("qualifier"):
         pct = f"{row['qualifier']} {pct}"
@@ -359,7 +373,9 @@ def environment() -> Environment:
                        statistic_phrase=statistic_phrase, n_of=n_of, basis=basis,
                        median_difference=median_difference, ae_p_value=ae_p_value, percent_position=percent_position,
                        shorthands=shorthands, forest_plot=forest_plot,
-                       first_upper=first_upper, for_readers=for_readers)
+                       first_upper=first_upper, for_readers=for_readers, absent=marker, marked=marked,
+                       flag=flag, remainder=remainder,
+                       mid_sentence=mid_sentence, statistic_of=statistic_of)
     return env
 
 

@@ -193,7 +193,8 @@ def study_page(conn: sqlite3.Connection, study_id: str) -> StudyPage | None:
         characteristics=rows(conn, "site_study_characteristics", study_id=study_id),
         efficacy=efficacy,
         patterns=patterns,
-        ae_tables=ae_tables(events := rows(conn, "site_study_adverse_events", study_id=study_id)),
+        ae_tables=ae_tables(events := with_computed_grades(
+            rows(conn, "site_study_adverse_events", study_id=study_id))),
         sources=rows(conn, "site_study_sources", study_id=study_id),
         events=events,
         review=one(conn, "site_study_review", study_id=study_id) or {},
@@ -237,6 +238,27 @@ def _pivot(kind: str, category: str | None, population: str | None, members: lis
                            "term_label": cells[0]["term_label"],
                            "cells": [by_cell.get((c["arm"], c["grade"])) for c in columns]})
     return AeTable(kind, category, population, columns, table_rows)
+
+
+def with_computed_grades(events: list[Row]) -> list[Row]:
+    """``events`` and, where a source gives an event's any-grade and grade <=2 counts but no
+    grade >=3 count, the grade >=3 count computed from them (any grade minus grade <=2: grade
+    >=3 includes grade 5), labelled as computed with its formula, never a percentage."""
+    out = list(events)
+    cells = group(events, lambda e: (e["study_id"], e["population"], e["arm"], e["term"], e["category"]))
+    for members in cells.values():
+        by_grade = {e["grade"]: e for e in members}
+        whole, low = by_grade.get("any"), by_grade.get("<=2")
+        if whole is None or low is None or ">=3" in by_grade or whole["n"] is None or low["n"] is None:
+            continue
+        formula = f"grade ≥3 = any grade − grade ≤2 = {whole['n']} − {low['n']}"
+        if "5" in by_grade and by_grade["5"]["n"] is not None:
+            formula += f" (of them grade 5: {by_grade['5']['n']})"
+        out.append({**whole, "grade": ">=3", "n": whole["n"] - low["n"], "pct": None, "pct_text": None,
+                    "qualifier": None, "p_value": None, "basis": "derived", "basis_note": formula,
+                    "caution": None, "notes": None, "quote": None, "record_id": None, "cites": None,
+                    "adverse_event_id": None})
+    return out
 
 
 def ae_tables(events: list[Row]) -> list[AeTable]:

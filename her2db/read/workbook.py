@@ -24,6 +24,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from ..model import notation
 from ..model.licence import DATA_LICENCE_TITLE, DATA_LICENCE_URL, licence_statement
 from ..model.numbers import PRINTED_TEXT
 from ..model.views import public_views
@@ -121,6 +122,7 @@ def _about_sheet(book: xlsxwriter.Workbook, formats: _Formats, release: dict[str
         ("Numbers", "Stored as numbers and shown as the source printed them; the column after a number, "
                     "named *_text, holds its printed text. A text that a spreadsheet would run as a formula "
                     "(starting with =, +, -, @) is written with a single quote (') before it."),
+        ("Absent values", notation.in_downloads()),
     ]
     sheet.write_string(0, 0, TITLE, formats.bold)
     for r, (name, text) in enumerate(facts, start=2):

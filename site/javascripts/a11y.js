@@ -30,6 +30,28 @@
     });
   }
 
+  // A scroll box wider than the screen shows a cue (her2db.css), gone once scrolled to its end.
+  function overflow() {
+    document.querySelectorAll(".her2db-scroll, .her2db-figscroll, .md-typeset__scrollwrap").forEach(function (box) {
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      box.classList.toggle("her2db-overflows", wide);
+      box.classList.toggle("her2db-at-end", wide && box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);
+      if (!box.dataset.her2dbWatched) {
+        box.dataset.her2dbWatched = "1";
+        box.addEventListener("scroll", overflow, { passive: true });
+      }
+    });
+  }
+  // after Material has wrapped the page's Markdown tables (its own subscriber may run later)
+  function overflowSoon() { window.setTimeout(overflow, 0); }
+  window.addEventListener("resize", overflow);
+  window.addEventListener("load", overflow);
+  if (typeof document$ !== "undefined") {
+    document$.subscribe(overflowSoon);
+  } else {
+    document.addEventListener("DOMContentLoaded", overflowSoon);
+  }
+
   if (typeof document$ !== "undefined") {
     document$.subscribe(setUp);
   } else {

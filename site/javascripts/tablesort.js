@@ -1,7 +1,8 @@
 /* her2db: sortable tables, shipped with the site (no CDN).
  * Every content table with a single header row becomes sortable: click a heading to sort by
  * that column, again to reverse. Numbers sort as numbers ("1,157" and "40.7 months" too);
- * an em dash (no value) always sorts last. Material's instant navigation replaces the page
+ * an absent value (NR, NE, "not reported", "not applicable": a data-absent marker) always
+ * sorts last. Material's instant navigation replaces the page
  * content without a reload, so tables are set up on every `document$` emission. */
 (function () {
   "use strict";
@@ -9,7 +10,7 @@
   function cellKey(row, index) {
     var cell = row.cells[index];
     var text = cell ? cell.textContent.trim() : "";
-    if (text === "" || text === "\u2014") {
+    if (text === "" || (cell.querySelector("[data-absent]") && !/\d/.test(text))) {
       return { empty: true, number: NaN, text: "" };
     }
     var match = text.replace(/,/g, "").match(/^[<>=≤≥~]*\s*(-?\d+(?:\.\d+)?)/);

@@ -61,6 +61,7 @@ SELECT
     r.ci_level,
     r.basis,
     r.basis_note,
+    r.caution,
     r.quote,
     r.breakdown,
     r.record_id,
@@ -107,6 +108,7 @@ SELECT
     c.p_value_text,
     c.basis,
     c.basis_note,
+    c.caution,
     c.quote,
     c.record_id,
     (SELECT count(*) FROM comparison o WHERE o.record_id = c.record_id) AS reports,
@@ -147,6 +149,7 @@ SELECT
     v.label AS p_versus_arm,
     ae.basis,
     ae.basis_note,
+    ae.caution,
     ae.quote,
     ae.record_id,
     (SELECT count(*) FROM adverse_event o WHERE o.record_id = ae.record_id) AS reports,
@@ -184,6 +187,7 @@ SELECT
     ch.value_upper_text,
     ch.basis,
     ch.basis_note,
+    ch.caution,
     ch.quote,
     ch.record_id,
     (SELECT count(*) FROM characteristic o WHERE o.record_id = ch.record_id) AS reports,
@@ -223,6 +227,7 @@ SELECT
     se.notes,
     se.basis,
     se.basis_note,
+    se.caution,
     se.record_id
 FROM study_endpoint se
 JOIN endpoint e ON e.code = se.endpoint;
@@ -244,6 +249,7 @@ SELECT
     p.id AS population_id,
     p.basis,
     p.basis_note,
+    p.caution,
     p.quote,
     p.record_id
 FROM population p;
@@ -265,6 +271,7 @@ SELECT
     an.id AS analysis_id,
     an.basis,
     an.basis_note,
+    an.caution,
     an.quote,
     an.record_id
 FROM analysis an;

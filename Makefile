@@ -48,7 +48,16 @@ schema: install
 # Debian's chromium for the browser tests (never a browser download), and Debian's postgresql
 # for the PostgreSQL tests (they start their own throwaway server from its binaries in
 # /usr/lib/postgresql/*/bin; the packaged service is not used).
-test-deps: install $(NODE_STAMP)
+# The official CFF 1.2.0 schema, as the cffconvert wheel ships it: downloaded, never installed
+# (cffconvert 2.0.0 pins jsonschema<4, which the data package checks cannot use); the citation
+# test reads the schema out of the wheel and validates CITATION.cff with jsonschema.
+CFF_WHEEL_DIR := $(VENV)/cffconvert
+CFF_STAMP := $(CFF_WHEEL_DIR)/.downloaded
+$(CFF_STAMP): $(STAMP)
+	$(PY) -m pip download --quiet --no-deps --dest $(CFF_WHEEL_DIR) 'cffconvert==2.0.0'
+	touch $@
+
+test-deps: install $(NODE_STAMP) $(CFF_STAMP)
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \

@@ -396,7 +396,7 @@ def report(bench: Bench) -> tuple[list[str], list[str]]:
         text.append(f"  {fig.name:<32} {ours:8.2f} {unit:<3}  floor {floor:8.2f} {unit:<3} "
                     f"({fig.floor_name}, n={len(fig.ours)})  ratio {ours / floor:5.2f}×  "
                     f"target {target.text()}: {holds}{cpu}")
-        cpu_cells = "–" if target.memory else f"{ours_cpu:.2f} / {floor_cpu:.2f} s"
+        cpu_cells = "not applicable" if target.memory else f"{ours_cpu:.2f} / {floor_cpu:.2f} s"
         rows.append(f"| {bench.label} | {fig.name} | {ours:.2f} {unit} | {floor:.2f} {unit} ({fig.floor_name}) | "
                     f"{ours / floor:.2f}× | {cpu_cells} | {target.text()}: {holds} |")
     return text + bench.lines, rows

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import zipfile
 from pathlib import Path
 
 import bibtexparser
+import jsonschema
 import pytest
 import rispy
 import yaml
@@ -29,6 +32,8 @@ CFF_KEYS = {"abstract", "authors", "cff-version", "commit", "contact", "date-rel
             "keywords", "license", "license-url", "message", "preferred-citation", "references", "repository",
             "repository-artifact", "repository-code", "title", "type", "url", "version"}
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+CFF_WHEELS = Path(sys.prefix) / "cffconvert"  # `make test-deps` downloads the wheel there
+CFF_SCHEMA = "cffconvert/schemas/1.2.0/schema.json"
 
 
 def _sources() -> list[dict[str, object]]:
@@ -53,6 +58,21 @@ def test_citation_cff_is_cff_1_2_0_and_says_what_the_project_declares() -> None:
         releases = yaml.safe_load((ROOT / "db" / "releases.yaml").read_text(encoding="utf-8"))["releases"]
         assert cff["version"] in [r["version"] for r in releases]
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(cff["date-released"]))
+
+
+def test_citation_cff_passes_the_official_cff_1_2_0_schema() -> None:
+    """The schema the CFF project publishes (as the cffconvert wheel ships it), not our reading
+    of it; a file the schema refuses is refused here too."""
+    wheels = sorted(CFF_WHEELS.glob("cffconvert-*.whl"))
+    if not wheels:
+        pytest.skip(f"the CFF schema is not downloaded: run `make test-deps` (it puts the cffconvert wheel in {CFF_WHEELS})")
+    schema = json.loads(zipfile.ZipFile(wheels[-1]).read(CFF_SCHEMA))
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    # YAML dates stay text, as cffconvert reads them for its schema
+    cff = yaml.load((ROOT / "CITATION.cff").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    assert [e.message for e in validator.iter_errors(cff)] == []
+    broken = {**cff, "license": "not-a-licence"}
+    assert list(validator.iter_errors(broken)), "the schema must refuse an unknown licence"
 
 
 def test_zenodo_metadata_names_the_licence_and_the_checked_dois_of_the_sources() -> None:

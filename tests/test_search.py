@@ -65,7 +65,7 @@ CLINICIAN_QUERIES: dict[str, tuple[str | set[str], str | None, set[str]]] = {
     "real-world": (ATTRITION, None, set()),
     "maintenance": (FIRST_LINE, None, {"studies/patina/"}),
     # adverse events: the Safety page and the study tables
-    "ILD": ("studies/destiny-breast09/", None, {SAFETY}),
+    "ILD": ({SAFETY, "studies/destiny-breast09/"}, None, {SAFETY, "studies/destiny-breast09/"}),
     "interstitial lung disease": (SAFETY, None, {"studies/destiny-breast09/"}),
     "pneumonitis": ({"studies/destiny-breast09/", SAFETY}, None, {SAFETY}),
     "neutropenia": (NEUTROPENIA, "adverse-events", {SAFETY, "studies/patina/"}),

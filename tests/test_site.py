@@ -66,7 +66,17 @@ def test_study_pages_are_markdown_with_front_matter(built: Built) -> None:
     assert 'title: "HER2CLIMB-05"' in front
     assert "tucatinib" in front.split("tags:")[0], "the description names the drugs"
     tags = re.findall(r'^  - "(.*)"$', front, re.M)
-    assert {"tucatinib", "metastatic", "randomized trial"} <= set(tags)
+    assert {"tucatinib (Tukysa)", "metastatic", "randomized trial"} <= set(tags)
+    # one tag a drug, its other names with it; the trial's shorthands in one
+    assert len(tags) == len(set(tags)) and sum("tucatinib" in t.lower() for t in tags) == 1, tags
+
+
+def test_each_drug_and_each_shorthand_is_one_tag(built: Built) -> None:
+    text = _study_markdown(built.db)["studies/destiny-breast09.md"]
+    tags = re.findall(r'^  - "(.*)"$', text.split("---\n")[1], re.M)
+    assert "DB-09 (DB09)" in tags and "DB09" not in tags and "DB-09" not in tags, tags
+    assert sum("placebo" in t.lower() or "PBO" in t for t in tags) <= 1, tags
+    assert sum("taxane" in t.lower() for t in tags) == 1, tags
 
 
 def test_a_build_writes_nothing_into_the_docs_folder(built: Built) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..read.named import Row, group, one, rows
 from .mcbs_page import grades
-from .render import result_label
+from .render import result_label, shorthands
 
 # Endpoints about what happens to patients after (or alongside) the studied regimen; a study
 # page shows them apart from efficacy, under "Treatment patterns and attrition".
@@ -121,10 +121,19 @@ class StudyPage:
     data points, and how many reports stand beside a preferred one."""
 
     @property
-    def drug_synonyms(self) -> list[str]:
-        """The other names of the study's drugs (T-DM1, Kadcyla): what readers search for."""
-        return [name for d in self.drugs if d["synonyms"] for name in d["synonyms"].split("; ")
-                if len(name) > 2]
+    def tags(self) -> list[str]:
+        """The page's tags, one per drug with its other names (trastuzumab emtansine (T-DM1,
+        Kadcyla)), then the setting, the kind and the trial's shorthands in one (DB-09 (DB09)):
+        what readers search for, each thing named once."""
+        drugs = []
+        for d in self.drugs:
+            # not one-letter regimen codes (H, P), nor a restatement (taxane: taxane chemotherapy)
+            others = [name for name in (d["synonyms"] or "").split("; ")
+                      if len(name) > 2 and name.split()[0] != d["name"].split()[0]]
+            drugs.append(f"{d['name']} ({', '.join(others)})" if others else d["name"])
+        short = shorthands(self.study["acronym"])
+        return [*drugs, self.study["setting"], self.study["kind"],
+                *([f"{short[0]} ({', '.join(short[1:])})"] if short else [])]
 
     @property
     def efficacy_tables(self) -> list[ResultTable]:

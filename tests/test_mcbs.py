@@ -209,6 +209,11 @@ def test_pages_show_each_grade_with_its_working(built: Built) -> None:
     table = page.tables[0]
     assert len(table) - 1 == len(expected)  # a row per randomized study under the header
     assert {f"mcbs-{study_id}" for study_id in expected} <= page.ids
+    rows = {row[0]: row for row in table[1:]}
+    # an early-setting trial has no form, so its inputs do not apply; a trial with a form but
+    # no hazard ratio curated lacks a reported input
+    assert rows["DESTINY-Breast05"][2:] == ["not applicable", "not scorable"] + ["not applicable"] * 3, rows
+    assert rows["DESTINY-Breast02"][4:] == ["not reported"] * 3, rows
     patina = built.page("studies/patina")
     assert "esmo-mcbs" in patina.ids
     text = " ".join(patina.text.split())

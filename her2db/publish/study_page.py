@@ -290,7 +290,6 @@ def ae_tables(events: list[Row]) -> list[AeTable]:
     return tables
 
 
-
 def result_tables(blocks: list[EndpointBlock], arms: list[Row]) -> list[ResultTable]:
     """The results and comparisons of ``blocks`` as journal tables, one per analysis and
     population. Subgroup hazard ratios drawn in a forest plot are left to the plot."""

@@ -13,6 +13,8 @@ import shutil
 import sqlite3
 import subprocess
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 from filelock import FileLock
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
 from sitebuild import Built, build_copy
 
 from her2db.curate.load import load
@@ -216,6 +218,56 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
+class _Traffic:
+    """The requests of one browser context still in flight, and when the last one started or
+    ended: what ``settle`` waits on."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.pending: set[Request] = set()
+        self.last = time.monotonic()
+        context.on("request", self._started)
+        context.on("requestfinished", self._ended)
+        context.on("requestfailed", self._ended)
+
+    def _started(self, request: Request) -> None:
+        self.pending.add(request)
+        self.last = time.monotonic()
+
+    def _ended(self, request: Request) -> None:
+        self.pending.discard(request)
+        self.last = time.monotonic()
+
+
+_TRAFFIC: weakref.WeakKeyDictionary[BrowserContext, _Traffic] = weakref.WeakKeyDictionary()
+QUIET_S = 0.1
+
+
+def new_context(browser: Browser, **options: object) -> BrowserContext:
+    """A browser context whose requests ``settle`` can wait on (every test's tabs come from one)."""
+    context = browser.new_context(**options)  # type: ignore[arg-type]
+    _TRAFFIC[context] = _Traffic(context)
+    return context
+
+
+def settle(tab: Page) -> None:
+    """Wait until the page has loaded (its load event and its web fonts) and no request of its
+    context has been in flight for ``QUIET_S``: Playwright's "networkidle", which waits half a
+    second on every page, with a tenth of that, so requests a page makes after its load event
+    (Material's search index) still end before a test moves on or counts problems."""
+    tab.wait_for_load_state("load")
+    tab.evaluate("document.fonts.ready.then(() => true)")
+    traffic = _TRAFFIC[tab.context]
+    while traffic.pending or time.monotonic() - traffic.last < QUIET_S:
+        tab.wait_for_timeout(20)  # Playwright delivers the request events while it waits
+
+
+def open_page(tab: Page, url: str) -> Page:
+    """Go to ``url`` and ``settle``."""
+    tab.goto(url)
+    settle(tab)
+    return tab
+
+
 def watch(page: Page) -> list[str]:
     """Everything a reader's browser would complain about: console errors, script errors,
     failed or refused requests, and any request to a host other than 127.0.0.1."""
@@ -233,7 +285,7 @@ def watch(page: Page) -> list[str]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     """A fresh tab at 1280 x 900, with the problems it saw."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = new_context(browser, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     yield tab, watch(tab)
     context.close()
@@ -245,8 +297,7 @@ def search(tab: Page, base: str, query: str) -> list[str]:
     (Material reads keys), so the first results shown are those of the whole query. A tab
     already on ``base`` is reused: the earlier query and its results are cleared first."""
     if tab.url != base:
-        tab.goto(base)
-        tab.wait_for_load_state("networkidle")
+        open_page(tab, base)
     tab.locator("label.md-search__icon, .md-search__input").first.click()
     box = tab.locator(".md-search__input")
     if box.input_value():

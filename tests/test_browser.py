@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from her2db_testing import ARTIFACTS, CHROMIUM, search, serve
+from her2db_testing import ARTIFACTS, CHROMIUM, search, serve, settle
 from playwright.sync_api import Page
 from ruamel.yaml import YAML
 from sitebuild import FEW_STUDIES, copy_project
@@ -83,7 +83,7 @@ def test_pages_open_without_errors(base: str, page: tuple[Page, list[str]]) -> N
     for path, heading in (("", "her2db"), ("studies/destiny-breast09/", "DESTINY-Breast09"),
                           ("comparisons/first-line/", "First-line and maintenance strategies")):
         tab.goto(base + path)
-        tab.wait_for_load_state("networkidle")
+        settle(tab)
         assert tab.locator("article h1").first.inner_text().rstrip("¶") == heading
     assert not problems, problems
 
@@ -92,7 +92,7 @@ def test_study_page_screenshot(base: str, page: tuple[Page, list[str]]) -> None:
     tab, problems = page
     tab.set_viewport_size({"width": 1280, "height": 2400})
     tab.goto(base + "studies/destiny-breast09/")
-    tab.wait_for_load_state("networkidle")
+    settle(tab)
     figure = tab.locator("figure svg.her2db-forest__svg").first
     figure.scroll_into_view_if_needed()
     assert figure.bounding_box()["width"] > 300, "the forest plot is not drawn"
@@ -129,9 +129,9 @@ def test_version_selector_switches_between_the_releases(base: str, page: tuple[P
     root = base.removesuffix(NEXT + "/")
     tab.goto(root)  # the site's address opens the default version, latest
     tab.wait_for_url(f"{root}latest/")
-    tab.wait_for_load_state("networkidle")
+    settle(tab)
     tab.goto(base + "releases/")
-    tab.wait_for_load_state("networkidle")
+    settle(tab)
     selector = tab.locator(".md-version")
     selector.wait_for()
     assert NEXT in tab.locator(".md-version__current").inner_text()
@@ -149,7 +149,7 @@ def test_version_selector_switches_between_the_releases(base: str, page: tuple[P
     # choosing the older release opens the same page in it, and back
     tab.locator(".md-version__link", has_text=FIRST).click()
     tab.wait_for_url(f"{root}{FIRST}/releases/")
-    tab.wait_for_load_state("networkidle")
+    settle(tab)
     assert FIRST in tab.locator(".md-version__current").inner_text()
     older = tab.locator("article table").first.inner_text()
     assert FIRST in older and NEXT not in older
@@ -178,7 +178,7 @@ def test_deploy_records_each_release(deployed: Deployed) -> None:
 def test_tables_sort_on_click(base: str, page: tuple[Page, list[str]]) -> None:
     tab, problems = page
     tab.goto(base + "studies/")
-    tab.wait_for_load_state("networkidle")
+    settle(tab)
     header = tab.locator("article table").first.locator("th").nth(5)
     assert header.text_content() == "N"
     header.click()

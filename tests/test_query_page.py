@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from click.testing import CliRunner
-from her2db_testing import ARTIFACTS, CHROMIUM
+from her2db_testing import ARTIFACTS, CHROMIUM, new_context, settle
 from playwright.sync_api import Browser, BrowserContext, Page
 from sitebuild import Built
 
@@ -84,7 +84,7 @@ class Reader:
 
 @pytest.fixture
 def reader(browser: Browser, base: str) -> Iterator[Reader]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = new_context(browser, viewport={"width": 1280, "height": 900}, accept_downloads=True)
     try:
         yield Reader(context, base)
     finally:
@@ -228,7 +228,7 @@ def _is_local(url: str) -> bool:
 def test_no_request_leaves_the_site_and_the_engine_loads_only_here(built: Built, reader: Reader) -> None:
     page = reader.page
     page.goto(reader.base)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert not [u for u in reader.requests if u.endswith((".wasm", ".sqlite", "query.js"))]
     # the nav link (Material's instant navigation swaps the content without a reload)
     page.locator("a.md-nav__link[href$='/query/']:visible").first.click()
@@ -334,7 +334,7 @@ def test_axe_finds_no_violations(browser: Browser, base: str, scheme: str) -> No
     """The page's own content (editor, results, errors, schema, examples), in the light and
     the dark scheme (the palette follows the reader's system preference); the theme around
     it is the same on every page and checked with them."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    context = new_context(browser, viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     try:
         reader = Reader(context, base)
         reader.open()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from her2db_testing import CHROMIUM
+from her2db_testing import CHROMIUM, new_context, settle
 from playwright.sync_api import Browser, Page
 from sitebuild import Built, parse
 
@@ -92,7 +92,7 @@ def test_generated_wording(built: Built) -> None:
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    context = new_context(browser, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     yield context.new_page()
     context.close()
 
@@ -101,7 +101,7 @@ def phone(browser: Browser) -> Iterator[Page]:
 def test_phone_shows_every_cell_or_a_scroll_cue(site_url: str, phone: Page) -> None:
     for path in PHONE_PAGES:
         phone.goto(site_url + path)
-        phone.wait_for_load_state("networkidle")
+        settle(phone)
         report = phone.evaluate("""() => {
           const open = el => el.closest('details:not([open])') === null;
           const clipped = [];
@@ -143,7 +143,7 @@ def test_phone_shows_every_cell_or_a_scroll_cue(site_url: str, phone: Page) -> N
         assert report["broken"] == [], (path, report["broken"])
     # the first-line table reads as cards: the effect column is whole
     phone.goto(site_url + "comparisons/first-line/")
-    phone.wait_for_load_state("networkidle")
+    settle(phone)
     cell = phone.locator("table.her2db-compare td[data-label='PFS HR (95% CI)']").first
     box, screen = cell.bounding_box(), 390
     assert box["x"] >= 0 and box["x"] + box["width"] <= screen and "0.62 (0.51–0.75)" in cell.inner_text()

@@ -291,6 +291,14 @@ def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     context.close()
 
 
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A fresh tab on a phone: 390 x 844, touch."""
+    context = new_context(browser, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
 def search(tab: Page, base: str, query: str) -> list[str]:
     """Search ``query`` with Material's own search box; the result pages (relative to
     ``base``) in their ranked order. The query is filled in whole, then a key is pressed

@@ -1,13 +1,12 @@
 """The reference pages as a clinician reads them, in a real headless Chromium (Debian's): the
 session's plain `her2db site build` served from 127.0.0.1. Page budgets (height, width),
-narrow screens, the source panel of a number, search as clinicians type, and axe-core's
+the source panel of a number, search as clinicians type, and axe-core's
 accessibility rules in the light and dark scheme. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,6 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's ch
 
 DB09 = "studies/destiny-breast09/"
 HEIGHT_BUDGET = 7200  # px at 1280 x 900: eight screens
-# the pages axe checks: home, studies, a trial, a real-world study, the three comparisons
-CHECKED = ("", "studies/", DB09, "studies/flatiron/", "comparisons/first-line/",
-           "comparisons/attrition/", "comparisons/safety/")
-
-
-@pytest.fixture
-def narrow(browser: Browser) -> Iterator[Page]:
-    """A phone: 390 px wide, touch."""
-    context = new_context(browser, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-    yield context.new_page()
-    context.close()
 
 
 def shot(tab: Page, name: str) -> None:
@@ -74,55 +62,11 @@ def test_destiny_breast09_fits_its_height_budget_with_every_number_reachable(
     assert not problems, problems
 
 
-@pytest.mark.parametrize("path", CHECKED)
-def test_no_table_or_figure_is_wider_than_its_box(site_url: str, page: tuple[Page, list[str]], path: str) -> None:
-    tab, problems = page
-    open_page(tab, site_url + path)
-    too_wide = tab.evaluate("""() => Array.from(document.querySelectorAll(
-            'article table, article figure, article svg.her2db-forest__svg'))
-        .filter(el => el.closest('details:not([open])') === null)
-        .map(el => { const box = el.closest('.her2db-scroll, .md-typeset__scrollwrap') || el.parentElement;
-                     return [el.tagName, (el.caption && el.caption.textContent) || '', Math.round(el.getBoundingClientRect().width),
-                             box.clientWidth, box.scrollWidth]; })
-        .filter(([, , width, room, scroll]) => width > room + 1 || scroll > room + 1)""")
-    assert too_wide == [], too_wide
-    assert tab.evaluate("document.documentElement.scrollWidth") <= 1280
-    if path in ("", "comparisons/first-line/", "comparisons/attrition/"):
-        shot(tab, {"": "home.png", "comparisons/first-line/": "comparison-first-line.png",
-                   "comparisons/attrition/": "comparison-attrition.png"}[path])
-    assert not problems, problems
-
-
-@pytest.mark.parametrize("path", (DB09, "studies/", "comparisons/first-line/", "comparisons/safety/"))
-def test_narrow_screen_scrolls_tables_not_the_page(site_url: str, narrow: Page, path: str) -> None:
-    open_page(narrow, site_url + path)
-    assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
-    boxes = narrow.locator("article .her2db-scroll")
-    assert boxes.count() > 0
-    wide = [boxes.nth(i) for i in range(boxes.count())
-            if boxes.nth(i).evaluate("b => b.scrollWidth > b.clientWidth && b.closest('details:not([open])') === null")]
-    assert wide, "some table is wider than a phone"
-    for box in wide:
-        assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
-        assert box.get_attribute("aria-label")
-    # the keyboard reaches the box and scrolls it; the first column stays in view
-    box = wide[0]
-    box.focus()
-    assert narrow.evaluate("document.activeElement.classList.contains('her2db-scroll')")
-    first = box.locator("tbody tr").first.locator("th, td").first
-    before = first.bounding_box()["x"]
-    narrow.keyboard.press("ArrowRight")
-    narrow.keyboard.press("End")
-    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
-    assert box.evaluate("b => b.scrollLeft") > 0
-    assert abs(first.bounding_box()["x"] - before) <= 1, "the first column scrolled away"
-
-
 # --- reading a number ----------------------------------------------------------------------
 
 
 def test_a_number_opens_its_source_by_click_tap_and_keyboard(site_url: str, page: tuple[Page, list[str]],
-                                                              narrow: Page) -> None:
+                                                              phone: Page) -> None:
     tab, problems = page
     open_page(tab, site_url + DB09)
     number = tab.locator(".her2db-key .her2db-n__value", has_text="HR 0.56").first
@@ -149,8 +93,8 @@ def test_a_number_opens_its_source_by_click_tap_and_keyboard(site_url: str, page
     tab.keyboard.press("Escape")
     assert not panel.is_visible()
     # a tap on a phone
-    open_page(narrow, site_url + DB09)
-    tapped = narrow.locator(".her2db-key .her2db-n__value").first
+    open_page(phone, site_url + DB09)
+    tapped = phone.locator(".her2db-key .her2db-n__value").first
     tapped.tap()
     opened = tapped.locator("xpath=following-sibling::*[contains(@class, 'her2db-prov')]")
     assert opened.is_visible()
@@ -243,25 +187,43 @@ def test_search_for_an_endpoint_ranks_it_above_its_relatives(site_url: str, page
 # --- accessibility and hygiene -------------------------------------------------------------
 
 
-# the pages axe checks in both colour schemes: those the issues name, and the comparisons
-AXE_PAGES = ("", "studies/", DB09, "studies/cleopatra/", "studies/flatiron/", "comparisons/first-line/",
-             "comparisons/attrition/", "comparisons/safety/", "query/", "releases/")
+# The pages checked at desktop width, each in one load: it logs no problem, no table or figure
+# is wider than its box, and axe finds no violation in the light or the dark scheme. Those the
+# issues name, the comparisons, and the glossary.
+DESKTOP_PAGES = ("", "studies/", DB09, "studies/cleopatra/", "studies/flatiron/", "comparisons/first-line/",
+                 "comparisons/attrition/", "comparisons/safety/", "query/", "releases/", "glossary/")
+SHOTS = {"": "home.png", "comparisons/first-line/": "comparison-first-line.png",
+         "comparisons/attrition/": "comparison-attrition.png"}
 # The dark scheme (Material's "slate") changes the colours and nothing else: the same markup,
 # names, roles and order. So in it axe runs the rules that read colours; every rule runs in light.
 COLOUR_RULES = {"runOnly": {"type": "rule", "values": ["color-contrast", "link-in-text-block"]}}
 AXE = Axe()
 
 
-@pytest.mark.parametrize("path", AXE_PAGES)
-def test_axe_finds_no_violation_in_light_or_dark(browser: Browser, site_url: str, path: str) -> None:
-    """One load per page: every axe rule in the light scheme, then the colour rules in the
-    dark one the reader's toggle sets (Material's data-md-color-scheme); no violation of any
-    impact. The counts per rule go to test-artifacts/axe/ for people."""
+@pytest.mark.parametrize("path", DESKTOP_PAGES)
+def test_page_logs_no_problem_fits_its_boxes_and_passes_axe(browser: Browser, site_url: str, path: str) -> None:
+    """At 1280 px: no console error, failed request or other host; no table or figure wider
+    than its box and no sideways scroll of the page; then every axe rule in the light scheme
+    and the colour rules in the dark one the reader's toggle sets (Material's
+    data-md-color-scheme), no violation of any impact. Axe's counts per rule go to
+    test-artifacts/axe/ for people."""
     context = new_context(browser, viewport={"width": 1280, "height": 900}, color_scheme="light")
     tab = context.new_page()
+    problems = watch(tab)
     counts, found = {}, {}
     try:
         open_page(tab, site_url + path)
+        too_wide = tab.evaluate("""() => Array.from(document.querySelectorAll(
+                'article table, article figure, article svg.her2db-forest__svg'))
+            .filter(el => el.closest('details:not([open])') === null)
+            .map(el => { const box = el.closest('.her2db-scroll, .md-typeset__scrollwrap') || el.parentElement;
+                         return [el.tagName, (el.caption && el.caption.textContent) || '',
+                                 Math.round(el.getBoundingClientRect().width), box.clientWidth, box.scrollWidth]; })
+            .filter(([, , width, room, scroll]) => width > room + 1 || scroll > room + 1)""")
+        assert too_wide == [], too_wide
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 1280
+        if path in SHOTS:
+            shot(tab, SHOTS[path])
         # the new scheme's colours at once: axe must not read a colour mid-transition
         tab.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
         for scheme, options in (("default", None), ("slate", COLOUR_RULES)):
@@ -276,14 +238,10 @@ def test_axe_finds_no_violation_in_light_or_dark(browser: Browser, site_url: str
     (ARTIFACTS / "axe" / f"{path.strip('/').replace('/', '-') or 'home'}.json").write_text(
         json.dumps(counts, indent=1) + "\n", encoding="utf-8")
     assert found == {}, found
-
-
-def test_plain_build_logs_no_console_error_and_publishes_no_local_address(
-        built: Built, site_url: str, page: tuple[Page, list[str]]) -> None:
-    tab, problems = page
-    for path in CHECKED + ("query/", "glossary/"):
-        open_page(tab, site_url + path)
     assert not problems, problems
+
+
+def test_plain_build_publishes_no_local_address(built: Built) -> None:
     sitemap = (built.public / "sitemap.xml").read_text(encoding="utf-8")
     assert "127.0.0.1" not in sitemap and "localhost" not in sitemap
     local = [p for p in built.public.rglob("*.html") if "127.0.0.1" in p.read_text(encoding="utf-8")]

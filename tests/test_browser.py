@@ -5,7 +5,6 @@ gh-pages branch checked out and served from 127.0.0.1, then read the way a reade
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,9 +24,10 @@ from her2db.publish import virtual
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
-# The studies deployed: the few that show every page part, those the searches below name, and
-# enough with a sample size to sort (a deploy builds the site twice: the real 19 would triple it).
-DEPLOYED_STUDIES = (*FEW_STUDIES, "her2climb", "her2climb-05", "cleopatra", "praegnant", "flatiron")
+# The studies deployed: the few that show every page part (a deploy builds the site; two deploys
+# of the real 19 would take most of this module's time). Search across all 19 studies is
+# tested on the session's site (test_search.py); here, that it works inside a version's folder.
+DEPLOYED_STUDIES = FEW_STUDIES
 
 
 FIRST, NEXT = "2026.12", "2027.01"  # the project's first release, recorded in db/releases.yaml; the next
@@ -101,26 +101,9 @@ def test_study_page_screenshot(base: str, page: tuple[Page, list[str]]) -> None:
     assert not problems, problems
 
 
-# What each query must find: the study pages the issue names, and every study page the
-# deployed database says belongs to the query (arms giving the drug, the endpoint reported).
-EXPECTED = {
-    "tucatinib": ({"her2climb", "her2climb-05"}, """SELECT DISTINCT a.study_id FROM arm a
-                  JOIN intervention i ON i.arm_id = a.id WHERE i.drug_id = 'tucatinib'"""),
-    "PATINA": ({"patina"}, "SELECT id FROM study WHERE acronym = 'PATINA'"),
-    "CNS-PFS": ({"her2climb"}, """SELECT study_id FROM arm_result WHERE endpoint = 'CNS_PFS'
-                UNION SELECT study_id FROM comparison WHERE endpoint = 'CNS_PFS'"""),
-}
-
-
-@pytest.mark.parametrize("query", EXPECTED)
-def test_search_finds_study_pages(deployed: Deployed, base: str, page: tuple[Page, list[str]],
-                                  query: str) -> None:
+def test_search_works_inside_a_version_folder(base: str, page: tuple[Page, list[str]]) -> None:
     tab, problems = page
-    named, sql = EXPECTED[query]
-    with sqlite3.connect(deployed.repo / "db" / "her2db.sqlite") as conn:
-        expected = named | {row[0] for row in conn.execute(sql)}
-    found = set(search(tab, base, query))
-    assert {f"studies/{study}/" for study in expected} <= found, found
+    assert search(tab, base, "PATINA")[0] == "studies/patina/"
     assert not problems, problems
 
 
@@ -175,9 +158,9 @@ def test_deploy_records_each_release(deployed: Deployed) -> None:
     assert (deployed.served / "latest").exists()
 
 
-def test_tables_sort_on_click(base: str, page: tuple[Page, list[str]]) -> None:
+def test_tables_sort_on_click(site_url: str, page: tuple[Page, list[str]]) -> None:
     tab, problems = page
-    tab.goto(base + "studies/")
+    tab.goto(site_url + "studies/")
     settle(tab)
     header = tab.locator("article table").first.locator("th").nth(5)
     assert header.text_content() == "N"

@@ -22,6 +22,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from click.testing import CliRunner
 from filelock import FileLock
 from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
@@ -34,6 +35,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 
 T = TypeVar("T")
+
+AXE = Axe()
+# The dark scheme (Material's "slate") changes the colours and nothing else: the same markup,
+# names, roles and order. So in it axe runs the rules that read colours; every rule runs in light.
+COLOUR_RULES = {"runOnly": {"type": "rule", "values": ["color-contrast", "link-in-text-block"]}}
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_SOURCES = ROOT / "db"

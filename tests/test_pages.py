@@ -10,8 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from her2db_testing import ARTIFACTS, CHROMIUM, new_context, open_page, search, settle, watch
+from her2db_testing import ARTIFACTS, AXE, CHROMIUM, COLOUR_RULES, new_context, open_page, search, settle, watch
 from playwright.sync_api import Browser, Page
 from sitebuild import Built
 
@@ -194,10 +193,6 @@ DESKTOP_PAGES = ("", "studies/", DB09, "studies/cleopatra/", "studies/flatiron/"
                  "comparisons/attrition/", "comparisons/safety/", "query/", "releases/", "glossary/")
 SHOTS = {"": "home.png", "comparisons/first-line/": "comparison-first-line.png",
          "comparisons/attrition/": "comparison-attrition.png"}
-# The dark scheme (Material's "slate") changes the colours and nothing else: the same markup,
-# names, roles and order. So in it axe runs the rules that read colours; every rule runs in light.
-COLOUR_RULES = {"runOnly": {"type": "rule", "values": ["color-contrast", "link-in-text-block"]}}
-AXE = Axe()
 
 
 @pytest.mark.parametrize("path", DESKTOP_PAGES)

@@ -342,12 +342,13 @@ def test_axe_finds_no_violations(reader: Reader) -> None:
     the theme around it is the same on every page and checked with them."""
     page = reader.open()
     for scheme, expected, options in (("light", "default", None), ("dark", "slate", COLOUR_RULES)):
-        if scheme == "dark":  # a first visit with a dark system preference (Material keeps the palette it chose)
-            page.emulate_media(color_scheme="dark")
-            page.evaluate("localStorage.clear()")
+        if scheme == "dark":  # a first visit with a dark system preference: Material keeps the
+            page.emulate_media(color_scheme="dark")  # palette it chose (stored as the page unloads)
+            page.add_init_script("localStorage.clear()")  # so it is forgotten as the page opens again
             page.reload()
             page.wait_for_selector("#query-sql")
-        assert page.get_attribute("body", "data-md-color-scheme") == expected
+        # the theme's script applies the preferred palette once it runs
+        page.wait_for_function("s => document.body.getAttribute('data-md-color-scheme') === s", arg=expected)
         for sql in (NORMAL, "SELECT 1;SELECT 2"):  # a result, then an error
             reader.run(sql)  # leaves the focus on the Run button, as a reader's click does
             violations = AXE.run(page, context="#her2db-query", options=options).response["violations"]

@@ -160,7 +160,8 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
 
 
 def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus: Corpus,
-           prefix: str = "", required: bool = True) -> M | None:
+           prefix: str = "", required: bool = True, parsed: Document | None = None) -> M | None:
+    """The file ``rel`` (``parsed``: its candidate text, already parsed) checked against ``model``."""
     path = root / rel
     if not path.exists() and rel not in corpus.overrides:
         if required:
@@ -170,7 +171,7 @@ def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus
         problems.append(Problem("error", rel, None, prefix, outside))
         return None
     try:
-        doc = read_document(path, corpus.overrides.get(rel))
+        doc = parsed or read_document(path, corpus.overrides.get(rel))
     except YamlFileError as exc:
         problems.append(Problem("error", rel, exc.line, prefix, exc.message))
         return None
@@ -321,11 +322,13 @@ def read_corpus(root: Path, overrides: dict[str, str] | None = None,
     return corpus, problems
 
 
-def read_study(root: Path, rel: str, text: str) -> tuple[StudyDoc | None, list[Problem]]:
-    """One study file, ``text`` read in place of ``rel``, as ``read_corpus`` reads it."""
+def read_study(root: Path, rel: str, text: str,
+               parsed: Document | None = None) -> tuple[StudyDoc | None, list[Problem]]:
+    """One study file, ``text`` read in place of ``rel`` (``parsed``: that text parsed), as
+    ``read_corpus`` reads it."""
     corpus = Corpus(root=root, overrides={rel: text})
     problems: list[Problem] = []
-    study = _parse(root, rel, curated.StudyFile, problems, corpus, prefix=Path(rel).stem)
+    study = _parse(root, rel, curated.StudyFile, problems, corpus, prefix=Path(rel).stem, parsed=parsed)
     return (None if study is None else StudyDoc(corpus.documents[rel], study)), problems
 
 

@@ -38,9 +38,8 @@ from .fields import (
     spec_of,
 )
 from .incremental import check_study_edit
-from .validate import validate
 from .yamledit import Target, add_text, check_same, remove_text, scalar, set_text
-from .yamlfile import read_document
+from .yamlfile import Document, read_document
 
 # the command line imports these from here
 __all__ = ["KINDS", "REFERENCE_FIELDS", "STUDY_SECTIONS", "EditError", "EditResult", "add_records",
@@ -157,16 +156,18 @@ class EditResult:
 
 
 def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, description: str,
-           dry_run: bool = False, focus: tuple[str, ...] = ("",)) -> EditResult:
-    """Validate the corpus with ``new_text`` in place of ``rel``; write it and reload the
-    database only if that adds no error. Warnings are those of the records whose path starts
-    with one of ``focus``. Call with the corpus lock held. A study's edit against a database
-    loaded from the files as they are is checked and loaded at the cost of that study alone
-    (``incremental``)."""
-    fast = check_study_edit(sources, rel, new_text, db_path)
+           dry_run: bool = False, focus: tuple[str, ...] = ("",), parsed: Document | None = None) -> EditResult:
+    """Validate the corpus with ``new_text`` (``parsed``: as ``check_same`` parsed it) in place
+    of ``rel``; write it and reload the database only if that adds no error. Warnings are those
+    of the records whose path starts with one of ``focus``. Call with the corpus lock held. A
+    study's edit against a database loaded from the files as they are is checked and loaded at
+    the cost of that study alone (``incremental``)."""
+    fast = check_study_edit(sources, rel, new_text, db_path, parsed)
     if fast is not None and fast.valid:
         problems = fast.problems
     else:
+        from .validate import validate  # here: an edit checked incrementally reads no other file
+
         fast = None
         report = validate(sources, overrides={rel: new_text})
         errors = report.errors  # anywhere: removing a drug breaks the studies that name it
@@ -227,12 +228,12 @@ def add_records(sources: Path, study_id: str | None, kind: str, records: list[di
         new_text = add_text(doc, section, records, order)
         expected = dict(doc.data)
         expected[section] = list(expected.get(section) or []) + records
-        check_same(doc, new_text, expected)
+        parsed = check_same(doc, new_text, expected)
         first = len(doc.data.get(section) or [])
         where = f"{label} › {section}[{first}]" if len(records) == 1 else \
             f"{label} › {section}[{first}–{first + len(records) - 1}]"
         focus = tuple(f"{label} › {section}[{first + i}]" for i in range(len(records)))
-        return commit(sources, rel, new_text, db_path, f"add {where}", dry_run, focus)
+        return commit(sources, rel, new_text, db_path, f"add {where}", dry_run, focus, parsed)
 
 
 def new_study(sources: Path, record: dict[str, Any], db_path: Path | None) -> EditResult:
@@ -283,9 +284,9 @@ def set_field(sources: Path, study_id: str, path: str, field: str, text: str | N
                 if mark in record:
                     del record[mark]
                     new_text = set_text(read_document(sources / rel, new_text), target, mark, None)
-        check_same(doc, new_text, expected)
+        parsed = check_same(doc, new_text, expected)
         return commit(sources, rel, new_text, db_path, f"set {target.describe(study_id, field)}", dry_run,
-                      focus=(target.describe(study_id),))
+                      focus=(target.describe(study_id),), parsed=parsed)
 
 
 def referrers(data: dict[str, Any], study_id: str, target: Target) -> list[str]:
@@ -327,8 +328,9 @@ def remove_record(sources: Path, study_id: str, path: str, db_path: Path | None,
         expected = json.loads(json.dumps(doc.data))
         del expected[target.section][target.index]
         new_text = remove_text(doc, target)
-        check_same(doc, new_text, expected)
-        return commit(sources, rel, new_text, db_path, f"remove {target.describe(study_id)}", dry_run, focus=())
+        parsed = check_same(doc, new_text, expected)
+        return commit(sources, rel, new_text, db_path, f"remove {target.describe(study_id)}", dry_run, focus=(),
+                      parsed=parsed)
 
 
 def choices_for(sources: Path, study_id: str | None, spec: FieldSpec) -> list[str] | None:

@@ -25,6 +25,7 @@ from . import formulas
 from .corpus import Problem, StudyDoc, read_study
 from .references import Known, check_study
 from .rows import Ids, study_rows
+from .yamlfile import Document
 
 
 @dataclass
@@ -56,9 +57,11 @@ class StudyEdit:
         return f"updated {study.id} in {self.db_path}"
 
 
-def check_study_edit(sources: Path, rel: str, text: str, db_path: Path | None) -> StudyEdit | None:
-    """``text`` for the study file ``rel`` checked against the corpus as its database holds it;
-    None when there is no database loaded from the files as they are."""
+def check_study_edit(sources: Path, rel: str, text: str, db_path: Path | None,
+                     parsed: Document | None = None) -> StudyEdit | None:
+    """``text`` for the study file ``rel`` (``parsed``: that text parsed) checked against the
+    corpus as its database holds it; None when there is no database loaded from the files as
+    they are."""
     if db_path is None or not rel.startswith(f"{STUDIES_DIR}/") or not db_path.is_file() \
             or stored_schema_stamp(db_path) != schema_stamp():
         return None
@@ -66,7 +69,7 @@ def check_study_edit(sources: Path, rel: str, text: str, db_path: Path | None) -
     if stored_sources_digest(db_path) != combined_digest(files):
         return None
     known, known_sources, study_ids = _index(db_path)
-    entry, problems = read_study(sources, rel, text)
+    entry, problems = read_study(sources, rel, text, parsed)
     if entry is not None:
         stem = Path(rel).stem
         seen = {study_id: f"{STUDIES_DIR}/{study_id}.yaml" for study_id in study_ids if study_id != stem}

@@ -246,12 +246,14 @@ def remove_text(doc: Document, target: Target) -> str:
     return "".join(lines[:start] + lines[end:])
 
 
-def check_same(doc: Document, new_text: str, expected: Any) -> None:
-    """Refuse an edit whose text does not parse to exactly the intended data."""
+def check_same(doc: Document, new_text: str, expected: Any) -> Document:
+    """Refuse an edit whose text does not parse to exactly the intended data; the new text as
+    parsed (what the edit is validated on: the file is parsed once)."""
     try:  # as the corpus is read: the data a load would see
-        got = parse_yaml(doc.path, new_text)[0]
+        got, lines = parse_yaml(doc.path, new_text)
     except Exception as exc:
         raise EditError(f"{doc.path}: the edited text would not parse ({exc}); nothing written") from exc
     if got != json.loads(json.dumps(expected)):
         raise EditError(f"{doc.path}: this file's layout cannot be edited in place without changing "
                         "other lines; nothing written (edit it by hand)")
+    return Document(doc.path, new_text, got, lines)

@@ -9,6 +9,7 @@ by short ``key``s; sources by their id in ``db/sources.yaml``.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -28,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from .numbers import PRINTED_TEXT, SQLITE_MAX_INT, NotANumber, Printed, parse
 
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # finding plugins reads all packages' metadata
 
 def _printed(raw: Any) -> Printed:
     try:
@@ -105,9 +107,10 @@ PERCENT_UNIT = "%"
 
 
 class Strict(BaseModel):
-    """Base: unknown keys are errors, so a misspelt field never vanishes silently."""
+    """Base: unknown keys are errors, so a misspelt field never vanishes silently. Validators
+    are built on first use (``defer_build``): an edit of a study builds no other file's."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class Provenance(Strict):

@@ -75,7 +75,8 @@ def _decimal(value: Any) -> Decimal | None:
 @cache
 def load_forms() -> Forms:
     """The verified forms of ``mcbs_forms.yaml`` (shipped in the package)."""
-    data = yaml.safe_load(FORMS_YAML.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: every edit of a trial grades it
+    data = yaml.load(FORMS_YAML.read_text(encoding="utf-8"), Loader=loader)
     forms = {}
     for code, form in data["forms"].items():
         bands = tuple(Band(band["id"], band["label"], _decimal(band["above"]), _decimal(band["upto"]),

@@ -21,6 +21,7 @@ StudyRows = Callable[[dict[str, int], dict[str, set[str]]], Rows]
 """Given each table's first id for the study and each table's columns, the study's rows."""
 
 STUDY_TABLE = "study"
+CACHE_KIB = 65536
 
 
 def replace_study(db_path: Path, study_id: str, rows_for: StudyRows, loaded_from: str, digest: str) -> bool:
@@ -29,6 +30,7 @@ def replace_study(db_path: Path, study_id: str, rows_for: StudyRows, loaded_from
     digest is ``loaded_from``; False (nothing changed) if not, and the caller loads in full."""
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")  # the moved rows' index pages, read once
         conn.execute("BEGIN IMMEDIATE")
         if not _loaded_from(conn, loaded_from):
             conn.execute("ROLLBACK")
@@ -51,7 +53,8 @@ def replace_study(db_path: Path, study_id: str, rows_for: StudyRows, loaded_from
             assert run is not None
             start, count = run
             if delta := len(rows.get(table, [])) - count:
-                for name, column in [(table, "rowid"), *references.get(table, [])]:
+                _move(conn, table, tables[table], start + count - 1, delta)
+                for name, column in references.get(table, []):
                     _shift(conn, name, column, start + count - 1, delta)
         for table, columns in tables.items():
             if not (table_rows := rows.get(table)):
@@ -131,6 +134,24 @@ def _integer_key(conn: sqlite3.Connection, table: str) -> bool:
     """Whether ``table``'s key is an integer ``id`` (then the rowid itself)."""
     keys = [(name, kind) for _, name, kind, _, _, pk in conn.execute(f'PRAGMA table_info("{table}")') if pk]
     return keys == [("id", "INTEGER")]
+
+
+def _move(conn: sqlite3.Connection, table: str, columns: list[str], after: int, delta: int) -> None:
+    """Add ``delta`` to the rowids (ids) above ``after``: the rows are copied aside, deleted, and
+    inserted again with their new ids, one pass over the table's indexes each way. (Changing the
+    ids in place takes two passes, through the negative numbers: see ``_shift``.) The copy's
+    columns have the table's affinities, so every value comes back as it was stored."""
+    key = "id" if "id" in columns and _integer_key(conn, table) else "rowid"
+    names = ", ".join(f'"{column}"' for column in columns if column != key)
+    conn.execute(f'CREATE TEMP TABLE "{_MOVED}" AS SELECT rowid AS "{_MOVED}", {names} FROM "{table}" '
+                 "WHERE rowid > ?", (after,))
+    conn.execute(f'DELETE FROM "{table}" WHERE rowid > ?', (after,))
+    conn.execute(f'INSERT INTO "{table}" ("{key}", {names}) SELECT "{_MOVED}" + ?, {names} '
+                 f'FROM temp."{_MOVED}" ORDER BY "{_MOVED}"', (delta,))
+    conn.execute(f'DROP TABLE temp."{_MOVED}"')
+
+
+_MOVED = "her2db_moved_rowid"
 
 
 def _shift(conn: sqlite3.Connection, table: str, column: str, after: int, delta: int) -> None:

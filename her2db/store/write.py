@@ -9,7 +9,6 @@ leftovers of a killed load from a load still running, and removes them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sqlite3
@@ -20,6 +19,7 @@ from typing import Any
 
 from ..util.atomic import replacement_mode
 from ..util.digest import digest
+from .digestcache import cached_digests
 from .sqlite import (
     APPLICATION_ID,
     TABLES_SQL,
@@ -127,7 +127,9 @@ FileDigests = dict[str, bytes]
 
 
 def file_digests(sources: Path) -> FileDigests:
-    return {rel: hashlib.sha256(path.read_bytes()).digest() for rel, path in source_files(sources)}
+    """Each curated file's digest; a file unchanged since a command last hashed it is not read
+    again (``digestcache``)."""
+    return cached_digests(sources, source_files(sources))
 
 
 def combined_digest(files: FileDigests) -> str:

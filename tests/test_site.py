@@ -25,7 +25,7 @@ from her2db.cli import cli
 from her2db.curate.load import ensure_database
 from her2db.model.notation import NOT_REPORTED
 from her2db.publish import build as site
-from her2db.publish import generated, render, virtual
+from her2db.publish import buildcache, generated, render, virtual
 from her2db.publish.plots import MAX_ROWS, ForestRow, forest
 from her2db.publish.plugin import MIKE_VERSION
 from her2db.store.sqlite import connect_readonly
@@ -535,10 +535,11 @@ def _mtimes(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
-def test_a_rebuild_redoes_only_what_changed(tmp_path: Path) -> None:
+def test_a_rebuild_redoes_only_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With nothing changed, a second build does not run MkDocs, which generates the pages
     (every file keeps its modification time); an edited page, a changed database or a removed
-    output file each bring the build back, and --force always does."""
+    output file each bring the build back, and --force always does. Given the curated sources,
+    a build whose inputs and sources all keep their ``stat`` does not even reload the database."""
     first = build_copy(tmp_path, studies=FEW_STUDIES)
     public = first.public
     built_once = _mtimes(public)
@@ -547,6 +548,19 @@ def test_a_rebuild_redoes_only_what_changed(tmp_path: Path) -> None:
     again = site.build(first.db, config)
     assert _mtimes(public) == built_once
     assert (again.pages, again.studies) == (first.result.pages, first.result.studies)
+
+    monkeypatch.setattr(buildcache, "RACY_NS", 0)  # the files were written a moment ago
+    sources, reloads = tmp_path / "db", []
+    for expected in ([1], [1]):  # the first build with sources records their stat, the next is skipped
+        quick = site.build(first.db, config, sources=sources, reload=lambda: reloads.append(1))
+        assert reloads == expected
+        assert (quick.pages, quick.studies) == (first.result.pages, first.result.studies)
+    assert {k: v for k, v in _mtimes(public).items() if not k.startswith(".")} == \
+        {k: v for k, v in built_once.items() if not k.startswith(".")}
+    study = sources / "studies" / "patina.yaml"
+    study.write_bytes(study.read_bytes())  # the same bytes: another stat
+    site.build(first.db, config, sources=sources, reload=lambda: reloads.append(2))
+    assert reloads == [1, 2]
 
     glossary = tmp_path / "site" / "glossary.md"
     glossary.write_text(glossary.read_text(encoding="utf-8") + "\nA sentence added by a curator.\n",

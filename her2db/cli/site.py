@@ -90,10 +90,11 @@ def site_build(sources: Path, db_path: Path, database_url: str | None, config: P
     try:
         if database_url is not None and not is_postgres(database_url):
             db_path, database_url = sqlite_path(database_url), None
-        _fresh_database(db_path, sources, database_url=database_url)
-        if database_url is None:
-            built = site_module.build(db_path, config, force=force)
+        if database_url is None:  # the build reloads the database unless nothing changed since the last
+            built = site_module.build(db_path, config, force=force, sources=sources,
+                                      reload=lambda: _fresh_database(db_path, sources))
         else:  # the pages read PostgreSQL; the download is a SQLite file of the same sources
+            _fresh_database(db_path, sources, database_url=database_url)
             with tempfile.TemporaryDirectory(prefix="her2db-site-") as tmp:
                 download = Path(tmp) / "her2db.sqlite"
                 load_database(sources, download)

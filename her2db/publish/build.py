@@ -24,9 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..read import named
-from ..store.connect import connect
-from ..store.write import source_files
 from ..util.paths import UnsafePath
 from . import assets, buildcache
 from .config import DEV_LABEL, Config, SiteError, read_config
@@ -88,6 +85,9 @@ def _mike(args: list[str], cfg: Config, branch: str) -> list[str]:
 
 def _count_studies(db_path: Path, database_url: str | None) -> int:
     """The number of study pages the plugin generates (one per study)."""
+    from ..read import named  # here, as the database itself: a build skipped on ``stat`` opens neither
+    from ..store.connect import connect
+
     conn = connect(db_path, database_url)
     try:
         return len(named.study_ids(conn))
@@ -115,8 +115,7 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     macros = [cfg.macros_dir] if cfg.macros_dir else []
     seen, taken = None, buildcache.now_ns()
     if sources is not None and not force and database_url is None:
-        seen = buildcache.stats([cfg.path, cfg.docs_dir, *sqljs, *macros, db_path,
-                                 *(path for _, path in source_files(sources, db_path))])
+        seen = buildcache.stats([cfg.path, cfg.docs_dir, *sqljs, *macros, db_path], sources)
         seen["HER2DB_SITE_URL=" + os.environ.get("HER2DB_SITE_URL", "")] = []
         if last := buildcache.unchanged(stamp, seen, [cfg.site_dir]):
             return SiteBuild(cfg.site_dir, last["pages"], last["studies"], cfg.docs_dir, DEV_LABEL)

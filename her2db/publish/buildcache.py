@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from ..util.atomic import write_atomic
-from ..util.digest import digest, files_under
+from ..util.digest import digest
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TOOLS = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "jinja2")
@@ -54,9 +54,12 @@ def code_digest() -> str:
 
 def _stat(path: str) -> list[int]:
     try:
-        info = os.stat(path)
+        return _fingerprint(os.stat(path))
     except OSError:
         return []
+
+
+def _fingerprint(info: os.stat_result) -> list[int]:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
@@ -65,14 +68,20 @@ def now_ns() -> int:
     return time.time_ns()
 
 
-def stats(paths: Iterable[Path]) -> Manifest:
+def stats(paths: Iterable[Path], sources: Path | None = None) -> Manifest:
     """Size, modification and change times and inode of each file (of every file under a
-    folder, as ``digest`` reads it), the package's code and the tools' modules included: what
-    a build read, as ``stat`` sees it."""
+    folder, as ``digest`` reads it), the package's code and the tools' modules included, and
+    of every file under ``sources`` but dotfiles and databases (what ``store.write`` digests,
+    in every folder): what a build read, as ``stat`` sees it."""
     out: Manifest = {}
     for path in [*paths, PACKAGE_DIR, *_tool_files()]:
-        for file in files_under(path) if path.is_dir() else [path]:
-            out[str(file)] = _stat(str(file))
+        if path.is_dir():
+            out.update((name, _fingerprint(info)) for name, info in _walk(str(path)))
+        else:
+            out[str(path)] = _stat(str(path))
+    if sources is not None:
+        out.update((name, _fingerprint(info)) for name, info in _walk(str(sources), every_folder=True)
+                   if ".sqlite" not in name.rsplit(os.sep, 1)[-1])
     return out
 
 
@@ -84,28 +93,26 @@ def _tool_files() -> list[Path]:
     return found
 
 
+def _walk(folder: str, every_folder: bool = False) -> Iterator[tuple[str, os.stat_result]]:
+    """Every non-dot file under ``folder`` with its ``stat``: in the folders ``files_under``
+    walks (not dot folders, byte-code caches or linked folders), or with ``every_folder`` in
+    all of them, links followed (as the curated files are digested). ``os.scandir``, without
+    ``Path`` objects: a site has thousands of files."""
+    with os.scandir(folder) as entries:
+        children = list(entries)
+    for entry in children:
+        if entry.is_dir():
+            if every_folder or not (entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink()):
+                yield from _walk(entry.path, every_folder)
+        elif not entry.name.startswith("."):
+            yield entry.path, entry.stat()
+
+
 def manifest(roots: Iterable[Path]) -> Manifest:
     """Size and modification time of every (non-dot) file under ``roots``, as ``files_under``
-    walks them (without its ``Path`` objects: a site has thousands of files)."""
-    out: Manifest = {}
-
-    def walk(folder: str) -> None:
-        with os.scandir(folder) as entries:
-            children = list(entries)
-        for entry in children:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                if entry.name != "__pycache__" and not entry.is_symlink():  # as os.walk
-                    walk(entry.path)
-            else:
-                info = entry.stat()
-                out[entry.path] = [info.st_size, info.st_mtime_ns]
-
-    for root in roots:
-        if root.is_dir():
-            walk(str(root))
-    return out
+    walks them."""
+    return {name: [info.st_size, info.st_mtime_ns] for root in roots if root.is_dir()
+            for name, info in _walk(str(root))}
 
 
 def read_stamp(path: Path) -> dict[str, Any] | None:

@@ -135,6 +135,18 @@ def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
         assert "Example" in result.output, command
 
 
+def test_every_command_is_listed_with_its_module() -> None:
+    """The top-level group imports a command's module only when it runs: its list of
+    command modules names every command of every module, and nothing else."""
+    import importlib
+
+    from her2db.cli import COMMAND_MODULES
+
+    found = {command.name: module for module in set(COMMAND_MODULES.values())
+             for command in importlib.import_module(f"her2db.cli.{module}").COMMANDS}
+    assert found == COMMAND_MODULES
+    assert CliRunner().invoke(cli, ["nope"]).exit_code == 2
+
 def test_help_names_every_public_view(runner: CliRunner, mini_db: Path) -> None:
     """The first help an analyst reads lists the views they can query."""
     conn = sqlite3.connect(mini_db)

@@ -25,7 +25,7 @@ from her2db.cli import cli
 from her2db.curate.load import ensure_database
 from her2db.model.notation import NOT_REPORTED
 from her2db.publish import build as site
-from her2db.publish import generated, render, virtual
+from her2db.publish import buildcache, generated, render, virtual
 from her2db.publish.plots import MAX_ROWS, ForestRow, forest
 from her2db.publish.plugin import MIKE_VERSION
 from her2db.store.sqlite import connect_readonly
@@ -540,7 +540,8 @@ def test_a_rebuild_redoes_only_what_changed(tmp_path: Path, monkeypatch: pytest.
     (every file keeps its modification time); a changed database brings the build back and the
     page shows the change; an edited page or a removed output file each bring MkDocs back too,
     and --force always does (those three are seen as MkDocs' runs: what a run writes is the
-    same real build as above)."""
+    same real build as above). Given the curated sources, a build whose inputs and sources all
+    keep their ``stat`` does not even reload the database."""
     first = build_copy(tmp_path, studies=FEW_STUDIES)
     public = first.public
     built_once = _mtimes(public)
@@ -549,6 +550,19 @@ def test_a_rebuild_redoes_only_what_changed(tmp_path: Path, monkeypatch: pytest.
     again = site.build(first.db, config)
     assert _mtimes(public) == built_once
     assert (again.pages, again.studies) == (first.result.pages, first.result.studies)
+
+    monkeypatch.setattr(buildcache, "RACY_NS", 0)  # the files were written a moment ago
+    sources, reloads = tmp_path / "db", []
+    for expected in ([1], [1]):  # the first build with sources records their stat, the next is skipped
+        quick = site.build(first.db, config, sources=sources, reload=lambda: reloads.append(1))
+        assert reloads == expected
+        assert (quick.pages, quick.studies) == (first.result.pages, first.result.studies)
+    assert {k: v for k, v in _mtimes(public).items() if not k.startswith(".")} == \
+        {k: v for k, v in built_once.items() if not k.startswith(".")}
+    study = sources / "studies" / "patina.yaml"
+    study.write_bytes(study.read_bytes())  # the same bytes: another stat
+    site.build(first.db, config, sources=sources, reload=lambda: reloads.append(2))
+    assert reloads == [1, 2]
 
     study = tmp_path / "db" / "studies" / "patina.yaml"
     study.write_text(study.read_text(encoding="utf-8").replace("title: ", "title: Renamed, ", 1),

@@ -7,6 +7,7 @@ wrong), 2 usage errors (click's own, and bad arguments).
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import click
@@ -17,10 +18,34 @@ import click
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from .. import __version__
-from . import curate, data, query, release, review, site
+
+COMMAND_MODULES = {
+    **dict.fromkeys(("load", "validate", "coverage", "schema"), "data"),
+    **dict.fromkeys(("query", "studies", "show"), "query"),
+    **dict.fromkeys(("add", "new-study", "set", "remove", "rename", "import-csv"), "curate"),
+    **dict.fromkeys(("check", "todo"), "review"),
+    **dict.fromkeys(("export", "diff", "release"), "release"),
+    "site": "site",
+}
+"""Each command's module (``cli/<module>.py``, whose ``COMMANDS`` holds it): a command imports
+its module only when it runs (``--help`` imports them all), so ``her2db query`` does not pay for
+building the curator commands' options. tests/test_cli.py checks this against the modules."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The top-level group, importing a command's module only when the command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMAND_MODULES:
+            return None
+        module = importlib.import_module(f"{__name__}.{COMMAND_MODULES[cmd_name]}")
+        return next(command for command in module.COMMANDS if command.name == cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="her2db")
 def cli() -> None:
     """her2db: the evidence database for HER2-positive metastatic breast cancer.
@@ -36,7 +61,3 @@ def cli() -> None:
         her2db load && her2db query "select * from v_comparisons where endpoint = 'PFS'"
     """
 
-
-for _group in (data, query, curate, review, release, site):
-    for _command in _group.COMMANDS:
-        cli.add_command(_command)

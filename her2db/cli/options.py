@@ -173,11 +173,13 @@ def _reload_if_stale(db_path: Path) -> None:
     """A database beside its curated files (``db/her2db.sqlite`` in ``db/``) that was loaded
     from other versions of them (an edit interrupted before its reload, a ``git pull``) is
     reloaded before it answers, and refused if the files do not load: never read as current."""
+    sources = db_path.parent
+    if not db_path.is_file() or not (sources / STUDIES_DIR).is_dir():
+        return
     from ..store.sqlite import schema_stamp, stored_schema_stamp
     from ..store.write import is_current
 
-    sources = db_path.parent
-    if not db_path.is_file() or not (sources / STUDIES_DIR).is_dir() or is_current(db_path, sources):
+    if is_current(db_path, sources):
         return
     if stored_schema_stamp(db_path) != schema_stamp():
         return  # another schema or not ours: the callers say so

@@ -81,28 +81,37 @@ def site_build(sources: Path, db_path: Path, database_url: str | None, config: P
         her2db site build
         her2db site build --database-url postgresql://her2db@localhost/her2db
     """
+    site_module = _site_module()
+    try:
+        if database_url is not None and not is_postgres(database_url):
+            db_path, database_url = sqlite_path(database_url), None
+        if database_url is None:  # the build reloads the database unless nothing changed since the last
+            built = site_module.build(db_path, config, force=force, sources=sources,
+                                      reload=lambda: _fresh_database(db_path, sources))
+        else:  # the pages read PostgreSQL; the download is a SQLite file of the same sources
+            _fresh_database(db_path, sources, database_url=database_url)
+            built = _build_from_server(site_module, sources, config, database_url)
+    except DatabaseUrlError as exc:
+        raise url_failed(exc) from exc
+    except (site_module.SiteError, DatabaseMissing) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Built {built.pages} pages into {built.out_dir}")
+
+
+def _build_from_server(site_module: Any, sources: Path, config: Path, database_url: str) -> Any:
+    """The site of a PostgreSQL database, with a SQLite file of the same sources to download."""
     import tempfile
 
     from ..curate.load import LoadError
     from ..curate.load import load as load_database
 
-    site_module = _site_module()
-    try:
-        if database_url is not None and not is_postgres(database_url):
-            db_path, database_url = sqlite_path(database_url), None
-        _fresh_database(db_path, sources, database_url=database_url)
-        if database_url is None:
-            built = site_module.build(db_path, config, force=force)
-        else:  # the pages read PostgreSQL; the download is a SQLite file of the same sources
-            with tempfile.TemporaryDirectory(prefix="her2db-site-") as tmp:
-                download = Path(tmp) / "her2db.sqlite"
-                load_database(sources, download)
-                built = site_module.build(download, config, database_url)
-    except DatabaseUrlError as exc:
-        raise url_failed(exc) from exc
-    except (site_module.SiteError, LoadError, DatabaseMissing) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Built {built.pages} pages into {built.out_dir}")
+    with tempfile.TemporaryDirectory(prefix="her2db-site-") as tmp:
+        download = Path(tmp) / "her2db.sqlite"
+        try:
+            load_database(sources, download)
+        except LoadError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return site_module.build(download, config, database_url)
 
 
 @site.command("serve")

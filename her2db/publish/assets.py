@@ -32,7 +32,12 @@ def sqljs_dir(project_dir: Path) -> Path:
                      f"{project_dir / 'node_modules'}: run `make site`, or `npm ci` in {project_dir}")
 
 
+def sqljs_files(project_dir: Path) -> list[Path]:
+    """The files of sql.js the site ships (``sqljs_dir``), which alone a build reads."""
+    source = sqljs_dir(project_dir)
+    return [source / name for name in SQLJS_FILES]
+
+
 def files(project_dir: Path) -> list[VirtualFile]:
     """sql.js's loader, WebAssembly module and licence, as they are in ``node_modules``."""
-    source = sqljs_dir(project_dir)
-    return [VirtualFile(f"{VENDOR_DIR}/{Path(name).name}", source=source / name) for name in SQLJS_FILES]
+    return [VirtualFile(f"{VENDOR_DIR}/{path.name}", source=path) for path in sqljs_files(project_dir)]

@@ -20,11 +20,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..read import named
-from ..store.connect import connect
 from ..util.paths import UnsafePath
 from . import assets, buildcache
 from .config import DEV_LABEL, Config, SiteError, read_config
@@ -86,6 +85,9 @@ def _mike(args: list[str], cfg: Config, branch: str) -> list[str]:
 
 def _count_studies(db_path: Path, database_url: str | None) -> int:
     """The number of study pages the plugin generates (one per study)."""
+    from ..read import named  # here, as the database itself: a build skipped on ``stat`` opens neither
+    from ..store.connect import connect
+
     conn = connect(db_path, database_url)
     try:
         return len(named.study_ids(conn))
@@ -94,24 +96,42 @@ def _count_studies(db_path: Path, database_url: str | None) -> int:
 
 
 def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | None = None,
-          force: bool = False) -> SiteBuild:
+          force: bool = False, sources: Path | None = None, reload: Callable[[], None] | None = None
+          ) -> SiteBuild:
     """Run ``mkdocs build --strict`` on the database. Downloads are labelled "dev": only
     ``deploy`` names a release. With ``database_url`` every page is read from that database
     (PostgreSQL); ``db_path`` is then the SQLite file offered for download and queried by the
     Query page. The build is skipped when what it reads did not change since it last ran and
     what it wrote is untouched (``buildcache``): the configuration, every file of the docs
     folder, the SQLite database, sql.js, the macros and the package's code, the tools'
-    versions; ``force`` (or a ``database_url``, whose content no digest sees) always runs it."""
+    versions; ``force`` (or a ``database_url``, whose content no digest sees) always runs it.
+
+    ``sources`` are the curated files the database is loaded from and ``reload`` the caller's
+    reload of the database when they changed: when neither they, the database nor any other
+    input changed since the last build (``stat``), the build is skipped without calling it."""
     cfg = read_config(config)
-    studies = _count_studies(db_path, database_url)
     stamp = cfg.site_dir / BUILD_STAMP
+    sqljs = assets.sqljs_files(cfg.path.parent)
+    macros = [cfg.macros_dir] if cfg.macros_dir else []
+    seen, taken = None, buildcache.now_ns()
+    if sources is not None and not force and database_url is None:
+        seen = buildcache.stats([cfg.path, cfg.docs_dir, *sqljs, *macros, db_path], sources)
+        seen["HER2DB_SITE_URL=" + os.environ.get("HER2DB_SITE_URL", "")] = []
+        if last := buildcache.unchanged(stamp, seen, [cfg.site_dir]):
+            return SiteBuild(cfg.site_dir, last["pages"], last["studies"], cfg.docs_dir, DEV_LABEL)
+    if reload is not None:
+        reload()
+    if seen is not None:
+        seen.update(buildcache.stats([db_path]))  # as reloaded, before the digest reads it
+    studies = _count_studies(db_path, database_url)
     inputs = buildcache.digest(cfg.path, os.environ.get("HER2DB_SITE_URL", ""), cfg.docs_dir, db_path,
-                               buildcache.code_digest(), assets.sqljs_dir(cfg.path.parent),
-                               *([cfg.macros_dir] if cfg.macros_dir else []))
-    if force or database_url is not None or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir]):
-        _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, _env(db_path, database_url), "mkdocs build")
-        buildcache.write_stamp(stamp, inputs, [cfg.site_dir])
+                               buildcache.code_digest(), sqljs, *macros)
     pages = sum(1 for _ in cfg.docs_dir.rglob("*.md")) + studies
+    stale = force or database_url is not None or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir])
+    if stale:
+        _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, _env(db_path, database_url), "mkdocs build")
+    if stale or seen is not None:
+        buildcache.write_stamp(stamp, inputs, [cfg.site_dir], seen, pages=pages, studies=studies, taken=taken)
     return SiteBuild(cfg.site_dir, pages, studies, cfg.docs_dir, DEV_LABEL)
 
 

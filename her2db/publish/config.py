@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-from mkdocs.utils import yaml_load
+from typing import IO, Any
 
 DEV_LABEL = "dev"
 """The version a build outside a release (not run by mike) shows and names its downloads by."""
@@ -29,9 +28,32 @@ def read_config(config: Path) -> Config:
     if not config.is_file():
         raise SiteError(f"MkDocs configuration {config} not found")
     with config.open("rb") as handle:
-        data = yaml_load(handle) or {}
+        data = _yaml_load(handle) or {}
     base = config.resolve().parent
     macros = next((p["macros"] for p in data.get("plugins") or [] if isinstance(p, dict) and "macros" in p), None)
     module = (macros or {}).get("module_name") if isinstance(macros, dict) else None
     return Config(config.resolve(), base / data.get("docs_dir", "docs"), base / data.get("site_dir", "site"),
                   (base / module).parent if module else None)
+
+
+def _yaml_load(handle: IO[bytes]) -> Any:
+    """mkdocs.yml as MkDocs reads it, through PyYAML's C loader with MkDocs' ``!ENV`` tag: MkDocs'
+    own loader is pure Python and importing it imports most of MkDocs, a rebuild's largest cost.
+    A file this loader cannot read as MkDocs would (another tag, ``INHERIT``) MkDocs reads."""
+    import yaml
+    import yaml_env_tag  # type: ignore[import-untyped]
+
+    class Loader(yaml.CSafeLoader):
+        pass
+
+    Loader.add_constructor("!ENV", yaml_env_tag.construct_env_tag)
+    try:
+        data = yaml.load(handle, Loader=Loader)
+    except yaml.YAMLError:
+        data = None
+    if isinstance(data, dict) and "INHERIT" not in data:
+        return data
+    from mkdocs.utils import yaml_load
+
+    handle.seek(0)
+    return yaml_load(handle)

@@ -9,7 +9,7 @@ non-finite values (the strings "Infinity", "-Infinity", "NaN") and BLOBs (an SQL
 CSV (and the workbook, ``workbook.py``) is what spreadsheets open: a text cell a spreadsheet
 would run as a formula is written neutralised (``model.formulas``: ``'=1+1``); JSON keeps every
 text as it is.
-This module is light (no database layer, no site code): ``her2db query`` imports it. The
+How a single value prints is ``cells.py`` (what ``her2db query``'s tables import). The
 workbook is ``workbook.py``; ``her2db export``'s folder and Data Package ``export_folder.py``.
 """
 
@@ -27,45 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from ..model.formulas import neutralised
-from ..model.numbers import PRINTED_TEXT, plain
 from ..util.paths import safe_child
 from . import named as sitequeries
+from .cells import cell, number_text, printed_cells
 
-TEXT_SUFFIX = "_text"
 BOM = "\ufeff"
 # a printed text that is also a JSON number (JSON forbids leading zeros such as "07")
 _JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?")
-
-
-def printed_columns(columns: Sequence[str]) -> dict[int, int]:
-    """For each column ``X`` that has an ``X_text`` twin, the index of the twin."""
-    index = {name: i for i, name in enumerate(columns)}
-    return {i: index[name + TEXT_SUFFIX] for i, name in enumerate(columns)
-            if name + TEXT_SUFFIX in index}
-
-
-def _number_text(value: float, text: Any) -> str:
-    """How a finite number prints: its printed text if the row has one written in digits
-    ("0.70"; a text such as "six" stays in its ``X_text`` column), else its plain form."""
-    if isinstance(text, str) and PRINTED_TEXT.fullmatch(text):
-        return text
-    return str(value) if isinstance(value, int) else plain(value)
-
-
-def _non_finite(value: float) -> str:
-    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-
-
-def cell(value: Any, text: Any = None) -> Any:
-    """A value as text formats print it (CSV, tables): numbers as printed, non-finite numbers
-    by name, a BLOB as an SQL hex literal; strings and NULL (None) unchanged."""
-    if isinstance(value, bytes):
-        return f"X'{value.hex().upper()}'"
-    if isinstance(value, float) and not math.isfinite(value):
-        return _non_finite(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _number_text(value, text)
-    return value
 
 
 def spreadsheet_cell(value: Any, text: Any = None) -> Any:
@@ -77,16 +45,9 @@ def spreadsheet_cell(value: Any, text: Any = None) -> Any:
 def json_value(value: Any, text: Any = None) -> str:
     """A value as a JSON literal: a number written as it prints (``0.70``), always valid JSON."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        number = _number_text(value, text)
-        return number if _JSON_NUMBER.fullmatch(number) else _number_text(value, None)
+        number = number_text(value, text)
+        return number if _JSON_NUMBER.fullmatch(number) else number_text(value, None)
     return json.dumps(cell(value), ensure_ascii=False)
-
-
-def printed_cells(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[list[tuple[Any, Any]]]:
-    """Each row's (value, printed text) pairs."""
-    twins = printed_columns(columns)
-    for row in rows:
-        yield [(value, row[twins[i]] if i in twins else None) for i, value in enumerate(row)]
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = False) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from tabulate import tabulate
 
 from ..util.terminal import printable
-from . import export
+from .cells import cell, printed_cells
 from .results import QueryResult
 
 _MARKDOWN_BREAKS = re.compile(r"\r\n|\r|\n")
@@ -26,13 +26,14 @@ def render(result: QueryResult, fmt: str) -> str:
     """The result as text in one of ``FORMATS``. CSV and JSON come from the exporter of the
     site's downloads (``export``), so a number prints the same in both: as printed where the
     result has its ``X_text`` column; JSON is always valid JSON (see ``FORMAT_HELP``)."""
-    if fmt == "json":
-        return export.json_text(result.columns, result.rows)
-    if fmt == "csv":
+    if fmt in ("json", "csv"):
+        from . import export  # here: a table, the usual output, needs none of JSON or CSV
+
+        if fmt == "json":
+            return export.json_text(result.columns, result.rows)
         return export.csv_text(result.columns, result.rows).rstrip("\n")
     # every format prints a number as the exporter does: as printed where the row has it
-    cells = [[export.cell(value, text) for value, text in row]
-             for row in export.printed_cells(result.columns, result.rows)]
+    cells = [[cell(value, text) for value, text in row] for row in printed_cells(result.columns, result.rows)]
     if fmt == "markdown":
         return tabulate([[_markdown(v) for v in row] for row in cells],
                         headers=[_markdown(c) for c in result.columns], tablefmt="github",

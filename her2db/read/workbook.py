@@ -29,7 +29,8 @@ from ..model.licence import DATA_LICENCE_TITLE, DATA_LICENCE_URL, licence_statem
 from ..model.numbers import PRINTED_TEXT
 from ..model.views import public_views
 from . import named as sitequeries
-from .export import printed_cells, printed_columns, spreadsheet_cell
+from .cells import printed_cells, printed_columns
+from .export import spreadsheet_cell
 
 TITLE = "her2db: evidence database for HER2-positive metastatic breast cancer"
 ABOUT_SHEET = "About"

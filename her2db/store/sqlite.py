@@ -6,7 +6,6 @@ Kept light (no SQLAlchemy at import time) because ``her2db query`` imports it on
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -30,6 +29,8 @@ def schema_stamp() -> int:
     """A 31-bit digest of the tables' and views' SQL, which every load keeps as ``PRAGMA
     user_version``: a database built by a her2db with another schema is then rebuilt before
     the site reads it, instead of failing on a missing table or column."""
+    import hashlib  # here: loading OpenSSL costs `her2db query` more than the query itself
+
     digest = hashlib.sha256(TABLES_SQL.read_bytes() + VIEWS_SQL.read_bytes()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -28,6 +27,8 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     both, a crash soon after could leave the new name on an empty or half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = replacement_mode(path)
+    import tempfile  # here: reading commands import this module, and only writers need tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)

@@ -3,7 +3,6 @@ the database and what the site build cache compares."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +23,8 @@ def files_under(root: Path) -> list[Path]:
 def digest(*parts: str | bytes | Path | Iterable[Path]) -> str:
     """SHA-256 over ``parts``: text and bytes as given, a file by its content, a folder (or a
     list of files) by each file's relative path and content."""
+    import hashlib  # here: loading OpenSSL costs a command that ends up digesting nothing
+
     sha = hashlib.sha256()
 
     def add_file(path: Path, name: str) -> None:

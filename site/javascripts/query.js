@@ -3,7 +3,8 @@
  * SQLite is sql.js (WebAssembly), shipped inside the site. The page fetches the engine and the
  * database once, gzip-compressed (a browser without DecompressionStream fetches the
  * uncompressed originals), keeps their bytes, and runs every query in a Web Worker built from
- * them, which unpacks them: a
+ * them, which unpacks them (the packed database comes without its indexes, which the worker
+ * builds once the first result is shown): a
  * query that runs past the time limit is stopped by terminating the worker, and a fresh one
  * starts from the kept bytes, so the page stays usable (and works offline once loaded).
  * Loaded only by this page (a script element in its content: Material's instant navigation
@@ -140,6 +141,35 @@
     }
 
     var engine = null; // Promise of sql.js, compiling while the page still fetches the database
+    var indexes = []; // [name, statement] of the indexes the packed copy ships without
+    var indexing = false;
+
+    // One index a task, once the first result is shown: a query sent meanwhile waits for one
+    // index at most. An index the database already has (the original, fetched where a browser
+    // cannot unpack) is left as it is; one that cannot be built leaves queries slower, not wrong.
+    function buildNextIndex() {
+      var next = indexes.shift();
+      if (!next) {
+        return;
+      }
+      var exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?");
+      try {
+        exists.bind([next[0]]);
+        if (!exists.step()) {
+          db.exec("PRAGMA query_only = OFF");
+          try {
+            db.exec(next[1]);
+          } catch (ignored) {
+            // queries still answer, without this index
+          } finally {
+            db.exec("PRAGMA query_only = ON");
+          }
+        }
+      } finally {
+        exists.free();
+      }
+      setTimeout(buildNextIndex, 0);
+    }
 
     self.onmessage = function (event) {
       var message = event.data;
@@ -154,6 +184,9 @@
         Promise.all([engine, unpack(message.database)]).then(function (parts) {
           db = new parts[0].Database(new Uint8Array(parts[1]));
           db.exec("PRAGMA query_only = ON");
+          indexes = Object.keys(message.indexes).sort().map(function (name) {
+            return [name, message.indexes[name]];
+          });
           self.postMessage({ type: "ready" });
         }, function (error) {
           self.postMessage({ type: "failed", message: String(error && error.message || error) });
@@ -174,6 +207,10 @@
           text = READ_ONLY;
         }
         self.postMessage({ type: "error", id: message.id, message: text, offset: offset });
+      }
+      if (!indexing) {
+        indexing = true;
+        setTimeout(buildNextIndex, 0);
       }
     };
   }
@@ -259,7 +296,7 @@
       });
       started.postMessage({ type: "engine", wasm: engine.wasm.slice(0) });
       return assets.database.then(function (database) {
-        started.postMessage({ type: "open", database: database.slice(0) });
+        started.postMessage({ type: "open", database: database.slice(0), indexes: config.indexes });
         return opened;
       });
     });

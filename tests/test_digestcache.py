@@ -30,7 +30,7 @@ def settled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_same_size_change_with_its_old_time_is_noticed(corpus: Path, mini_db: Path, settled: None) -> None:
     memory = corpus / digestcache.MEMORY_FILE
-    assert file_digests(corpus) == _hashed(corpus) and STUDY in json.loads(memory.read_text())["files"]
+    assert file_digests(corpus, remember=True) == _hashed(corpus) and STUDY in json.loads(memory.read_text())["files"]
     path = corpus / STUDY
     before = path.stat()
     text = path.read_text(encoding="utf-8")
@@ -40,7 +40,7 @@ def test_a_same_size_change_with_its_old_time_is_noticed(corpus: Path, mini_db: 
     path.write_text(changed, encoding="utf-8")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `cp -p` or `touch -d` would
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
-    assert file_digests(corpus) == _hashed(corpus)
+    assert file_digests(corpus, remember=True) == _hashed(corpus)
     assert not is_current(mini_db, corpus)
     result = edit.set_field(corpus, "mini-trial", "results[0]", "notes", "a note", mini_db)
     assert result.reloaded and result.reloaded.startswith("reloaded")  # not taken for current
@@ -48,10 +48,10 @@ def test_a_same_size_change_with_its_old_time_is_noticed(corpus: Path, mini_db: 
 
 def test_files_changed_within_the_settling_time_are_not_remembered(corpus: Path, mini_db: Path) -> None:
     """Just written (this test's corpus): hashed again by every command until they settle."""
-    file_digests(corpus)
+    file_digests(corpus, remember=True)
     memory = corpus / digestcache.MEMORY_FILE
     assert not memory.exists() or STUDY not in json.loads(memory.read_text())["files"]
-    assert file_digests(corpus) == _hashed(corpus)
+    assert file_digests(corpus, remember=True) == _hashed(corpus)
 
 
 @pytest.mark.parametrize("content", ["{not json", '{"format": "her2db file digests 1", "files": {"studies/'
@@ -59,7 +59,7 @@ def test_files_changed_within_the_settling_time_are_not_remembered(corpus: Path,
 def test_a_broken_memory_is_ignored(corpus: Path, settled: None, content: str) -> None:
     memory = corpus / digestcache.MEMORY_FILE
     memory.write_text(content, encoding="utf-8")
-    assert file_digests(corpus) == _hashed(corpus)
+    assert file_digests(corpus, remember=True) == _hashed(corpus)
     data = memory.read_text(encoding="utf-8")
     if content.startswith('{"format"'):  # ours, with a bad entry: rewritten
         assert STUDY in json.loads(data)["files"]
@@ -69,10 +69,18 @@ def test_a_broken_memory_is_ignored(corpus: Path, settled: None, content: str) -
 
 def test_a_remembered_digest_is_used_while_the_status_holds(corpus: Path, settled: None) -> None:
     memory = corpus / digestcache.MEMORY_FILE
-    file_digests(corpus)
+    file_digests(corpus, remember=True)
     data = json.loads(memory.read_text())
     data["files"][STUDY][5] = "ab" * 32  # a digest no file has: shows that it is not recomputed
     memory.write_text(json.dumps(data))
-    assert file_digests(corpus)[STUDY] == bytes.fromhex("ab" * 32)
+    assert file_digests(corpus, remember=True)[STUDY] == bytes.fromhex("ab" * 32)
     (corpus / STUDY).write_text((corpus / STUDY).read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert file_digests(corpus, remember=True) == _hashed(corpus)
+
+
+def test_a_reading_command_writes_no_memory(corpus: Path, settled: None) -> None:
+    """Only an edit remembers (it writes to the sources folder anyway); a query, which checks
+    that its database is current, leaves the folder as it found it."""
+    before = sorted(p.name for p in corpus.iterdir())
     assert file_digests(corpus) == _hashed(corpus)
+    assert sorted(p.name for p in corpus.iterdir()) == before

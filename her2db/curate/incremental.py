@@ -65,7 +65,7 @@ def check_study_edit(sources: Path, rel: str, text: str, db_path: Path | None,
     if db_path is None or not rel.startswith(f"{STUDIES_DIR}/") or not db_path.is_file() \
             or stored_schema_stamp(db_path) != schema_stamp():
         return None
-    files = file_digests(sources)
+    files = file_digests(sources, remember=True)
     if stored_sources_digest(db_path) != combined_digest(files):
         return None
     known, known_sources, study_ids = _index(db_path)

@@ -87,10 +87,11 @@ def _write(memory: Path, entries: dict[str, tuple[Status, bytes]]) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def cached_digests(sources: Path, files: Iterable[tuple[str, Path]]) -> dict[str, bytes]:
+def cached_digests(sources: Path, files: Iterable[tuple[str, Path]], remember: bool = False) -> dict[str, bytes]:
     """The SHA-256 digest of each of ``files`` (relative path, path), by relative path: the
-    remembered one where the file's status is the one remembered, else hashed (and remembered
-    if the file has settled)."""
+    remembered one where the file's status is the one remembered, else hashed (and, with
+    ``remember``, remembered if the file has settled). Only a command that writes to the
+    sources folder anyway (an edit) remembers: a reading command writes nothing there."""
     began = time.time_ns()
     memory = sources / MEMORY_FILE
     remembered = _read(memory)
@@ -104,6 +105,6 @@ def cached_digests(sources: Path, files: Iterable[tuple[str, Path]]) -> dict[str
             hashlib.sha256(path.read_bytes()).digest()
         if max(status[3], status[4]) < began - SETTLED_NS:
             keep[rel] = (status, out[rel])
-    if remembered is not None and keep != known:
+    if remember and remembered is not None and keep != known:
         _write(memory, keep)
     return out

@@ -126,10 +126,10 @@ FileDigests = dict[str, bytes]
 """Each curated file's content digest by its path relative to the sources folder."""
 
 
-def file_digests(sources: Path) -> FileDigests:
-    """Each curated file's digest; a file unchanged since a command last hashed it is not read
-    again (``digestcache``)."""
-    return cached_digests(sources, source_files(sources))
+def file_digests(sources: Path, remember: bool = False) -> FileDigests:
+    """Each curated file's digest; a file unchanged since an edit last hashed it is not read
+    again (``digestcache``; ``remember``: an edit's, which writes to the folder anyway)."""
+    return cached_digests(sources, source_files(sources), remember)
 
 
 def combined_digest(files: FileDigests) -> str:

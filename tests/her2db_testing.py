@@ -352,6 +352,15 @@ def rows_of(db: Path, sql: str) -> list[tuple[object, ...]]:
         conn.close()
 
 
+def dump(db: Path) -> list[str]:
+    """A database's ``sqlite3 .dump``, line by line (what "byte-identical" compares)."""
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
 def edit_study(corpus: Path, *replacements: tuple[str, str]) -> None:
     """Replace text in the corpus' test study (each ``old`` must be there)."""
     study = corpus / "studies" / "mini-trial.yaml"

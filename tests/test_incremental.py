@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import importlib.util
 import random
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from her2db_testing import dump
 
 from her2db.curate import edit
 from her2db.curate.fields import EditError
@@ -23,14 +23,6 @@ synth = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(synth)  # type: ignore[union-attr]
 
 ROW_SECTIONS = ("results", "comparisons", "adverse_events", "characteristics")
-
-
-def _dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -116,7 +108,7 @@ def test_random_edits_leave_the_database_a_full_load_writes(tmp_path: Path, seed
         updated += 1
         if step % 6 == 5 or step == 35:
             load(corpus, tmp_path / "full.sqlite")
-            assert _dump(db) == _dump(tmp_path / "full.sqlite"), f"after edit {step}: {result.description}"
+            assert dump(db) == dump(tmp_path / "full.sqlite"), f"after edit {step}: {result.description}"
     assert updated >= 15 and refused >= 1
 
 

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from her2db_testing import ARTIFACTS, AXE, CHROMIUM, COLOUR_RULES, new_context, settle
+from her2db_testing import ARTIFACTS, AXE, CHROMIUM, COLOUR_RULES, dump, new_context, settle
 from playwright.sync_api import Browser, BrowserContext, Page
 from sitebuild import Built
 
@@ -394,13 +394,6 @@ def test_compressed_database_holds_what_the_download_holds(built: Built, tmp_pat
     downloads = built.public / "downloads"
     unpacked = tmp_path / "unpacked.sqlite"
     unpacked.write_bytes(gzip.decompress((downloads / "her2db-dev.sqlite.gz").read_bytes()))
-
-    def dump(path: Path) -> list[str]:
-        conn = sqlite3.connect(path)
-        try:
-            return list(conn.iterdump())
-        finally:
-            conn.close()
 
     def split(lines: list[str]) -> tuple[list[str], list[str]]:
         """The dump but for its index statements, and those statements, in name order."""

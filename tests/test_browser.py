@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from her2db_testing import ARTIFACTS, CHROMIUM, search, serve, settle
+from her2db_testing import ARTIFACTS, CHROMIUM, once_per_run, search, serve, settle
 from playwright.sync_api import Page
 from ruamel.yaml import YAML
 from sitebuild import FEW_STUDIES, copy_project
@@ -44,12 +44,17 @@ class Deployed:
     releases: list[curated.ReleaseEntry]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    """Deployed once for the whole run, however many workers run this module's tests (they
+    only read it)."""
+    return once_per_run(tmp_path_factory, "deployed", _deploy)
+
+
+def _deploy(repo: Path) -> Deployed:
     """Two releases deployed into a fresh repository; gh-pages checked out to be served. The
     copy holds the project's recorded releases (db/releases.yaml): the first is deployed as
     it was cut, the next one is cut by the deploy and becomes latest, the default version."""
-    repo = tmp_path_factory.mktemp("repo")
     config = copy_project(repo, DEPLOYED_STUDIES)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "config", "user.email", "tests@her2db.invalid")
@@ -67,7 +72,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
             assert result.exit_code == 0, result.output
     text = (sources / "releases.yaml").read_text(encoding="utf-8")
     releases = curated.ReleasesFile.model_validate(YAML(typ="safe").load(text)).releases
-    served = tmp_path_factory.mktemp("gh-pages") / "checkout"
+    served = repo.with_name(repo.name + "-gh-pages")
     git(repo, "worktree", "add", "-q", str(served), "gh-pages")
     return Deployed(repo, served, releases)
 

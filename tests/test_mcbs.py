@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from her2db_testing import rows_of
+from sitebuild import Built
 
 from her2db.curate.load import load
 from her2db.model import mcbs
 from her2db.model.views import public_views
-from tests.her2db_testing import rows_of
-from tests.sitebuild import Built
 
 D = Decimal
 

@@ -10,7 +10,18 @@ import re
 from pathlib import Path
 
 import pytest
-from her2db_testing import ARTIFACTS, AXE, CHROMIUM, COLOUR_RULES, new_context, open_page, search, settle, watch
+from her2db_testing import (
+    ALL_RULES,
+    ARTIFACTS,
+    AXE,
+    CHROMIUM,
+    COLOUR_RULES,
+    new_context,
+    open_page,
+    search,
+    settle,
+    watch,
+)
 from playwright.sync_api import Browser, Page
 from sitebuild import Built
 
@@ -221,7 +232,7 @@ def test_page_logs_no_problem_fits_its_boxes_and_passes_axe(browser: Browser, si
             shot(tab, SHOTS[path])
         # the new scheme's colours at once: axe must not read a colour mid-transition
         tab.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
-        for scheme, options in (("default", None), ("slate", COLOUR_RULES)):
+        for scheme, options in (("default", ALL_RULES), ("slate", COLOUR_RULES)):
             tab.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme)
             violations = AXE.run(tab, options=options).response["violations"]
             counts[scheme] = {v["id"]: len(v["nodes"]) for v in violations}

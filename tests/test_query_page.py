@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from her2db_testing import ARTIFACTS, AXE, CHROMIUM, COLOUR_RULES, dump, new_context, settle
+from her2db_testing import ALL_RULES, ARTIFACTS, AXE, CHROMIUM, COLOUR_RULES, dump, new_context, settle
 from playwright.sync_api import Browser, BrowserContext, Page
 from sitebuild import Built
 
@@ -355,7 +355,7 @@ def test_axe_finds_no_violations(reader: Reader) -> None:
     reader's system preference when the page opens (the markup is the same; see test_pages.py);
     the theme around it is the same on every page and checked with them."""
     page = reader.open()
-    for scheme, expected, options in (("light", "default", None), ("dark", "slate", COLOUR_RULES)):
+    for scheme, expected, options in (("light", "default", ALL_RULES), ("dark", "slate", COLOUR_RULES)):
         if scheme == "dark":  # a first visit with a dark system preference: Material keeps the
             page.emulate_media(color_scheme="dark")  # palette it chose (stored as the page unloads)
             page.add_init_script("localStorage.clear()")  # so it is forgotten as the page opens again

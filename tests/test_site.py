@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from her2db_testing import serve, settle
+from her2db_testing import once_per_run, serve, settle
 from playwright.sync_api import Page
 from sitebuild import FEW_STUDIES, ROOT, Built, build_copy, copy_project, parse
 
@@ -331,8 +331,12 @@ def test_deploy_checks_version_and_repository(tmp_path: Path) -> None:
 
 def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> None:
     """``site deploy`` records the release through the CLI; if mike fails, the curated file
-    is put back byte for byte and the database reloaded without the release."""
+    is put back byte for byte and the database reloaded without the release. (Here MkDocs,
+    under mike, refuses the configuration's theme: a real failure of mike, before it builds.)"""
     config = copy_project(tmp_path, FEW_STUDIES)
+    text = config.read_text(encoding="utf-8")
+    assert "\n  name: material\n" in text
+    config.write_text(text.replace("\n  name: material\n", "\n  name: no-such-theme\n"), encoding="utf-8")
     releases = tmp_path / "db" / "releases.yaml"
     releases.write_text("# kept\nreleases: []\n", encoding="utf-8")
     snapshots = sorted(p.name for p in (tmp_path / "db" / "releases").iterdir())  # the project's own
@@ -341,9 +345,9 @@ def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> Non
         subprocess.run(["git", *args], cwd=tmp_path, check=True)
     db = tmp_path / "db" / "her2db.sqlite"
     result = CliRunner().invoke(cli, ["site", "deploy", "2026.02", "--sources", str(tmp_path / "db"),
-                                      "--db", str(db), "--config", str(config),
-                                      "--branch", "not..a..branch"])
+                                      "--db", str(db), "--config", str(config)])
     assert result.exit_code == 1 and "mike deploy failed" in result.output, result.output
+    assert "no-such-theme" in result.output, result.output
     assert releases.read_text(encoding="utf-8") == "# kept\nreleases: []\n"
     assert sorted(p.name for p in (tmp_path / "db" / "releases").iterdir()) == snapshots  # the snapshot the deploy cut is gone
     conn = sqlite3.connect(db)
@@ -494,7 +498,9 @@ adverse_events:
 
 @pytest.fixture(scope="session")
 def evil(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return build_copy(tmp_path_factory.mktemp("evil"), {"studies/evil-trial.yaml": EVIL_STUDY}, FEW_STUDIES)
+    """Built once for the whole run (its tests only read it)."""
+    return once_per_run(tmp_path_factory, "evil",
+                        lambda folder: build_copy(folder, {"studies/evil-trial.yaml": EVIL_STUDY}, FEW_STUDIES))
 
 
 def test_curated_markup_renders_as_text(evil: Built) -> None:

@@ -542,57 +542,64 @@ def _mtimes(folder: Path) -> dict[str, int]:
 
 
 def test_a_rebuild_redoes_only_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With nothing changed, a second build does not run MkDocs, which generates the pages
-    (every file keeps its modification time); a changed database brings the build back and the
-    page shows the change; an edited page or a removed output file each bring MkDocs back too,
-    and --force always does (those three are seen as MkDocs' runs: what a run writes is the
-    same real build as above). Given the curated sources, a build whose inputs and sources all
-    keep their ``stat`` does not even reload the database."""
-    first = build_copy(tmp_path, studies=FEW_STUDIES)
-    public = first.public
+    """Given the curated sources, a build whose inputs and sources all keep their ``stat``
+    reloads nothing and does not run MkDocs (every file keeps its modification time), even
+    the first time after the build that wrote the database; without them, the inputs' digest
+    tells the same. A changed database brings the build back and the page shows the change;
+    an edited page or a removed output file each bring MkDocs back too, and --force always
+    does (those three are seen as MkDocs' runs: what a run writes is the same real build as
+    above)."""
+    config = copy_project(tmp_path, FEW_STUDIES)
+    sources, db = tmp_path / "db", tmp_path / "db" / "her2db.sqlite"
+    reloads: list[int] = []
+
+    def reload() -> None:
+        reloads.append(1)
+        ensure_database(db, sources)
+
+    first = site.build(db, config, sources=sources, reload=reload)
+    public = first.out_dir
     built_once = _mtimes(public)
-    config = tmp_path / "mkdocs.yml"
 
-    again = site.build(first.db, config)
+    # the database was written a moment before the build read it; the build looked at it again
+    # once it was over, so its stat vouches for it now
+    again = site.build(db, config, sources=sources, reload=lambda: reloads.append(2))
+    assert reloads == [1] and (again.pages, again.studies) == (first.pages, first.studies)
     assert _mtimes(public) == built_once
-    assert (again.pages, again.studies) == (first.result.pages, first.result.studies)
+    again = site.build(db, config)
+    assert _mtimes(public) == built_once
+    assert (again.pages, again.studies) == (first.pages, first.studies)
 
-    monkeypatch.setattr(buildcache, "RACY_NS", 0)  # the files were written a moment ago
-    sources, reloads = tmp_path / "db", []
-    for expected in ([1], [1]):  # the first build with sources records their stat, the next is skipped
-        quick = site.build(first.db, config, sources=sources, reload=lambda: reloads.append(1))
-        assert reloads == expected
-        assert (quick.pages, quick.studies) == (first.result.pages, first.result.studies)
-    assert {k: v for k, v in _mtimes(public).items() if not k.startswith(".")} == \
-        {k: v for k, v in built_once.items() if not k.startswith(".")}
+    monkeypatch.setattr(buildcache, "RACY_NS", 0)  # the file below is written a moment before
     study = sources / "studies" / "patina.yaml"
     study.write_bytes(study.read_bytes())  # the same bytes: another stat
-    site.build(first.db, config, sources=sources, reload=lambda: reloads.append(2))
-    assert reloads == [1, 2]
+    site.build(db, config, sources=sources, reload=lambda: reloads.append(3))
+    assert reloads == [1, 3]  # MkDocs did not run; the stamp (a dotfile) records the new stat
+    assert {k: v for k, v in _mtimes(public).items() if not k.startswith(".")} == \
+        {k: v for k, v in built_once.items() if not k.startswith(".")}
 
-    study = tmp_path / "db" / "studies" / "patina.yaml"
     study.write_text(study.read_text(encoding="utf-8").replace("title: ", "title: Renamed, ", 1),
                      encoding="utf-8")
-    ensure_database(first.db, tmp_path / "db")
-    site.build(first.db, config)
+    ensure_database(db, sources)
+    site.build(db, config)
     assert "Renamed, " in (public / "studies" / "patina" / "index.html").read_text(encoding="utf-8")
 
     runs: list[list[str]] = []
     monkeypatch.setattr(site, "_run", lambda command, *args: runs.append(command))
-    site.build(first.db, config)
+    site.build(db, config)
     assert runs == []  # the real rebuild above left a stamp of what it read and wrote
 
     glossary = tmp_path / "site" / "glossary.md"
     glossary.write_text(glossary.read_text(encoding="utf-8") + "\nA sentence added by a curator.\n",
                         encoding="utf-8")
-    site.build(first.db, config)
+    site.build(db, config)
     assert len(runs) == 1 and runs[0][-4:-2] == ["--strict", "--clean"], runs
 
     (public / "index.html").unlink()
-    site.build(first.db, config)
+    site.build(db, config)
     assert len(runs) == 2
 
-    site.build(first.db, config, force=True)
+    site.build(db, config, force=True)
     assert len(runs) == 3
 
 

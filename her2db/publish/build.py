@@ -113,10 +113,19 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     stamp = cfg.site_dir / BUILD_STAMP
     sqljs = assets.sqljs_files(cfg.path.parent)
     macros = [cfg.macros_dir] if cfg.macros_dir else []
-    seen, taken = None, buildcache.now_ns()
-    if sources is not None and not force and database_url is None:
+
+    def look() -> buildcache.Manifest:
         seen = buildcache.stats([cfg.path, cfg.docs_dir, *sqljs, *macros, db_path], sources)
         seen["HER2DB_SITE_URL=" + os.environ.get("HER2DB_SITE_URL", "")] = []
+        return seen
+
+    def read_inputs() -> str:
+        return buildcache.digest(cfg.path, os.environ.get("HER2DB_SITE_URL", ""), cfg.docs_dir, db_path,
+                                 buildcache.code_digest(), sqljs, *macros)
+
+    seen, taken = None, buildcache.now_ns()
+    if sources is not None and not force and database_url is None:
+        seen = look()
         if last := buildcache.unchanged(stamp, seen, [cfg.site_dir]):
             return SiteBuild(cfg.site_dir, last["pages"], last["studies"], cfg.docs_dir, DEV_LABEL)
     if reload is not None:
@@ -124,12 +133,20 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     if seen is not None:
         seen.update(buildcache.stats([db_path]))  # as reloaded, before the digest reads it
     studies = _count_studies(db_path, database_url)
-    inputs = buildcache.digest(cfg.path, os.environ.get("HER2DB_SITE_URL", ""), cfg.docs_dir, db_path,
-                               buildcache.code_digest(), sqljs, *macros)
+    inputs = read_inputs()
     pages = sum(1 for _ in cfg.docs_dir.rglob("*.md")) + studies
     stale = force or database_url is not None or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir])
     if stale:
         _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, _env(db_path, database_url), "mkdocs build")
+        if seen is not None and buildcache.racy(seen, taken):
+            # An input changed just before it was read (the database, reloaded a moment ago), so
+            # its ``stat`` alone cannot vouch for it next time. Once the build is over the clock has
+            # moved on: look again, and when the content is still what the build read, that
+            # ``stat`` can (git refreshes its "racily clean" entries the same way).
+            now = buildcache.now_ns()
+            again = look()
+            if not buildcache.racy(again, now) and read_inputs() == inputs:
+                seen, taken = again, now
     if stale or seen is not None:
         buildcache.write_stamp(stamp, inputs, [cfg.site_dir], seen, pages=pages, studies=studies, taken=taken)
     return SiteBuild(cfg.site_dir, pages, studies, cfg.docs_dir, DEV_LABEL)

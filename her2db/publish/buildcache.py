@@ -133,9 +133,15 @@ def unchanged(stamp: Path, seen: Manifest, outputs: Iterable[Path]) -> dict[str,
     data = read_stamp(stamp)
     if data is None or data.get("stats") != seen or not isinstance(taken := data.get("taken"), int):
         return None
-    if any(len(info) == 4 and info[2] >= taken - RACY_NS for info in seen.values()):
+    if racy(seen, taken):
         return None
     return data if data.get("files") == manifest(outputs) else None
+
+
+def racy(seen: Manifest, taken: int) -> bool:
+    """Whether a file of ``seen`` changed within ``RACY_NS`` of ``taken``, the moment before its
+    ``stat``: then a later change may keep the same ``stat``, and only its content tells."""
+    return any(len(info) == 4 and info[2] >= taken - RACY_NS for info in seen.values())
 
 
 def up_to_date(stamp: Path, inputs: str, outputs: Iterable[Path]) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from her2db_testing import dump
 
-from her2db.curate import edit
+from her2db.curate import edit, validate
 from her2db.curate.fields import EditError
 from her2db.curate.load import load
 from her2db.curate.yamlfile import read_document
@@ -87,6 +87,10 @@ class Editor:
         return None
 
 
+def _no_full_validation(*args: object, **options: object) -> None:
+    raise AssertionError("an edit of one study against its database validated the whole corpus")
+
+
 @pytest.mark.parametrize("seed", [1])
 def test_random_edits_leave_the_database_a_full_load_writes(tmp_path: Path, seed: int) -> None:
     corpus = synth.write_corpus(tmp_path / "db", 5, seed=seed)
@@ -96,11 +100,21 @@ def test_random_edits_leave_the_database_a_full_load_writes(tmp_path: Path, seed
     updated = refused = 0
     for step in range(36):
         files, database = _snapshot(corpus), db.read_bytes()
+        state, count = editor.rng.getstate(), editor.count
         try:
-            result = editor.edit()
-        except EditError:
+            with pytest.MonkeyPatch.context() as patch:  # a refusal reads no other file either
+                patch.setattr(validate, "validate", _no_full_validation)
+                result = editor.edit()
+        except EditError as error:
             refused += 1
             assert _snapshot(corpus) == files and db.read_bytes() == database
+            # the same edit checked by a full validation, as before: refused with the same errors
+            editor.rng.setstate(state)
+            editor.count = count
+            with pytest.MonkeyPatch.context() as patch, pytest.raises(EditError) as full:
+                patch.setattr(edit, "check_study_edit", lambda *args: None)
+                editor.edit()
+            assert (str(full.value), full.value.problems) == (str(error), error.problems)
             continue
         if result is None:
             continue

@@ -163,6 +163,16 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
     study's edit against a database loaded from the files as they are is checked and loaded at
     the cost of that study alone (``incremental``)."""
     fast = check_study_edit(sources, rel, new_text, db_path, parsed)
+    if fast is not None and not fast.valid:
+        # The rest of the corpus loaded without error and a study's text reaches no other file:
+        # the edit's errors are its study's, less those the file has already.
+        path = sources / rel
+        current = check_study_edit(sources, rel, path.read_text(encoding="utf-8"), db_path) \
+            if path.is_file() else None
+        before = {_identity(p) for p in current.problems if p.severity == "error"} if current else set()
+        errors = [p for p in fast.problems if p.severity == "error" and _identity(p) not in before]
+        if errors:
+            raise EditError(f"{description}: refused, {len(errors)} error(s); nothing was written", errors)
     if fast is not None and fast.valid:
         problems = fast.problems
     else:

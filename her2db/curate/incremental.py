@@ -4,9 +4,9 @@ A database stamped with the digest of the curated files as they are was loaded f
 they validated: the rest of the corpus needs no second look, and what a study may refer to (the
 source ids with their kind and year, the vocabularies, the other study ids) can be read from
 the database instead of from every file. The edited study is checked as a full validation
-checks it, and its rows are replaced in place (``store.update``). Whenever the database cannot
-stand in for the corpus (missing, loaded from other files, another schema) or the study has an
-error, the caller validates and loads in full, as before.
+checks it, and its rows are replaced in place (``store.update``); an edit that adds an error to
+the study is refused from that check too. Whenever the database cannot stand in for the corpus
+(missing, loaded from other files, another schema), the caller validates and loads in full.
 """
 
 from __future__ import annotations

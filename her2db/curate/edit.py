@@ -167,8 +167,8 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
         # The rest of the corpus loaded without error and a study's text reaches no other file:
         # the edit's errors are its study's, less those the file has already.
         path = sources / rel
-        current = check_study_edit(sources, rel, path.read_text(encoding="utf-8"), db_path) \
-            if path.is_file() else None
+        current = check_study_edit(sources, rel, path.read_bytes().decode("utf-8", "replace"), db_path) \
+            if path.is_file() else None  # (a file changed behind the lock no longer matches the database)
         before = {_identity(p) for p in current.problems if p.severity == "error"} if current else set()
         errors = [p for p in fast.problems if p.severity == "error" and _identity(p) not in before]
         if errors:

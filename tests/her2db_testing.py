@@ -207,6 +207,7 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make: Call
         if record.exists():
             made: T = pickle.loads(record.read_bytes())
             return made
+        shutil.rmtree(shared / name, ignore_errors=True)  # a worker's attempt that failed half-way
         made = make(shared / name)
         record.write_bytes(pickle.dumps(made))
         return made

@@ -11,8 +11,10 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 from html import unescape
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
@@ -551,6 +553,10 @@ def test_a_rebuild_redoes_only_what_changed(tmp_path: Path, monkeypatch: pytest.
     above)."""
     config = copy_project(tmp_path, FEW_STUDIES)
     sources, db = tmp_path / "db", tmp_path / "db" / "her2db.sqlite"
+    # a millisecond, not a second: what the build reads is then "a moment ago" whatever the
+    # build's own time on this machine, and the files copied above are older than that
+    monkeypatch.setattr(buildcache, "RACY_NS", 1_000_000)
+    time.sleep(0.01)
     reloads: list[int] = []
 
     def reload() -> None:
@@ -601,6 +607,36 @@ def test_a_rebuild_redoes_only_what_changed(tmp_path: Path, monkeypatch: pytest.
 
     site.build(db, config, force=True)
     assert len(runs) == 3
+
+
+def test_a_curated_file_saved_during_a_build_is_reloaded_by_the_next(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stat a build records for the curated files vouches only for what the database was
+    loaded from: a study saved while MkDocs ran is reloaded, and shown, by the next build."""
+    config = copy_project(tmp_path, FEW_STUDIES)
+    sources, db = tmp_path / "db", tmp_path / "db" / "her2db.sqlite"
+    study = sources / "studies" / "patina.yaml"
+    monkeypatch.setattr(buildcache, "RACY_NS", 1_000_000)  # a millisecond: the edit below is older by then
+    real_run = site._run
+
+    def run_then_save(*args: Any) -> None:
+        real_run(*args)
+        study.write_text(study.read_text(encoding="utf-8").replace("title: ", "title: Renamed, ", 1),
+                         encoding="utf-8")
+        time.sleep(0.01)
+
+    monkeypatch.setattr(site, "_run", run_then_save)
+    site.build(db, config, sources=sources, reload=lambda: ensure_database(db, sources))
+    monkeypatch.setattr(site, "_run", real_run)
+    reloads: list[int] = []
+
+    def reload() -> None:
+        reloads.append(1)
+        ensure_database(db, sources)
+
+    site.build(db, config, sources=sources, reload=reload)
+    assert reloads == [1]
+    assert "Renamed, " in (tmp_path / "public" / "studies" / "patina" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_trials_own_publications_are_preferred_and_the_review_stays_beside(built: Built) -> None:

@@ -164,8 +164,9 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
     the cost of that study alone (``incremental``)."""
     fast = check_study_edit(sources, rel, new_text, db_path, parsed)
     if fast is not None and not fast.valid:
-        # The rest of the corpus loaded without error and a study's text reaches no other file:
-        # the edit's errors are its study's, less those the file has already.
+        # The rest of the corpus loaded without error, so the edit's errors are its study's, less
+        # those the file has already (a duplicate study id is reported on the edited file, where
+        # a full validation reports it on whichever of the two files it reads last).
         path = sources / rel
         current = check_study_edit(sources, rel, path.read_bytes().decode("utf-8", "replace"), db_path) \
             if path.is_file() else None  # (a file changed behind the lock no longer matches the database)

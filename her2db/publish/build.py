@@ -138,14 +138,17 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     stale = force or database_url is not None or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir])
     if stale:
         _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, _env(db_path, database_url), "mkdocs build")
-        if seen is not None and buildcache.racy(seen, taken):
+        if seen is not None and sources is not None and buildcache.racy(seen, taken):
             # An input changed just before it was read (the database, reloaded a moment ago), so
             # its ``stat`` alone cannot vouch for it next time. Once the build is over the clock has
-            # moved on: look again, and when the content is still what the build read, that
-            # ``stat`` can (git refreshes its "racily clean" entries the same way).
+            # moved on: look again, and when every input's content is still what the build read
+            # (the curated files: what the database was loaded from), that ``stat`` can (git
+            # refreshes its "racily clean" entries the same way, after reading their content).
+            from ..store.write import is_current  # here: only after a build, never on a skip
+
             now = buildcache.now_ns()
             again = look()
-            if not buildcache.racy(again, now) and read_inputs() == inputs:
+            if not buildcache.racy(again, now) and read_inputs() == inputs and is_current(db_path, sources):
                 seen, taken = again, now
     if stale or seen is not None:
         buildcache.write_stamp(stamp, inputs, [cfg.site_dir], seen, pages=pages, studies=studies, taken=taken)

@@ -145,6 +145,16 @@ def _identity(problem: Problem) -> tuple[str, str, str]:
     return problem.file, problem.path, problem.message
 
 
+def _refuse_added_errors(description: str, errors: list[Problem], had: Callable[[], list[Problem]]) -> None:
+    """Refuse the edit if it adds an error: one of ``errors`` that is not among the errors the
+    files had already (``had``, asked only when there are errors)."""
+    if errors:
+        before = {_identity(p) for p in had()}
+        added = [p for p in errors if _identity(p) not in before]
+        if added:
+            raise EditError(f"{description}: refused, {len(added)} error(s); nothing was written", added)
+
+
 @dataclass
 class EditResult:
     path: Path
@@ -168,12 +178,13 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
         # those the file has already (a duplicate study id is reported on the edited file, where
         # a full validation reports it on whichever of the two files it reads last).
         path = sources / rel
-        current = check_study_edit(sources, rel, path.read_bytes().decode("utf-8", "replace"), db_path) \
-            if path.is_file() else None  # (a file changed behind the lock no longer matches the database)
-        before = {_identity(p) for p in current.problems if p.severity == "error"} if current else set()
-        errors = [p for p in fast.problems if p.severity == "error" and _identity(p) not in before]
-        if errors:
-            raise EditError(f"{description}: refused, {len(errors)} error(s); nothing was written", errors)
+
+        def study_had() -> list[Problem]:
+            current = check_study_edit(sources, rel, path.read_bytes().decode("utf-8", "replace"), db_path) \
+                if path.is_file() else None  # (a file changed behind the lock no longer matches the database)
+            return [p for p in current.problems if p.severity == "error"] if current else []
+
+        _refuse_added_errors(description, [p for p in fast.problems if p.severity == "error"], study_had)
     if fast is not None and fast.valid:
         problems = fast.problems
     else:
@@ -181,12 +192,9 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
 
         fast = None
         report = validate(sources, overrides={rel: new_text})
-        errors = report.errors  # anywhere: removing a drug breaks the studies that name it
-        if errors:
-            before = {_identity(p) for p in validate(sources).errors} if (sources / rel).exists() else set()
-            errors = [p for p in errors if _identity(p) not in before]
-        if errors:
-            raise EditError(f"{description}: refused, {len(errors)} error(s); nothing was written", errors)
+        # errors anywhere: removing a drug breaks the studies that name it
+        _refuse_added_errors(description, report.errors,
+                             lambda: validate(sources).errors if (sources / rel).exists() else [])
         problems = report.problems
     warnings = [p for p in problems if p.severity == "warning" and p.file == rel
                 and any(not f or p.path == f or p.path.startswith(f + " ›") for f in focus)]

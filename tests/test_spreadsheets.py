@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from her2db.cli import cli
 from her2db.curate.load import load
 from her2db.model.formulas import neutralised, reads_as_formula
+from her2db.model.project import TITLE
 from her2db.model.views import public_views
 from her2db.read import named, workbook
 from her2db.store.sqlite import connect_readonly
@@ -116,7 +117,7 @@ def test_a_release_names_the_workbook(corpus: Path, runner: CliRunner, tmp_path:
     book = openpyxl.load_workbook(_export(runner, db, tmp_path / "x", "--format", "xlsx") / "her2db.xlsx")
     facts = {row[0]: row[2] for row in book[workbook.ABOUT_SHEET].iter_rows(values_only=True) if row[0]}
     assert facts["Release"] == "2026.03" and facts["Date"] == "2026-03-31"
-    assert facts["How to cite"].startswith(f"{workbook.TITLE}. Release 2026.03 (2026-03-31).")
+    assert facts["How to cite"].startswith(f"{TITLE}. Release 2026.03 (2026-03-31).")  # as every citation names it
     assert book.properties.created.year == 2026
 
 

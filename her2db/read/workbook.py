@@ -27,12 +27,12 @@ from xlsxwriter.worksheet import Worksheet
 from ..model import notation
 from ..model.licence import DATA_LICENCE_TITLE, DATA_LICENCE_URL, licence_statement
 from ..model.numbers import PRINTED_TEXT
+from ..model.project import TITLE
 from ..model.views import public_views
 from . import named as sitequeries
 from .cells import printed_cells, printed_columns
 from .export import spreadsheet_cell
 
-TITLE = "her2db: evidence database for HER2-positive metastatic breast cancer"
 ABOUT_SHEET = "About"
 UNRELEASED = dt.datetime(2000, 1, 1)
 """The workbook's creation date when the data are not a release (the clock would make every

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from her2db_testing import ARTIFACTS, CHROMIUM, search
+from her2db_testing import ARTIFACTS, CHROMIUM, open_page, search
 from playwright.sync_api import Page
 from sitebuild import Built
 
@@ -121,6 +121,28 @@ def test_clinician_queries_rank_the_pages_that_hold_the_data_first(
     tab.screenshot(path=str(ARTIFACTS / "search-neutropenia.png"))
     assert len(CLINICIAN_QUERIES) >= 30
     assert wrong == {}, wrong
+    assert not problems, problems
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+def test_a_page_loads_the_search_index_only_when_the_reader_searches(
+        site_url: str, page: tuple[Page, list[str]]) -> None:
+    """Every page holds the index (and the work of indexing it) until the search box opens;
+    the keyboard shortcut opens it, and the first query typed then is answered."""
+    tab, problems = page
+    asked: list[str] = []
+    tab.on("request", lambda r: asked.append(r.url) if r.url.endswith("/search/search_index.json") else None)
+    open_page(tab, site_url + "studies/destiny-breast09/")
+    tab.locator("article a").first.hover()
+    assert asked == []
+    tab.keyboard.press("/")
+    box = tab.locator(".md-search__input")
+    box.fill("tucatinib")
+    box.press("End")
+    tab.locator(".md-search-result__item").first.wait_for()
+    assert len(asked) == 1
+    found = tab.locator(".md-search-result__item > a").first.get_attribute("href")
+    assert found is not None and "her2climb" in found
     assert not problems, problems
 
 

@@ -37,6 +37,8 @@ from . import query_page as querypage
 from .config import DEV_LABEL, SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
 
+THEME_DIR = Path(__file__).parent / "theme"
+"""Templates in front of Material's: every page's scripts begin with search_on_demand.js."""
 MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by mike while it builds a version: the release
 RESERVED = (STUDIES_DIR, DOWNLOADS_DIR, citefiles.CITE_DIR, assets.VENDOR_DIR)
 """Folders of the site that only the plugin fills."""
@@ -85,6 +87,8 @@ class Her2dbPlugin(BasePlugin[Her2dbConfig]):
             self._conn = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # our templates before Material's own, a project's custom_dir (first) still before ours
+        config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
         if os.environ.get(MIKE_VERSION):
             # only a build by mike publishes the versions.json the version selector reads; the
             # selector names each version's alias (latest) beside it

@@ -33,8 +33,7 @@ from .virtual import DOWNLOADS_DIR, VirtualFile
 _DOWNLOAD_RE = re.compile(r"^her2db-(?P<label>[0-9a-z.]+?)(?:-(?P<view>v_[a-z_]+))?"
                           r"\.(?P<format>sqlite|xlsx|csv|json|fhir\.json)$")
 ENGINE = ("sql-wasm.js", "sql-wasm.wasm")  # sql.js's loader, then its WebAssembly module
-# In the page's content, so they run before the theme's bundle: the search index waits for a search.
-SCRIPTS = ("search_on_demand.js", "query.js")
+SCRIPTS = ("query.js",)  # the page's own, in its content (every page has search_on_demand.js)
 TIME_LIMIT = 5.0  # seconds; shorter than `her2db query`'s: a reader waits in front of a page
 # The example questions, in the order the page lists them: randomized treatment comparisons
 # first, the comparisons of groups that were not randomized apart from them.

@@ -1,10 +1,11 @@
 /* The site's search index (search/search_index.json, several MB on a large corpus) is loaded
- * only when the reader searches, on the page that loads this script (the Query page, which
- * has its own database to load). MkDocs Material requests the index with XMLHttpRequest as
- * soon as its bundle starts; this script runs before the bundle (it is in the page's content,
- * the bundle comes after it) and holds that one request until the reader opens the search
- * box, by click, tap or keyboard shortcut. Opened by instant navigation, the bundle already
- * runs and has its index: nothing is held then. */
+ * only when the reader searches. Without this, every page opened (each one, when instant
+ * navigation is off) downloads the index and builds it in a worker, the reader's CPU
+ * included, for a search most readers of a page never make. MkDocs Material requests the index
+ * with XMLHttpRequest as soon as its bundle starts; this script runs just before the bundle
+ * (her2db/publish/theme/main.html puts it there on every page) and holds that one request
+ * until the reader opens the search box, by click, tap or keyboard shortcut. Opened by
+ * instant navigation, the bundle already runs and has its index: nothing is held then. */
 (function () {
   "use strict";
 

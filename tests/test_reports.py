@@ -37,6 +37,8 @@ def test_record_ids_are_readable_and_name_only_what_is_set() -> None:
         "cleopatra.result.os.thp.rate.timepoint-months-60.analysis-final.subgroup-hr-pos"
     assert slug(">=3") == "ge-3" and slug("interstitial lung disease/pneumonitis") == \
         "interstitial-lung-disease-pneumonitis"
+    # a look-alike letter never gives another key's id: it stands as its code point
+    assert slug("e\u0445p") == "e-u0445-p" != slug("exp") and slug("\u00c9T") == "u00e9-t"
 
 
 def test_the_same_data_point_twice_from_one_source_is_an_error_at_both(corpus: Path) -> None:

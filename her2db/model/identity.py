@@ -56,7 +56,9 @@ def slug(value: Any) -> str:
     non-alphanumerics one hyphen; a number as its shortest text (``12.0`` is ``12``)."""
     if isinstance(value, float):
         value = f"{value:g}"
-    text = "".join(ch if ch.isascii() else f"-u{ord(ch):04x}-" for ch in str(value).lower())  # never merge ids
+    text = str(value).lower()
+    if not text.isascii():  # never merge ids
+        text = "".join(ch if ch.isascii() else f"-u{ord(ch):04x}-" for ch in text)
     for sign, word in _SIGNS:
         text = text.replace(sign, f"-{word}-")
     return _NOT_SLUG.sub("-", text).strip("-.") or "x"

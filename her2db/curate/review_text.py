@@ -61,22 +61,25 @@ def _key(value: float) -> float:
 
 
 def _sentence(text: str, start: int, end: int) -> str:
-    """The sentence around text[start:end], cut to a bounded length around the number."""
-    bounds = [m.end() for m in SENTENCE_END.finditer(text, 0, start)]
-    left = bounds[-1] if bounds else 0
-    after = SENTENCE_END.search(text, end)
-    right = after.start() if after else len(text)
-    left = max(left, start - MAX_SENTENCE // 2)
-    right = min(right, end + MAX_SENTENCE // 2)
+    """The sentence around text[start:end], cut to a bounded length around the number. Only
+    that much text around it is searched for the sentence's ends, so a text of many numbers
+    and few full stops costs time in proportion to its length (a match cut at the window's
+    edge moves an end by whitespace only, which the join drops)."""
+    low, high = max(0, start - MAX_SENTENCE // 2), min(len(text), end + MAX_SENTENCE // 2)
+    left = max((m.end() for m in SENTENCE_END.finditer(text, low, start)), default=low)
+    after = SENTENCE_END.search(text, end, high)
+    right = after.start() if after else high
     return " ".join(text[left:right].split())
 
 
 def extract_numbers(text: str) -> list[Occurrence]:
     found = []
+    line, counted = 1, 0
     for match in NUMBER.finditer(text):
         token = match.group(1)
         start, end = match.span(1)
-        line = text.count("\n", 0, start) + 1
+        line += text.count("\n", counted, start)
+        counted = start
         found.append(Occurrence(token, float(token.replace(",", "")), line, start, end,
                                 _sentence(text, start, end)))
     return found

@@ -38,7 +38,8 @@ from .config import DEV_LABEL, SiteError
 from .virtual import DOWNLOADS_DIR, STUDIES_DIR, VirtualFile
 
 THEME_DIR = Path(__file__).parent / "theme"
-"""Templates in front of Material's: every page's scripts begin with search_on_demand.js."""
+"""Templates in front of Material's, and files MkDocs copies into every site from them: every
+page's scripts begin with javascripts/search_on_demand.js, shipped here, not by the docs folder."""
 MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by mike while it builds a version: the release
 RESERVED = (STUDIES_DIR, DOWNLOADS_DIR, citefiles.CITE_DIR, assets.VENDOR_DIR)
 """Folders of the site that only the plugin fills."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,50 @@ def test_a_text_of_numbers_and_few_full_stops_gives_every_line_and_sentence() ->
     numbers = coverage.extract_numbers(table)
     assert len(numbers) == 40_000 and numbers[-1].line == 2_000
     assert len(numbers[-1].sentence) <= coverage.MAX_SENTENCE + 8
+
+def _owners_read_whole(text: str, studies: list[StudyFile]) -> list[str | None]:
+    """Each number's record as the first version found it: every character's place in the
+    text with whitespace collapsed, and every quote's every span looked at for every number."""
+    flat, places = "", []
+    for piece in re.finditer(r"\s+|\S+", text):
+        flat += " " if piece.group().isspace() else piece.group()
+        places += [piece.start()] if piece.group().isspace() else list(range(piece.start(), piece.end()))
+    spans = []
+    for holder in coverage.holders(studies):
+        needle = " ".join(holder.quote.split())
+        spans += [(places[m.start()], places[m.start() + len(needle) - 1] + 1, holder)
+                  for m in re.finditer(f"(?={re.escape(needle)})", flat)]
+    spans.sort(key=lambda span: span[0])
+    return [next((h.path for a, b, h in spans if a <= o.start and b >= o.end and round(o.value, 6) in h.values),
+                 None) for o in coverage.extract_numbers(text)]
+
+
+def test_each_quote_is_found_where_it_stands_in_texts_of_any_spacing() -> None:
+    """Quotes refolded over other whitespace, overlapping and repeated, own the numbers the
+    whole-text reading gives them; exceptions excuse only their own number."""
+    rng = random.Random(11)
+    words = ["HR", "0.56", "29.6%", "n=47", "PFS", "median", "383", "2,074", "of", "arm", "(95%", "CI)"]
+    for _ in range(60):
+        tokens = [rng.choice(words) for _ in range(rng.randint(1, 40))]
+        text = "".join(t + rng.choice([" ", "  ", "\n", " \n\t ", "\n\n"]) for t in tokens)
+        records = []
+        for _ in range(rng.randint(0, 6)):
+            a = rng.randrange(len(tokens))
+            b = rng.randint(a + 1, min(len(tokens), a + 8))
+            quote = rng.choice(["\n", " ", "  "]).join(tokens[a:b])
+            held = [t for t in tokens[a:b] if re.fullmatch(r"[\d,.]+%?", t)]
+            value = float(rng.choice(held).rstrip("%").replace(",", "")) if held else 1.0
+            records.append({"key": f"k{len(records)}", "label": "A", "role": "cohort",
+                            "n_randomized": int(value) if value.is_integer() else 1, "quote": quote, **PROVENANCE})
+        study = _study(arms=records)
+        exception = ExceptionEntry(number=rng.choice(["383", "47", "0.56"]), reason="a test")
+        report = coverage.check_coverage(text, [study], [exception])
+        owners = dict(report.held)
+        got = [owners.get(o) for o in coverage.extract_numbers(text)]
+        assert got == _owners_read_whole(text, [study]), (text, records)
+        assert {o.token for o, _ in report.excepted} <= {exception.number}
+        assert all(o.token != exception.number for o in report.uncovered)
+
 
 def _study(**sections: object) -> StudyFile:
     return StudyFile.model_validate({"id": "mini", "acronym": "MINI", "title": "t", "kind": "randomized trial",

@@ -30,6 +30,7 @@ from ..model import curated
 # "DESTINY-Breast09", "HER2CLIMB-05" and the citation in "trial.5" are not numbers of the text;
 # "2,074" is one number.
 NUMBER = re.compile(r"(?<![\w.])(?<!\w-)(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)(?![\w])")
+WHITESPACE = re.compile(r"\s+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"])|\n")
 MAX_SENTENCE = 240
 MAX_REVIEW_BYTES = 20_000_000
@@ -125,33 +126,38 @@ def holders(studies: list[curated.StudyFile]) -> list[Holder]:
 
 class _Spans:
     """Where each quote stands in the review, compared with runs of whitespace collapsed
-    (a quote folded over several YAML lines still matches its one-line paragraph)."""
+    (a quote folded over several YAML lines still matches its one-line paragraph). A place in
+    the collapsed text maps back through the whitespace runs before it, not through a table of
+    every character."""
 
     def __init__(self, text: str) -> None:
-        self.positions: list[int] = []
-        parts: list[str] = []
-        for match in re.finditer(r"\s+|\S+", text):
-            if match.group().isspace():
-                parts.append(" ")
-                self.positions.append(match.start())
-            else:
-                parts.append(match.group())
-                self.positions.extend(range(match.start(), match.end()))
-        self.flat = "".join(parts)
+        self.flat = WHITESPACE.sub(" ", text)
+        self._runs: list[int] = []  # where each run of whitespace stands in the collapsed text
+        self._shift: list[int] = []  # how much shorter the collapsed text is after that run
+        shift = 0
+        for match in WHITESPACE.finditer(text):
+            self._runs.append(match.start() - shift)
+            shift += match.end() - match.start() - 1
+            self._shift.append(shift)
+
+    def _position(self, flat: int) -> int:
+        """The review's position of the collapsed text's character ``flat``, not a space (a
+        quote, whitespace collapsed, starts and ends with a word)."""
+        k = bisect.bisect_left(self._runs, flat) - 1
+        return flat + self._shift[k] if k >= 0 else flat
 
     def find(self, quote: str) -> list[tuple[int, int]]:
         needle = " ".join(quote.split())
         spans = []
         start = self.flat.find(needle)
         while start >= 0 and needle:
-            spans.append((self.positions[start], self.positions[start + len(needle) - 1] + 1))
+            spans.append((self._position(start), self._position(start + len(needle) - 1) + 1))
             start = self.flat.find(needle, start + 1)
         return spans
 
 
 def _excepted(occurrence: Occurrence, text: str, entry: curated.ExceptionEntry) -> bool:
-    if entry.number != occurrence.token:
-        return False
+    """Whether ``entry`` (an exception for this occurrence's number) explains this occurrence."""
     if entry.context is None:
         return True
     # the context must contain this very occurrence, not merely stand near it
@@ -196,13 +202,24 @@ def check_coverage(text: str, studies: list[curated.StudyFile],
             report.unfound_quotes.append(holder.path)
         quoted.extend((start, end, holder) for start, end in found)
     quoted.sort(key=lambda item: item[0])
-    starts = [start for start, _, _ in quoted]
+    by_number: dict[str, list[tuple[int, curated.ExceptionEntry]]] = {}
+    for i, entry in enumerate(exceptions):
+        by_number.setdefault(entry.number, []).append((i, entry))
+    # The quotes that may hold the next number, in file order: those started at or before it
+    # and not yet ended. Numbers come in reading order, each ending after the one before, so a
+    # quote that ended before one number holds none of the later ones.
+    open_quotes: list[tuple[int, int, Holder]] = []
+    waiting = iter(quoted)
+    upcoming = next(waiting, None)
     used: set[int] = set()
     for occurrence in extract_numbers(text):
-        reach = bisect.bisect_right(starts, occurrence.start)
-        owner = next((h for start, end, h in quoted[:reach]
-                      if end >= occurrence.end and _key(occurrence.value) in h.values), None)
-        matching = [i for i, entry in enumerate(exceptions) if _excepted(occurrence, text, entry)]
+        while upcoming is not None and upcoming[0] <= occurrence.start:
+            open_quotes.append(upcoming)
+            upcoming = next(waiting, None)
+        open_quotes = [q for q in open_quotes if q[1] >= occurrence.end]
+        key = _key(occurrence.value)
+        owner = next((h for _, _, h in open_quotes if key in h.values), None)
+        matching = [i for i, entry in by_number.get(occurrence.token, ()) if _excepted(occurrence, text, entry)]
         used.update(matching)
         if owner is not None:
             report.held.append((occurrence, owner.path))

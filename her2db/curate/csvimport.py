@@ -25,10 +25,10 @@ from ..model.numbers import Printed
 from .corpus import Problem
 from .csvcells import CellError, CellReader, not_reported, suggest
 from .csvlayout import Column, read_header
-from .edit import EditResult, add_records, choices_for, study_rel
+from .edit import EditResult, append_records, choices_for, corpus_lock, record_file
 from .fields import STUDY_SECTIONS, EditError, FieldSpec, field_specs, model_for, spec_of
 from .yamledit import scalar
-from .yamlfile import printable, read_document, to_plain
+from .yamlfile import Document, printable, read_document, to_plain
 
 KINDS = ("ae", "result", "comparison", "characteristic", "population", "analysis")
 MAX_BYTES = 20_000_000
@@ -280,7 +280,14 @@ def import_csv(sources: Path, study_id: str, path: Path, kind: str, db_path: Pat
     if wide and kind != "ae":
         raise EditError("--wide is for adverse events (--kind ae)", usage=True)
     text = read_text(path, kind)
-    data = read_document(sources / study_rel(sources, study_id)).data
+    with corpus_lock(sources):  # the study is read once, as the edit that adds the rows sees it
+        doc = read_document(sources / record_file(sources, study_id, kind))
+        return _import_rows(sources, doc, study_id, path, kind, text, db_path, dry_run, decimal_comma, wide)
+
+
+def _import_rows(sources: Path, doc: Document, study_id: str, path: Path, kind: str, text: str,
+                 db_path: Path | None, dry_run: bool, decimal_comma: bool, wide: bool) -> Imported:
+    data = doc.data
     specs = {s.name: s for s in columns(kind)}
     terms = frozenset(choices_for(sources, study_id, specs["term"]) or []) if "term" in specs else frozenset()
     table = _Table(path.name, kind, CellReader(specs, decimal_comma, terms), wide)
@@ -298,7 +305,8 @@ def import_csv(sources: Path, study_id: str, path: Path, kind: str, db_path: Pat
     result = None
     try:
         trial = dry_run or bool(table.problems)
-        result = add_records(sources, study_id, kind, [r.record for r in rows], db_path, trial) if rows else None
+        result = append_records(sources, doc, study_id, kind, [r.record for r in rows], db_path, trial) \
+            if rows else None
     except EditError as exc:
         if not exc.problems:
             raise CsvImportError(f"{path.name}: {exc}") from exc

@@ -236,23 +236,40 @@ def add_records(sources: Path, study_id: str | None, kind: str, records: list[di
     if kind == "study":
         raise EditError("use new-study to create a study file", usage=True)
     with corpus_lock(sources):
-        if kind in FILE_KINDS:
-            rel, section, _ = FILE_KINDS[kind]
-            order, label = [section], Path(rel).stem
-        else:
-            assert study_id is not None
-            rel, section = study_rel(sources, study_id), STUDY_SECTIONS[kind]
-            order, label = list(curated.StudyFile.model_fields), study_id
-        doc = read_document(sources / rel)
-        new_text = add_text(doc, section, records, order)
-        expected = dict(doc.data)
-        expected[section] = list(expected.get(section) or []) + records
-        parsed = check_same(doc, new_text, expected)
-        first = len(doc.data.get(section) or [])
-        where = f"{label} › {section}[{first}]" if len(records) == 1 else \
-            f"{label} › {section}[{first}–{first + len(records) - 1}]"
-        focus = tuple(f"{label} › {section}[{first + i}]" for i in range(len(records)))
-        return commit(sources, rel, new_text, db_path, f"add {where}", dry_run, focus, parsed)
+        return append_records(sources, read_document(sources / record_file(sources, study_id, kind)), study_id,
+                              kind, records, db_path, dry_run)
+
+
+def record_file(sources: Path, study_id: str | None, kind: str) -> str:
+    """The curated file that records of ``kind`` go to: sources.yaml or a vocabulary file, or
+    the study's."""
+    if kind in FILE_KINDS:
+        return FILE_KINDS[kind][0]
+    assert study_id is not None
+    return study_rel(sources, study_id)
+
+
+def append_records(sources: Path, doc: Document, study_id: str | None, kind: str, records: list[dict[str, Any]],
+                   db_path: Path | None, dry_run: bool = False) -> EditResult:
+    """``add_records`` on ``doc``, the file ``record_file`` names as read under the corpus lock
+    the caller holds (a caller that read it to check its rows first reads it once)."""
+    rel = record_file(sources, study_id, kind)
+    if kind in FILE_KINDS:
+        section = FILE_KINDS[kind][1]
+        order, label = [section], Path(rel).stem
+    else:
+        assert study_id is not None
+        section = STUDY_SECTIONS[kind]
+        order, label = list(curated.StudyFile.model_fields), study_id
+    new_text = add_text(doc, section, records, order)
+    expected = dict(doc.data)
+    expected[section] = list(expected.get(section) or []) + records
+    parsed = check_same(doc, new_text, expected)
+    first = len(doc.data.get(section) or [])
+    where = f"{label} › {section}[{first}]" if len(records) == 1 else \
+        f"{label} › {section}[{first}–{first + len(records) - 1}]"
+    focus = tuple(f"{label} › {section}[{first + i}]" for i in range(len(records)))
+    return commit(sources, rel, new_text, db_path, f"add {where}", dry_run, focus, parsed)
 
 
 def new_study(sources: Path, record: dict[str, Any], db_path: Path | None) -> EditResult:

@@ -508,6 +508,29 @@ def test_bad_edits_change_nothing(
     }
 
 
+@pytest.mark.parametrize("args", [["set", STUDY, "results[0]", "value", "40.8"],
+                                  ["set", STUDY, "results[0]", "value", "40.8", "--dry-run"],
+                                  ["set", "no-such-study", "results[0]", "value", "40.8"],
+                                  ["import-csv", STUDY, "rows.csv", "--kind", "ae"]])
+def test_a_sources_folder_that_cannot_be_locked_is_a_clean_error(corpus: Path, mini_db: Path, runner: CliRunner,
+                                                                 args: list[str]) -> None:
+    """Every edit, a dry run and a refused one included, first locks the sources folder; a lock
+    that cannot be taken (here its path is a folder, which even root cannot open as a file) is
+    said as such, with nothing written."""
+    (corpus / edit.LOCK_FILE).mkdir()
+    (corpus.parent / "rows.csv").write_text("arm,term,category,grade,n,source_id,locator\n"
+                                            "exp,vomiting,teae,any,3,huober-review,Table 1\n", encoding="utf-8")
+    files = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
+    database = mini_db.read_bytes()
+    result = runner.invoke(cli, [*[str(corpus.parent / a) if a == "rows.csv" else a for a in args],
+                                 "--sources", str(corpus), "--db", str(mini_db)])
+    assert result.exit_code == 1, result.output
+    assert f"cannot lock the sources folder {corpus} for the edit" in result.output
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()} == files
+    assert mini_db.read_bytes() == database
+
+
 def test_missing_sources_folder_is_not_created(tmp_path: Path, runner: CliRunner) -> None:
     folder = tmp_path / "nowhere"
     result = runner.invoke(cli, ["set", STUDY, "results[0]", "value", "1", "--sources", str(folder)])

@@ -280,8 +280,9 @@ def import_csv(sources: Path, study_id: str, path: Path, kind: str, db_path: Pat
     if wide and kind != "ae":
         raise EditError("--wide is for adverse events (--kind ae)", usage=True)
     text = read_text(path, kind)
+    rel = record_file(sources, study_id, kind)  # an unknown study is refused before any lock
     with corpus_lock(sources):  # the study is read once, as the edit that adds the rows sees it
-        doc = read_document(sources / record_file(sources, study_id, kind))
+        doc = read_document(sources / rel)
         return _import_rows(sources, doc, study_id, path, kind, text, db_path, dry_run, decimal_comma, wide)
 
 

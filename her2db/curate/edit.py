@@ -13,7 +13,7 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -137,7 +137,12 @@ def corpus_lock(sources: Path) -> Iterator[None]:
     other's record."""
     if not sources.is_dir():
         raise EditError(f"sources folder {sources} does not exist", usage=True)
-    with file_lock(sources / LOCK_FILE):
+    with ExitStack() as held:
+        try:
+            held.enter_context(file_lock(sources / LOCK_FILE))
+        except OSError as exc:  # a folder the user may read but not write, a lock that is not a file
+            raise EditError(f"cannot lock the sources folder {sources} for the edit ({sources / LOCK_FILE}: "
+                            f"{exc.strerror or exc}); an edit writes its files there") from exc
         yield
 
 

@@ -110,6 +110,28 @@ def test_a_write_that_fails_half_way_leaves_every_file_as_it_was(corpus: Path, r
     assert rows_of(corpus / "her2db.sqlite", "SELECT version FROM release") == [("2026.01",)]
 
 
+def test_a_record_that_cannot_be_replaced_is_a_clean_error(corpus: Path, runner: CliRunner,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot is written, then releases.yaml cannot be (a folder that takes no new file):
+    the snapshot goes, releases.yaml stays untouched, and nothing tries to write it back."""
+    assert _release(runner, corpus, "2026.01").exit_code == 0
+    _edit(corpus, "estimate: 0.61", "estimate: 0.62")
+    before = _files(corpus)
+    written = release.write_atomic
+
+    def refused(path: Path, text: str) -> None:
+        if path.name == "releases.yaml":
+            raise OSError(1, "Operation not permitted", str(path))
+        written(path, text)
+
+    monkeypatch.setattr(release, "write_atomic", refused)
+    result = _release(runner, corpus, "2026.02")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "cannot write the release into" in result.output and "Operation not permitted" in result.output
+    assert _files(corpus) == before
+    assert rows_of(corpus / "her2db.sqlite", "SELECT version FROM release") == [("2026.01",)]
+
+
 def test_a_first_release_that_fails_leaves_no_folder(corpus: Path, runner: CliRunner,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     def full_disk(path: Path, text: str) -> None:

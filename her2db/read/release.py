@@ -152,8 +152,9 @@ class _Files:
         self.created.append(path)
 
     def replace(self, path: Path, text: str) -> None:
-        self.replaced[path] = path.read_text(encoding="utf-8") if path.exists() else None
-        write_atomic(path, text)
+        before = path.read_text(encoding="utf-8") if path.exists() else None
+        write_atomic(path, text)  # atomic: if it fails, the file is as it was and has nothing to undo
+        self.replaced[path] = before
 
     def undo(self) -> None:
         for path in self.created:

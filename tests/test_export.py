@@ -208,10 +208,12 @@ def test_a_symlink_in_an_export_folder_is_not_followed(mini_db: Path, tmp_path: 
 @pytest.mark.parametrize(("name", "message"), [
     ("a-file", "exists and is not a folder"),
     ("missing/out", "does not exist: create it"),
+    ("dangling", "cannot write into"),  # a link to nothing: the folder cannot be made there
 ])
 def test_bad_output_paths_are_clean_errors(mini_db: Path, tmp_path: Path, runner: CliRunner,
                                            name: str, message: str) -> None:
     (tmp_path / "a-file").write_text("x\n", encoding="utf-8")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     before = _files(tmp_path)
     result = _export(runner, mini_db, tmp_path / name)
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output

@@ -170,8 +170,8 @@ def export(conn: sqlite3.Connection, out: Path, fmt: str, bom: bool = True,
     if fmt == FHIR:
         files[fhir.bundle_name(conn), FHIR_SUFFIX] = fhir_bytes(conn, base_url)
     names = [f"{view}{FORMATS[table_format]}" for view in texts] + [stem + suffix for stem, suffix in files]
-    _prepare(out)
     try:
+        _prepare(out)
         # the marker first: a folder left half-written is still recognised as an export
         (out / MARKER).write_text(
             "# Written by `her2db export`; the next export into this folder replaces these files.\n"

@@ -398,6 +398,19 @@ def test_site_refuses_a_file_name_outside_its_folder(tmp_path: Path, monkeypatch
     assert not list(tmp_path.rglob("*escaped*"))
 
 
+def test_a_site_folder_that_cannot_be_written_is_said_before_mkdocs_runs(tmp_path: Path) -> None:
+    """A file where the site folder goes (or a project the user cannot write to): a clean
+    message naming the folder, MkDocs never started, the file as it was."""
+    config = copy_project(tmp_path, FEW_STUDIES)
+    (tmp_path / "public").write_text("a curator's notes\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["site", "build", "--config", str(config), "--sources", str(tmp_path / "db"),
+                                      "--db", str(tmp_path / "db" / "her2db.sqlite")])
+    assert result.exit_code == 1, result.output
+    assert f"cannot write the site into {tmp_path / 'public'}" in result.output
+    assert "Traceback" not in result.output and "mkdocs build failed" not in result.output
+    assert (tmp_path / "public").read_text(encoding="utf-8") == "a curator's notes\n"
+
+
 def test_the_configuration_hands_the_build_database_to_the_plugin(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """mkdocs.yml reads the plugin's options from the variables `her2db site` sets; unset,

@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,7 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     pages = sum(1 for _ in cfg.docs_dir.rglob("*.md")) + studies
     stale = force or database_url is not None or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir])
     if stale:
+        _check_writable(cfg.site_dir)
         _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, _env(db_path, database_url), "mkdocs build")
         if seen is not None and sources is not None and buildcache.racy(seen, taken):
             # An input changed just before it was read (the database, reloaded a moment ago), so
@@ -153,6 +155,17 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     if stale or seen is not None:
         buildcache.write_stamp(stamp, inputs, [cfg.site_dir], seen, pages=pages, studies=studies, taken=taken)
     return SiteBuild(cfg.site_dir, pages, studies, cfg.docs_dir, DEV_LABEL)
+
+
+def _check_writable(site_dir: Path) -> None:
+    """The site folder can be made and written to: said before MkDocs runs, which would stop
+    with a traceback (a read-only project, a file in the folder's place)."""
+    try:
+        site_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=site_dir):
+            pass
+    except OSError as exc:
+        raise SiteError(f"cannot write the site into {site_dir}: {exc.strerror or exc}") from exc
 
 
 def serve(db_path: Path, config: Path = Path("mkdocs.yml"), dev_addr: str = "127.0.0.1:8000") -> None:

@@ -411,6 +411,26 @@ def test_a_site_folder_that_cannot_be_written_is_said_before_mkdocs_runs(tmp_pat
     assert (tmp_path / "public").read_text(encoding="utf-8") == "a curator's notes\n"
 
 
+@pytest.mark.parametrize("site_dir", ["db", "schema", "elsewhere"])
+def test_a_site_folder_holding_other_files_is_never_emptied(tmp_path: Path, site_dir: str) -> None:
+    """MkDocs empties its site folder before a build: a configuration that names the curated
+    data, the schema or any folder of someone's files as site_dir is refused, every file kept."""
+    config = copy_project(tmp_path / "project", FEW_STUDIES)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "mine.txt").write_text("keep\n", encoding="utf-8")
+    target = tmp_path / "elsewhere" if site_dir == "elsewhere" else config.parent / site_dir
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("site_dir: public", f"site_dir: {target}"), encoding="utf-8")
+    before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(cli, ["site", "build", "--config", str(config), "--sources",
+                                      str(config.parent / "db"), "--db", str(tmp_path / "her2db.sqlite")])
+    assert result.exit_code == 1, result.output
+    assert f"the site folder {target} holds files a site build did not write" in result.output
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
+    assert any(target.iterdir())
+
+
 def test_the_configuration_hands_the_build_database_to_the_plugin(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """mkdocs.yml reads the plugin's options from the variables `her2db site` sets; unset,

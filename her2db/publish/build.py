@@ -20,7 +20,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from . import assets, buildcache
 from .config import DEV_LABEL, Config, SiteError, read_config
 
 BUILD_STAMP = ".her2db-build.json"  # in the site folder, written after mkdocs build
+SITE_MARKER = ".her2db-site"  # in the site folder, written before the first build into it
 # What mkdocs.yml's her2db plugin options read (``database: !ENV [HER2DB_SITE_DB, ...]``).
 DATABASE_ENV = "HER2DB_SITE_DB"
 DATABASE_URL_ENV = "HER2DB_SITE_DATABASE_URL"
@@ -138,7 +138,7 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     pages = sum(1 for _ in cfg.docs_dir.rglob("*.md")) + studies
     stale = force or database_url is not None or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir])
     if stale:
-        _check_writable(cfg.site_dir)
+        _check_site_folder(cfg.site_dir)
         _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, _env(db_path, database_url), "mkdocs build")
         if seen is not None and sources is not None and buildcache.racy(seen, taken):
             # An input changed just before it was read (the database, reloaded a moment ago), so
@@ -157,13 +157,22 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     return SiteBuild(cfg.site_dir, pages, studies, cfg.docs_dir, DEV_LABEL)
 
 
-def _check_writable(site_dir: Path) -> None:
-    """The site folder can be made and written to: said before MkDocs runs, which would stop
-    with a traceback (a read-only project, a file in the folder's place)."""
+def _check_site_folder(site_dir: Path) -> None:
+    """Before MkDocs runs: its ``--clean`` empties the site folder (all but dotfiles), so the
+    folder must be new, empty or one a build wrote (its marker, a dotfile MkDocs keeps); and
+    it must be writable, which MkDocs would report with a traceback."""
     try:
+        if site_dir.is_dir() and not any((site_dir / mark).is_file() for mark in (SITE_MARKER, BUILD_STAMP)):
+            theirs = sorted(name for name in os.listdir(site_dir) if not name.startswith("."))
+            if theirs:
+                raise SiteError(f"the site folder {site_dir} holds files a site build did not write "
+                                f"({', '.join(theirs[:5])}): a build empties its folder, so it is not used; "
+                                "name a new or empty folder as site_dir in the configuration")
         site_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=site_dir):
-            pass
+        marker = site_dir / SITE_MARKER
+        if not marker.is_file():
+            marker.write_text("Written by `her2db site build`: every build empties this folder.\n",
+                              encoding="utf-8")
     except OSError as exc:
         raise SiteError(f"cannot write the site into {site_dir}: {exc.strerror or exc}") from exc
 

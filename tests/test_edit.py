@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from her2db.cli import cli
-from her2db.curate import edit, fields, yamledit
+from her2db.curate import fields, transaction, yamledit
 from her2db.curate.load import load
 from her2db.curate.yamlfile import read_document
 
@@ -503,7 +503,7 @@ def test_bad_edits_change_nothing(
     assert result.exit_code in (1, 2), result.output
     assert message in result.output
     assert "Traceback" not in result.output
-    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != edit.LOCK_FILE} == {
+    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} == {
         p: b for p, b in files.items()
     }
 
@@ -517,7 +517,7 @@ def test_a_sources_folder_that_cannot_be_locked_is_a_clean_error(corpus: Path, m
     """Every edit, a dry run and a refused one included, first locks the sources folder; a lock
     that cannot be taken (here its path is a folder, which even root cannot open as a file) is
     said as such, with nothing written."""
-    (corpus / edit.LOCK_FILE).mkdir()
+    (corpus / transaction.LOCK_FILE).mkdir()
     (corpus.parent / "rows.csv").write_text("arm,term,category,grade,n,source_id,locator\n"
                                             "exp,vomiting,teae,any,3,huober-review,Table 1\n", encoding="utf-8")
     files = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
@@ -529,6 +529,27 @@ def test_a_sources_folder_that_cannot_be_locked_is_a_clean_error(corpus: Path, m
     assert "Traceback" not in result.output
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()} == files
     assert mini_db.read_bytes() == database
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("sources.yaml", "is not a database built by her2db"),
+    ("dangling.sqlite", "is not a file"),
+    ("sources.yaml/her2db.sqlite", "is a file, not a folder"),
+])
+@pytest.mark.parametrize("args", [["set", STUDY, "results[0]", "value", "40.8"],
+                                  ["add", "ae", STUDY, "--arm", "exp", "--term", "vomiting", "--category", "teae",
+                                   "--grade", "any", "--n", "3", "--source-id", "huober-review", "--locator", "T1"]])
+def test_a_database_an_edit_cannot_update_is_refused_before_the_file_changes(
+        corpus: Path, mini_db: Path, runner: CliRunner, target: str, message: str, args: list[str]) -> None:
+    """``--db`` naming another file, a link to nothing or a path under a file: refused before
+    the edit writes, so the curated file and the database never part ways."""
+    (corpus / "dangling.sqlite").symlink_to(corpus / "nowhere")
+    files = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
+    result = runner.invoke(cli, [*args, "--sources", str(corpus), "--db", str(corpus / target)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "nothing was written" in result.output
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} == files
 
 
 def test_missing_sources_folder_is_not_created(tmp_path: Path, runner: CliRunner) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from her2db_testing import dump
 
-from her2db.curate import edit, validate
+from her2db.curate import edit, transaction, validate
 from her2db.curate.fields import EditError
 from her2db.curate.load import load
 from her2db.curate.yamlfile import read_document
@@ -112,7 +112,7 @@ def test_random_edits_leave_the_database_a_full_load_writes(tmp_path: Path, seed
             editor.rng.setstate(state)
             editor.count = count
             with pytest.MonkeyPatch.context() as patch, pytest.raises(EditError) as full:
-                patch.setattr(edit, "check_study_edit", lambda *args: None)
+                patch.setattr(transaction, "check_study_edit", lambda *args: None)
                 editor.edit()
             assert (str(full.value), full.value.problems) == (str(error), error.problems)
             continue

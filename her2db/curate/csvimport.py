@@ -25,8 +25,9 @@ from ..model.numbers import Printed
 from .corpus import Problem
 from .csvcells import CellError, CellReader, not_reported, suggest
 from .csvlayout import Column, read_header
-from .edit import EditResult, append_records, choices_for, corpus_lock, record_file
+from .edit import append_records, choices_for, record_file
 from .fields import STUDY_SECTIONS, EditError, FieldSpec, field_specs, model_for, spec_of
+from .transaction import EditResult, corpus_lock
 from .yamledit import scalar
 from .yamlfile import Document, printable, read_document, to_plain
 

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from ..model.registry import KEY_COLUMNS
-from .edit import EditError, EditResult, commit, corpus_lock, resolve, study_rel
+from .edit import EditError, resolve, study_rel
 from .fields import STUDY_SECTIONS
+from .transaction import EditResult, commit, corpus_lock
 from .yamledit import Target, check_same, set_text
 from .yamlfile import read_document
 

@@ -20,7 +20,8 @@ from typing import Any
 from ..model import curated
 from ..model.identity import NATURAL_KEYS, record_id
 from .corpus import Problem, record_path
-from .edit import EditError, EditResult, commit, corpus_lock, resolve, study_rel
+from .edit import EditError, resolve, study_rel
+from .transaction import EditResult, commit, corpus_lock
 from .validate import validate
 from .yamledit import check_same, set_text
 from .yamlfile import read_document

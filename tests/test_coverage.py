@@ -226,6 +226,21 @@ def test_a_named_folder_is_allowed_and_only_the_sentence_is_echoed(corpus: Path,
         assert "Private preamble" not in result.output and "secret" not in result.output
 
 
+def test_a_link_in_a_named_folder_reads_nothing_outside_it(corpus: Path, tmp_path: Path,
+                                                           runner: CliRunner) -> None:
+    """The named folder holds a link, named as the review, to a file elsewhere: refused as a
+    text outside the allowed folders, and nothing of that file is echoed."""
+    (tmp_path / "private.txt").write_text("A private line with the number 12.34 in it.\n", encoding="utf-8")
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "review.txt").symlink_to(tmp_path / "private.txt")
+    _point_text_at(corpus, "review.txt")
+    result = runner.invoke(cli, ["validate", "--sources", str(corpus), "--review-text", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "review text review.txt of source huober-review is outside the sources folder" in result.output
+    assert "12.34" not in result.output and "private" not in result.output
+
+
 def test_a_binary_review_text_is_a_clean_error(corpus: Path, runner: CliRunner) -> None:
     (corpus / "review.txt").write_bytes(b"\x7fELF\x00\x01binary")
     _point_text_at(corpus, "review.txt")

@@ -257,7 +257,7 @@ def review_text(sources_dir: Path, sources: list[curated.Source],
         if source.kind != "review" or not source.text:
             continue
         given = (sources_dir / source.text).resolve()
-        candidates = [given] + [root / given.name for root in roots[1:]]
+        candidates = [given] + [(root / given.name).resolve() for root in roots[1:]]  # a link: where it leads
         if named is not None and named.is_file():
             candidates.insert(0, named.resolve())
         for candidate in candidates:

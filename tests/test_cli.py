@@ -66,6 +66,32 @@ def test_time_limit_stops_a_runaway_query(mini_db: Path, runner: CliRunner) -> N
     assert "time limit of 0.3 s" in result.output
 
 
+@pytest.mark.parametrize("limit", ["nan", "inf"])
+def test_a_time_limit_is_a_number_of_seconds(mini_db: Path, runner: CliRunner, limit: str) -> None:
+    """``nan`` passes a range check (no comparison holds) and would have turned the limit off."""
+    result = _query(runner, mini_db, "select 1", "--time-limit", limit)
+    assert result.exit_code == 2 and f"{limit} is not a number of seconds" in result.output, result.output
+
+
+def test_sql_on_standard_input_is_read_up_to_a_limit_and_as_utf8(mini_db: Path, runner: CliRunner) -> None:
+    """A stream that never ends (/dev/zero) or is not text (/dev/urandom) is refused, not waited for."""
+    endless = runner.invoke(cli, ["query", "-", "--db", str(mini_db)], input=b"\0" * 1_000_001)
+    assert endless.exit_code == 2 and "longer than 1,000,000 bytes" in endless.output, endless.output
+    binary = runner.invoke(cli, ["query", "-", "--db", str(mini_db)], input=b"select '\xff'")
+    assert binary.exit_code == 2 and "not UTF-8 text (byte 8)" in binary.output, binary.output
+
+
+@pytest.mark.parametrize("args", [["query", "select '\udcff'"], ["show", "cl\udcff"],
+                                  ["check", "mini-trial", "arms[exp]", "--by", "A\udcff"]])
+def test_an_argument_that_is_not_utf8_is_a_usage_error(mini_db: Path, runner: CliRunner, args: list[str]) -> None:
+    """Bytes the terminal's encoding cannot decode reach Python as lone surrogates: refused by
+    name before any command runs, never a traceback from a file, database or terminal."""
+    result = runner.invoke(cli, [*args, "--db", str(mini_db)])
+    assert result.exit_code == 2, result.output
+    assert "is not UTF-8 text" in result.output and "\\xff" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_query_syntax_error_is_reported(mini_db: Path, runner: CliRunner) -> None:
     result = _query(runner, mini_db, "selec 1")
     assert result.exit_code == 1

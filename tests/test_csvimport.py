@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,20 @@ def test_not_utf8_is_refused(corpus: Path, mini_db: Path, runner: CliRunner, tmp
     result = _import(runner, corpus, mini_db, path)
     assert result.exit_code == 1
     assert "latin1.csv: not UTF-8 text" in result.output
+
+
+@pytest.mark.parametrize("source", ["pipe", "/dev/zero"])
+def test_a_pipe_or_a_device_is_refused_unread(corpus: Path, mini_db: Path, runner: CliRunner, tmp_path: Path,
+                                              source: str) -> None:
+    """A pipe would wait for a writer, /dev/zero would fill the memory: neither is read."""
+    path = Path(source) if source.startswith("/") else tmp_path / "table.csv"
+    if not source.startswith("/"):
+        os.mkfifo(path)
+    before = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
+    result = _import(runner, corpus, mini_db, path, "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert f"{path.name}: not a plain file (a pipe, a socket or a device)" in result.output
+    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()} == before
 
 
 def _added(runner: CliRunner, corpus: Path, db: Path, csv_path: Path, kind: str, *extra: str) -> list[str]:

@@ -295,6 +295,17 @@ def test_folder_named_like_a_study_is_an_error(corpus: Path, mini_db: Path, runn
     assert _snapshot(corpus.parent) == before
 
 
+def test_a_pipe_named_like_a_curated_file_is_an_error_not_a_wait(corpus: Path, mini_db: Path,
+                                                                 runner: CliRunner) -> None:
+    """Reading a pipe waits for a writer that never comes: it is refused unread, like a folder."""
+    os.mkfifo(corpus / "studies" / "x.yaml")
+    before = _snapshot(corpus.parent)
+    result = _load(runner, corpus, mini_db)
+    assert result.exit_code == 1, result.output
+    assert "studies/x.yaml: error: x: is not a plain file (a pipe, a socket or a device)" in result.output
+    assert _snapshot(corpus.parent) == before
+
+
 def test_yml_study_is_ignored_with_a_warning(corpus: Path, runner: CliRunner) -> None:
     (corpus / "studies" / "other.yml").write_text("id: other\n", encoding="utf-8")
     result = runner.invoke(cli, ["validate", "--sources", str(corpus)])

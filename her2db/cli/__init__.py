@@ -33,7 +33,18 @@ building the curator commands' options. tests/test_cli.py checks this against th
 
 
 class _Commands(click.Group):
-    """The top-level group, importing a command's module only when the command is asked for."""
+    """The top-level group, importing a command's module only when the command is asked for;
+    it refuses arguments that are not UTF-8 text before any command sees them."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Python carries undecodable bytes of the command line as lone surrogates, which no
+        # file, database or terminal can take
+        for arg in args:
+            if any("\udc80" <= char <= "\udcff" for char in arg):
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise click.UsageError(f"the argument '{shown}' is not UTF-8 text: retype it, or save the "
+                                       "file or terminal it came from as UTF-8", ctx)
+        return super().parse_args(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -9,6 +10,15 @@ import click
 
 from ..read import results
 from .options import database_url_option, db_option, format_option, open_db
+
+MAX_SQL_BYTES = 1_000_000  # one query on standard input; a file of SQL is far shorter
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """``nan`` passes every range check (no comparison holds) and would turn the limit off."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds", ctx, param)
+    return value
 
 
 def sql_after_dashes(args: list[str]) -> list[str]:
@@ -35,7 +45,7 @@ class _QueryCommand(click.Command):
 @format_option
 @click.option("--max-rows", type=click.IntRange(min=1), default=results.DEFAULT_MAX_ROWS,
               show_default=True, help="Row cap; a note says when rows were cut.")
-@click.option("--time-limit", type=click.FloatRange(min=0.01), default=results.DEFAULT_TIME_LIMIT,
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=results.DEFAULT_TIME_LIMIT, callback=_finite,
               show_default=True, help="Seconds before the query is stopped.")
 def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows: int,
           time_limit: float) -> None:
@@ -53,7 +63,13 @@ def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows:
         her2db query "select count(*) from v_studies" --database-url postgresql://her2db@localhost/her2db
     """
     if sql == "-":
-        sql = sys.stdin.read()
+        raw = sys.stdin.buffer.read(MAX_SQL_BYTES + 1)  # a stream that never ends is not waited for
+        if len(raw) > MAX_SQL_BYTES:
+            raise click.UsageError(f"the SQL on standard input is longer than {MAX_SQL_BYTES:,} bytes")
+        try:
+            sql = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise click.UsageError(f"the SQL on standard input is not UTF-8 text (byte {exc.start})") from exc
     if not sql.strip():
         raise click.UsageError("no SQL given (standard input was empty)" if sql == "" else "no SQL given")
     conn = open_db(db_path, database_url)

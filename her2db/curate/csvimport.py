@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,9 +118,14 @@ def _delimiter(header: str) -> str:
 def read_text(path: Path, kind: str) -> str:
     name = path.name
     try:
-        if path.stat().st_size > MAX_BYTES:
+        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():  # a folder: said on reading
+            raise CsvImportError(f"{name}: not a plain file (a pipe, a socket or a device); save the table "
+                                 "as a file first")
+        with path.open("rb") as handle:  # at most the limit and one byte: a file growing meanwhile is cut
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
             raise CsvImportError(f"{name}: larger than {MAX_BYTES // 1_000_000} MB; split it")
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CsvImportError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import math
 import re
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -359,11 +360,14 @@ def read_document(path: Path, text: str | None = None) -> Document:
     the line for malformed or empty files."""
     if text is None:
         try:
-            raw = path.read_bytes()
+            mode = path.stat().st_mode
+            raw = path.read_bytes() if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else None
         except IsADirectoryError as exc:
             raise YamlFileError(path, "is a folder, not a YAML file") from exc
         except OSError as exc:
             raise YamlFileError(path, f"cannot be read: {exc.strerror}") from exc
+        if raw is None:  # reading a pipe would wait for a writer, a device might never end
+            raise YamlFileError(path, "is not a plain file (a pipe, a socket or a device), not a YAML file")
         text = _decode(path, raw)
     data, lines = parse_yaml(path, text)
     if data is None:

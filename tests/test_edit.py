@@ -203,6 +203,9 @@ def test_new_study_then_records_into_missing_sections(
         ],
     )
     assert bad.exit_code == 2 and "is not a slug" in bad.output
+    long = runner.invoke(cli, ["new-study", "a" * 300, "--acronym", "N", "--title", "T", "--kind", "registry",
+                               "--setting", "early", "--sources", str(corpus), "--db", str(db)])
+    assert long.exit_code == 2 and "is longer than 100 characters" in long.output, long.output  # was OSError
     for kind, args in (
         (
             "result",
@@ -548,6 +551,24 @@ def test_a_database_an_edit_cannot_update_is_refused_before_the_file_changes(
     result = runner.invoke(cli, [*args, "--sources", str(corpus), "--db", str(corpus / target)])
     assert result.exit_code == 2, result.output
     assert message in result.output and "nothing was written" in result.output
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} == files
+
+
+def test_a_file_that_takes_no_write_is_a_clean_refusal(corpus: Path, mini_db: Path, runner: CliRunner,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The study file (or its folder) cannot be replaced, as in an immutable folder: the edit
+    is refused by name, the file and the database as they were."""
+    def refused(path: Path, text: str) -> None:
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(transaction, "write_atomic", refused)
+    files = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
+    result = runner.invoke(cli, ["set", STUDY, "results[0]", "value", "40.8", "--sources", str(corpus),
+                                 "--db", str(mini_db)])
+    assert result.exit_code == 1, result.output
+    assert (f"cannot write {corpus / 'studies' / 'mini-trial.yaml'} (Operation not permitted); nothing was "
+            "written") in result.output
     assert "Traceback" not in result.output
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} == files
 

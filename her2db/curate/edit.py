@@ -42,6 +42,8 @@ __all__ = ["KINDS", "REFERENCE_FIELDS", "STUDY_SECTIONS", "EditError", "EditResu
            "set_field", "study_rel"]
 
 
+MAX_STUDY_ID = 100
+
 # --- record paths -----------------------------------------------------------------------------
 
 _PATH = re.compile(r"^(?P<section>[a-z_]+)\[(?P<selector>[^\]]+)\]$")
@@ -173,6 +175,8 @@ def append_records(sources: Path, doc: Document, study_id: str | None, kind: str
 def new_study(sources: Path, record: dict[str, Any], db_path: Path | None) -> EditResult:
     """Scaffold ``studies/<id>.yaml`` with the study-level fields given; refuse an existing id."""
     study_id = str(record.get("id", ""))
+    if len(study_id) > MAX_STUDY_ID:  # it names the file, a page and a folder of downloads
+        raise EditError(f"study id '{study_id[:40]}…' is longer than {MAX_STUDY_ID} characters", usage=True)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", study_id):
         raise EditError(f"study id '{study_id}' is not a slug (lower-case letters, digits and single "
                         "hyphens, e.g. destiny-breast13)", usage=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -130,3 +131,40 @@ def test_git_revisions_and_working_folder(
     bad = runner.invoke(cli, ["diff", "no-such-rev", "HEAD"])
     assert bad.exit_code == 1
     assert "'no-such-rev' is neither a database file, a folder nor a git revision" in bad.output
+
+
+def test_a_revision_with_a_link_out_of_its_folder_is_refused(
+    corpus: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A committed link to a file outside the checkout is never followed or written out."""
+    repo = corpus.parent
+    (corpus / "studies" / "evil.yaml").symlink_to("/etc/hostname")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "db")
+    _git(repo, "commit", "-qm", "a link")
+    monkeypatch.chdir(repo)
+    result = runner.invoke(cli, ["diff", "HEAD", "db"])
+    assert result.exit_code == 1, result.output
+    assert "'HEAD': its curated files cannot be extracted safely" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_our_database_is_named(two_dbs: tuple[Path, Path], runner: CliRunner,
+                                                   tmp_path: Path) -> None:
+    """A YAML file, another program's database, a damaged one: each said, never read as "all added"."""
+    old_db, new_db = two_dbs
+    other = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE x (a)")
+    conn.commit()
+    conn.close()
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(new_db.read_bytes()[: new_db.stat().st_size // 2])
+    for path, message in ((other, "is not a database built by her2db"),
+                          (tmp_path / "notes.yaml", "is not a database built by her2db"),
+                          (damaged, "cannot be read as a database")):
+        if path.suffix == ".yaml":
+            path.write_text("id: x\n", encoding="utf-8")
+        result = runner.invoke(cli, ["diff", str(old_db), str(path)])
+        assert result.exit_code == 1 and message in result.output, (path, result.output)
+        assert "Traceback" not in result.output

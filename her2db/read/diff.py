@@ -176,11 +176,18 @@ def diff_connections(old: sqlite3.Connection, new: sqlite3.Connection) -> list[C
 
 def diff_files(old: Path, new: Path) -> list[Change]:
     """Compare two database files, opened read-only."""
-    from ..store.sqlite import connect_readonly
+    from ..store.sqlite import NotOurDatabase, check_replaceable, connect_readonly
 
+    for path in (old, new):
+        try:
+            check_replaceable(path)  # a database of another program would read as all "added"
+        except NotOurDatabase as exc:
+            raise DiffError(str(exc).split(";")[0]) from exc
     connections = [connect_readonly(old), connect_readonly(new)]
     try:
         return diff_connections(*connections)
+    except sqlite3.DatabaseError as exc:  # a damaged file: "database disk image is malformed"
+        raise DiffError(f"{old} or {new} cannot be read as a database: {exc}") from exc
     finally:
         for conn in connections:
             conn.close()
@@ -230,8 +237,11 @@ def _checkout(revision: str, sources: Path, into: Path) -> Path:
         raise DiffError(f"'{revision}' is neither a database file, a folder nor a git revision") from exc
     rel = folder.relative_to(top).as_posix()
     archive = _git(["archive", "--format=tar", revision, "--", rel], top)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(into, filter="data")  # nothing outside ``into``: links that leave it are refused
+    except tarfile.TarError as exc:
+        raise DiffError(f"'{revision}': its curated files cannot be extracted safely ({exc})") from exc
     return into / rel
 
 

@@ -238,3 +238,15 @@ def test_reading_a_file_that_is_not_our_database_is_a_clean_error(command: list[
         assert f"{path} is not a database built by this version of her2db: rebuild it with `her2db load`" \
             in result.output
         assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [["studies"], ["show", "mini-trial"]])
+def test_a_damaged_database_is_said_not_a_traceback(mini_db: Path, tmp_path: Path, runner: CliRunner,
+                                                    command: list[str]) -> None:
+    """A database cut short (a full disk, a copy interrupted) reads as damaged, by name."""
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(mini_db.read_bytes()[: mini_db.stat().st_size // 2])
+    result = runner.invoke(cli, [*command, "--db", str(damaged)])
+    assert result.exit_code == 1, result.output
+    assert f"cannot read {damaged}: database disk image is malformed" in result.output
+    assert "Traceback" not in result.output

@@ -149,6 +149,20 @@ def echo_problems(problems: list[Problem]) -> None:
         click.secho(str(problem), fg=colour, err=True)
 
 
+@contextmanager
+def damaged_database(db_path: Path) -> Iterator[None]:
+    """Around reading a database: a damaged file ("database disk image is malformed", cut
+    short by a full disk or a copy) is said as such, not as a traceback."""
+    import sqlite3
+
+    from ..read.results import QueryError
+
+    try:
+        yield
+    except (sqlite3.DatabaseError, QueryError) as exc:
+        raise click.ClickException(f"cannot read {db_path}: {exc} (rebuild it with `her2db load`)") from exc
+
+
 def open_db(db_path: Path, database_url: str | None = None, built: bool = False) -> Any:
     """A read-only connection; with ``built``, a SQLite file must be a database this version
     of her2db loaded (its schema stamp), so commands that read our tables never meet another

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..read import results
-from .options import database_url_option, db_option, format_option, open_db
+from .options import damaged_database, database_url_option, db_option, format_option, open_db
 
 MAX_SQL_BYTES = 1_000_000  # one query on standard input; a file of SQL is far shorter
 
@@ -106,7 +106,8 @@ def studies(db_path: Path, database_url: str | None, fmt: str) -> None:
 
     conn = open_db(db_path, database_url, built=True)
     try:
-        click.echo(formats.render(study_queries.studies(conn), fmt))
+        with damaged_database(db_path):
+            click.echo(formats.render(study_queries.studies(conn), fmt))
     finally:
         conn.close()
 
@@ -129,11 +130,12 @@ def show(study_id: str, db_path: Path, database_url: str | None) -> None:
 
     conn = open_db(db_path, database_url, built=True)
     try:
-        study = study_queries.study(conn, study_id)
-        if study is None:
-            known = ", ".join(study_queries.study_ids(conn))
-            raise click.BadParameter(f"no study '{study_id}' (known: {known})", param_hint="STUDY_ID")
-        sections = study_queries.study_sections(conn, study_id)
+        with damaged_database(db_path):
+            study = study_queries.study(conn, study_id)
+            if study is None:
+                known = ", ".join(study_queries.study_ids(conn))
+                raise click.BadParameter(f"no study '{study_id}' (known: {known})", param_hint="STUDY_ID")
+            sections = study_queries.study_sections(conn, study_id)
     finally:
         conn.close()
     click.secho(f"{study['acronym']}: {study['title']}", bold=True)

@@ -166,6 +166,15 @@ def test_a_pipe_or_a_device_is_refused_unread(corpus: Path, mini_db: Path, runne
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()} == before
 
 
+def test_a_cell_too_large_for_csv_is_refused_by_line(corpus: Path, mini_db: Path, runner: CliRunner,
+                                                     tmp_path: Path) -> None:
+    path = _write(tmp_path, f"{HEADER}\n{ROW_1}\n" + ROW_1.replace("vomiting", "x" * 200_000) + "\n")
+    result = _import(runner, corpus, mini_db, path)
+    assert result.exit_code == 1, result.output
+    assert "table.csv: line 3: cannot be read as CSV (field larger than field limit" in result.output
+    assert "Traceback" not in result.output
+
+
 def _added(runner: CliRunner, corpus: Path, db: Path, csv_path: Path, kind: str, *extra: str) -> list[str]:
     """The lines the import adds to the study file (the command must succeed)."""
     study = corpus / "studies" / "mini-trial.yaml"

@@ -205,6 +205,16 @@ def test_a_symlink_in_an_export_folder_is_not_followed(mini_db: Path, tmp_path: 
     assert target.read_text(encoding="utf-8") == "keep\n"
 
 
+def test_a_marker_that_is_not_text_is_not_taken_for_ours(mini_db: Path, tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "exported"
+    assert _export(runner, mini_db, out).exit_code == 0
+    (out / ".her2db-export").write_bytes(b"\xff\xfe v_studies.csv\n")
+    before = _files(out)
+    result = _export(runner, mini_db, out)
+    assert result.exit_code == 1 and "that `her2db export` did not write (not UTF-8 text)" in result.output
+    assert "Traceback" not in result.output and _files(out) == before
+
+
 @pytest.mark.parametrize(("name", "message"), [
     ("a-file", "exists and is not a folder"),
     ("missing/out", "does not exist: create it"),

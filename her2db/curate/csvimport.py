@@ -220,10 +220,30 @@ class _Table:
                     self.problem(row.line, named[spec.name], None, "required value is empty")
 
 
+class _CsvRows:
+    """``csv.reader``'s rows, a row it cannot read (a cell over its 128 KB limit) refused by line."""
+
+    def __init__(self, name: str, reader: Any) -> None:
+        self.name, self.reader = name, reader
+
+    def __iter__(self) -> _CsvRows:
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            return next(self.reader)
+        except csv.Error as exc:
+            raise CsvImportError(f"{self.name}: line {self.reader.line_num}: cannot be read as CSV ({exc})") from exc
+
+    @property
+    def line_num(self) -> int:
+        return int(self.reader.line_num)
+
+
 def read_rows(table: _Table, text: str, arms: list[str]) -> list[Row]:
     """Every record of the file, in order; the problems go to ``table.problems``."""
     first_line = text.splitlines()[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    reader = _CsvRows(table.name, csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line)))
     names = [h.strip() for h in next(reader)]
     specs = table.reader.specs
     header, header_problems = read_header(names, table.kind, specs, arms, table.wide)

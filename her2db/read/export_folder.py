@@ -56,8 +56,12 @@ def _prepare(out: Path) -> None:
     if MARKER not in present or marker.is_symlink() or not marker.is_file():
         raise ExportError(f"{out} is not empty and was not written by `her2db export`: name a new "
                           "or empty folder (nothing was written)")
-    listed = {line for line in marker.read_text(encoding="utf-8").splitlines()
-              if line and not line.startswith("#")}
+    try:
+        text = marker.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"{out} holds a {MARKER} that `her2db export` did not write (not UTF-8 text): name a "
+                          "new or empty folder (nothing was written)") from exc
+    listed = {line for line in text.splitlines() if line and not line.startswith("#")}
     theirs = sorted(present - listed - {MARKER})
     mine = sorted(present & listed)
     unusual = [name for name in mine if (out / name).is_symlink() or not (out / name).is_file()]

@@ -431,6 +431,21 @@ def test_a_site_folder_holding_other_files_is_never_emptied(tmp_path: Path, site
     assert any(target.iterdir())
 
 
+@pytest.mark.parametrize(("config_text", "message"), [
+    ("- a list\n", "is not a MkDocs configuration: expected settings (a mapping), found list"),
+    ("docs_dir: 5\n", "docs_dir must name a folder, not 5"),
+    ("site_dir: null\n", "site_dir must name a folder, not None"),
+    ("site_name: [unclosed\n", "cannot be read as a MkDocs configuration"),
+])
+def test_a_malformed_configuration_is_a_clean_error(tmp_path: Path, config_text: str, message: str) -> None:
+    config = copy_project(tmp_path, FEW_STUDIES)
+    config.write_text(config_text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["site", "build", "--config", str(config), "--sources", str(tmp_path / "db"),
+                                      "--db", str(tmp_path / "db" / "her2db.sqlite")])
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
 def test_the_configuration_hands_the_build_database_to_the_plugin(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """mkdocs.yml reads the plugin's options from the variables `her2db site` sets; unset,

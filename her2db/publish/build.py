@@ -153,7 +153,10 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
             if not buildcache.racy(again, now) and read_inputs() == inputs and is_current(db_path, sources):
                 seen, taken = again, now
     if stale or seen is not None:
-        buildcache.write_stamp(stamp, inputs, [cfg.site_dir], seen, pages=pages, studies=studies, taken=taken)
+        try:
+            buildcache.write_stamp(stamp, inputs, [cfg.site_dir], seen, pages=pages, studies=studies, taken=taken)
+        except OSError:
+            pass  # a stamp that cannot be written (a folder in its place) only means MkDocs runs next time
     return SiteBuild(cfg.site_dir, pages, studies, cfg.docs_dir, DEV_LABEL)
 
 

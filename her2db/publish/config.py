@@ -27,13 +27,25 @@ def read_config(config: Path) -> Config:
     """The folders of the MkDocs configuration, resolved against the file's directory."""
     if not config.is_file():
         raise SiteError(f"MkDocs configuration {config} not found")
-    with config.open("rb") as handle:
-        data = _yaml_load(handle) or {}
+    try:
+        with config.open("rb") as handle:
+            data = _yaml_load(handle) or {}
+    except Exception as exc:  # MkDocs' own loader, for what ours leaves to it: its YAML or config errors
+        raise SiteError(f"{config} cannot be read as a MkDocs configuration: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SiteError(f"{config} is not a MkDocs configuration: expected settings (a mapping), "
+                        f"found {type(data).__name__}")
+    folders = {key: data.get(key, default) for key, default in (("docs_dir", "docs"), ("site_dir", "site"))}
+    for key, value in folders.items():
+        if not isinstance(value, str) or not value.strip():
+            raise SiteError(f"{config}: {key} must name a folder, not {value!r}")
     base = config.resolve().parent
-    macros = next((p["macros"] for p in data.get("plugins") or [] if isinstance(p, dict) and "macros" in p), None)
+    plugins = data.get("plugins") or []
+    entries = plugins if isinstance(plugins, list) else [plugins]  # a list, or one mapping of them
+    macros = next((p["macros"] for p in entries if isinstance(p, dict) and "macros" in p), None)
     module = (macros or {}).get("module_name") if isinstance(macros, dict) else None
-    return Config(config.resolve(), base / data.get("docs_dir", "docs"), base / data.get("site_dir", "site"),
-                  (base / module).parent if module else None)
+    return Config(config.resolve(), base / folders["docs_dir"], base / folders["site_dir"],
+                  (base / module).parent if isinstance(module, str) and module else None)
 
 
 def _yaml_load(handle: IO[bytes]) -> Any:

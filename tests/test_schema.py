@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from her2db_testing import ROOT
 
@@ -64,3 +65,32 @@ def test_every_public_view_and_column_is_declared_once(real_db: Path) -> None:
     drifted.pop("v_sources")
     assert undocumented(drifted) == ["view v_sources is declared but the database has no such view",
                                      "v_studies: columns without a description: new_column"]
+
+
+def test_schema_outside_a_checkout_writes_only_its_folder(tmp_path: Path, runner: CliRunner,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run elsewhere: schema/ is written there, through no link, and the installed package's
+    DDL file is left alone (said so)."""
+    (tmp_path / "schema").mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine\n", encoding="utf-8")
+    (tmp_path / "schema" / "er.md").symlink_to(victim)
+    package_file = schema.PACKAGE_TABLES.stat()
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["schema"])
+    assert result.exit_code == 0, result.output
+    assert "tables.sql is the installed package's, outside this folder: not written" in result.output
+    assert victim.read_text(encoding="utf-8") == "mine\n"
+    assert not (tmp_path / "schema" / "er.md").is_symlink()
+    assert schema.stale_artefacts(Path("schema")) == []
+    assert schema.PACKAGE_TABLES.stat().st_mtime_ns == package_file.st_mtime_ns
+
+
+def test_a_schema_path_that_is_a_file_is_a_clean_error(tmp_path: Path, runner: CliRunner,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "schema").write_text("notes\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["schema"])
+    assert result.exit_code == 1 and "cannot write the schema artefacts: File exists (schema)" in result.output
+    assert "Traceback" not in result.output
+    assert (tmp_path / "schema").read_text(encoding="utf-8") == "notes\n"

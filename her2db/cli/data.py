@@ -142,7 +142,7 @@ def coverage(sources: Path, review_text: Path | None, uncovered: bool) -> None:
 @click.option("--check", is_flag=True, help="Only report artefacts that differ from the models.")
 def schema(check: bool) -> None:
     """Regenerate her2db/store/sql/tables.sql, schema/study.schema.json and schema/er.md (in the
-    current folder, a checkout's root) from the models.
+    current folder, a checkout's root) from the models. Outside a checkout, only schema/.
 
     \b
     Example:
@@ -156,8 +156,16 @@ def schema(check: bool) -> None:
             raise click.ClickException(f"out of date with the models: {', '.join(stale)}; run `her2db schema`")
         click.echo("schema artefacts are up to date")
         return
-    for path in schema_module.write_artefacts():
+    try:
+        written = schema_module.write_artefacts()
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the schema artefacts: {exc.strerror or exc}"
+                                   f"{f' ({exc.filename})' if exc.filename else ''}") from exc
+    for path in written:
         click.echo(f"wrote {path}")
+    if not schema_module.in_checkout(schema_module.SCHEMA_DIR):
+        click.echo(f"{schema_module.PACKAGE_TABLES.name} is the installed package's, outside this folder: "
+                   "not written (run this in a checkout of her2db to regenerate it)")
 
 
 COMMANDS = (load, validate, coverage, schema)

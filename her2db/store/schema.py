@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 
 from ..model import curated
 from ..model import tables as models
+from ..util.atomic import write_atomic
 from .sqlite import TABLES_SQL
 
 SCHEMA_DIR = Path("schema")
@@ -76,23 +77,37 @@ PACKAGE_TABLES = Path(str(TABLES_SQL))
 importing the ORM)."""
 
 
+def in_checkout(directory: Path) -> bool:
+    """Whether ``directory`` is the ``schema/`` folder of the checkout this package runs from:
+    only then is the package's own DDL file regenerated (never an installed package's, from
+    some other folder)."""
+    return PACKAGE_TABLES.resolve().is_relative_to(directory.resolve().parent)
+
+
 def _artefacts(directory: Path) -> dict[Path, Callable[[], str]]:
-    return {directory / name: generate for name, generate in ARTEFACTS.items()} | {PACKAGE_TABLES: ddl}
+    found = {directory / name: generate for name, generate in ARTEFACTS.items()}
+    return found | {PACKAGE_TABLES: ddl} if in_checkout(directory) else found
 
 
 def stale_artefacts(directory: Path = SCHEMA_DIR) -> list[str]:
-    """Names of the artefacts whose committed text differs from what the models generate."""
+    """Names of the artefacts whose committed text differs from what the models generate (one
+    that cannot be read as text differs)."""
     stale = []
     for path, generate in _artefacts(directory).items():
-        if not path.exists() or path.read_text(encoding="utf-8") != generate():
+        try:
+            current = path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current != generate():
             stale.append(path.name if path.parent == directory else f"her2db/store/sql/{path.name}")
     return stale
 
 
 def write_artefacts(directory: Path = SCHEMA_DIR) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write each artefact atomically: a link in an artefact's place is replaced, never
+    followed. Raises ``OSError`` for a folder that cannot be made or written."""
     written = []
     for path, generate in _artefacts(directory).items():
-        path.write_text(generate(), encoding="utf-8")
+        write_atomic(path, generate())
         written.append(path)
     return written

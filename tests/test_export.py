@@ -241,6 +241,17 @@ def test_a_database_from_an_older_her2db_is_named(mini_db: Path, tmp_path: Path,
     assert not (tmp_path / "p").exists()
 
 
+def test_another_programs_database_is_refused_not_exported_empty(tmp_path: Path, runner: CliRunner) -> None:
+    other = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (text)")
+    conn.commit()
+    conn.close()
+    result = _export(runner, other, tmp_path / "out")
+    assert result.exit_code == 1 and "is not a database built by this version of her2db" in result.output
+    assert not (tmp_path / "out").exists()  # was: "wrote 0 files", exit 0
+
+
 def test_a_failed_export_leaves_the_earlier_export_as_it_was(mini_db: Path, tmp_path: Path,
                                                             runner: CliRunner) -> None:
     """Every view is read before the folder is touched: a database that breaks half-way

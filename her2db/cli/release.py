@@ -45,7 +45,7 @@ def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
 
     from ..read import export_folder as export_module
 
-    conn = open_db(db_path)
+    conn = open_db(db_path, built=True)  # another program's database has none of our views
     try:
         files = export_module.export(conn, outdir, fmt, bom=bom, base_url=os.environ.get("HER2DB_SITE_URL") or None)
     except export_module.ExportError as exc:

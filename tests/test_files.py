@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 
 from her2db.cli import cli
 from her2db.curate import yamlfile as files
+from her2db.curate.csvimport import to_plain
 from her2db.curate.yamlfile import MAX_DEPTH, YamlFileError, parse_yaml, printable, read_document
 from her2db.util.atomic import write_atomic
 from her2db.util.paths import UnsafePath, safe_child
@@ -36,7 +37,7 @@ SCALARS = [
 
 def _old_reader(text: str) -> object:
     """What the reader before this one returned: ruamel.yaml's YAML 1.2 safe loader."""
-    return files.to_plain(YAML(typ="safe").load(text))
+    return to_plain(YAML(typ="safe").load(text))
 
 
 @pytest.mark.parametrize("scalar", SCALARS)

@@ -15,6 +15,7 @@ rejects the whole file and nothing is written.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import stat
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from .edit import append_records, choices_for, record_file
 from .fields import STUDY_SECTIONS, EditError, FieldSpec, field_specs, model_for, spec_of
 from .transaction import EditResult, corpus_lock
 from .yamledit import scalar
-from .yamlfile import Document, printable, read_document, to_plain
+from .yamlfile import Document, printable, read_document
 
 KINDS = ("ae", "result", "comparison", "characteristic", "population", "analysis")
 MAX_BYTES = 20_000_000
@@ -299,6 +300,26 @@ def locate(name: str, problems: list[Problem], rows: list[Row], first: int,
             problem.message + (f" (expected {problem.expected})" if problem.expected else ""),
             hint, problem.severity))
     return located
+
+
+def to_plain(node: Any) -> Any:
+    """Plain dicts, lists and scalars, dates as ISO strings (the format stores text): a record
+    as stored, to compare an imported row with the study's records."""
+    if isinstance(node, dict):
+        return {str(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return node if isinstance(node, Printed) else float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, (dt.date, dt.datetime)):
+        return node.isoformat()
+    return node
 
 
 def import_csv(sources: Path, study_id: str, path: Path, kind: str, db_path: Path | None,

@@ -360,14 +360,13 @@ def read_document(path: Path, text: str | None = None) -> Document:
     the line for malformed or empty files."""
     if text is None:
         try:
-            mode = path.stat().st_mode
-            raw = path.read_bytes() if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else None
+            if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():  # a pipe would wait for a writer
+                raise YamlFileError(path, "is not a plain file (a pipe, a socket or a device), not a YAML file")
+            raw = path.read_bytes()
         except IsADirectoryError as exc:
             raise YamlFileError(path, "is a folder, not a YAML file") from exc
         except OSError as exc:
             raise YamlFileError(path, f"cannot be read: {exc.strerror}") from exc
-        if raw is None:  # reading a pipe would wait for a writer, a device might never end
-            raise YamlFileError(path, "is not a plain file (a pipe, a socket or a device), not a YAML file")
         text = _decode(path, raw)
     data, lines = parse_yaml(path, text)
     if data is None:
@@ -375,26 +374,6 @@ def read_document(path: Path, text: str | None = None) -> Document:
     if not isinstance(data, dict):
         raise YamlFileError(path, f"expected a YAML mapping at the top, found {type(data).__name__}", 1)
     return Document(path=path, text=text, data=data, lines=lines)
-
-
-def to_plain(node: Any) -> Any:
-    """Plain dicts, lists and scalars; dates become ISO strings (the format stores text).
-    For ruamel.yaml's trees, which writers edit."""
-    if isinstance(node, dict):
-        return {str(k): to_plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [to_plain(v) for v in node]
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return node if isinstance(node, Printed) else float(node)
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, (dt.date, dt.datetime)):
-        return node.isoformat()
-    return node
 
 
 def dump_tree(tree: Any) -> str:

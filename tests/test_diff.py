@@ -162,7 +162,10 @@ def test_a_file_that_is_not_our_database_is_named(two_dbs: tuple[Path, Path], ru
     damaged.write_bytes(new_db.read_bytes()[: new_db.stat().st_size // 2])
     for path, message in ((other, "is not a database built by her2db"),
                           (tmp_path / "notes.yaml", "is not a database built by her2db"),
-                          (damaged, "cannot be read as a database")):
+                          (damaged, "cannot be read as a database"),
+                          (tmp_path / "empty.sqlite", "is empty, not a database")):
+        if path.name == "empty.sqlite":
+            path.write_bytes(b"")
         if path.suffix == ".yaml":
             path.write_text("id: x\n", encoding="utf-8")
         result = runner.invoke(cli, ["diff", str(old_db), str(path)])

@@ -4,6 +4,7 @@ and concurrent edits all land."""
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sqlite3
 import subprocess
@@ -571,6 +572,28 @@ def test_a_file_that_takes_no_write_is_a_clean_refusal(corpus: Path, mini_db: Pa
             "written") in result.output
     assert "Traceback" not in result.output
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} == files
+
+
+def test_a_vocabulary_that_cannot_be_read_and_a_stale_temp_folder_are_clean_refusals(
+        corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    """A pipe where drugs.yaml belongs (read for the edit's choices), then a folder left where an
+    interrupted edit's temporary file would be: each said by name, nothing written, no wait."""
+    drugs = corpus / "vocabulary" / "drugs.yaml"
+    kept = drugs.read_bytes()
+    drugs.unlink()
+    os.mkfifo(drugs)
+    files = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
+    piped = runner.invoke(cli, ["set", "drugs", "drugs[pertuzumab]", "notes", "x", "--sources", str(corpus),
+                                "--db", str(mini_db)])
+    assert piped.exit_code == 1 and f"{drugs}: is not a plain file" in piped.output, piped.output
+    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} == files
+    drugs.unlink()
+    drugs.write_bytes(kept)
+    (corpus / "studies" / ".mini-trial.yaml.left.tmp").mkdir()
+    stale = runner.invoke(cli, ["set", STUDY, "results[0]", "value", "40.8", "--sources", str(corpus),
+                                "--db", str(mini_db)])
+    assert stale.exit_code == 1 and "(Is a directory); nothing was written" in stale.output, stale.output
+    assert "Traceback" not in piped.output + stale.output
 
 
 def test_missing_sources_folder_is_not_created(tmp_path: Path, runner: CliRunner) -> None:

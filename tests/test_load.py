@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 from her2db.cli import cli
 from her2db.curate.load import LoadError, ensure_database, is_current, load
+from her2db.store import write
 from her2db.store.sqlite import schema_stamp, stored_schema_stamp
 
 # The public contract (DESIGN.md "Public SQL views"): these columns, in this order, first.
@@ -367,3 +368,12 @@ def test_load_writes_where_a_path_with_url_characters_says(corpus: Path, tmp_pat
     assert [p.name for p in (tmp_path / "a #?% b").iterdir()] == ["x.sqlite"]
     query = runner.invoke(cli, ["query", "--db", str(db), "--format", "csv", "select study_id from v_studies"])
     assert query.output == "study_id\nmini-trial\n"
+
+
+def test_links_back_up_the_sources_folder_are_walked_once(corpus: Path) -> None:
+    """Two links to a folder above (a loop each) made the walk of the curated files branch at
+    every level: a diff of such a revision never returned. Each real folder is read once."""
+    (corpus / "studies" / "loop").symlink_to("..")
+    (corpus / "studies" / "up").symlink_to("../../db")
+    names = [rel for rel, _ in write.source_files(corpus)]
+    assert sorted(names) == sorted(set(names)) and "studies/mini-trial.yaml" in names

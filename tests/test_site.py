@@ -357,6 +357,23 @@ def test_failed_deploy_leaves_the_releases_file_as_it_was(tmp_path: Path) -> Non
     conn.close()
 
 
+def test_deploy_never_empties_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    """mike's build empties the site folder as ``site build`` does: ``site_dir: db`` is refused
+    before mike runs, every curated file kept (it deleted them all)."""
+    config = copy_project(tmp_path, FEW_STUDIES)
+    config.write_text(config.read_text(encoding="utf-8").replace("site_dir: public", "site_dir: db"),
+                      encoding="utf-8")
+    for args in (["init", "-q"], ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit",
+                                  "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True)
+    db = tmp_path / "her2db.sqlite"
+    ensure_database(db, tmp_path / "db")
+    before = {p: p.read_bytes() for p in (tmp_path / "db").rglob("*") if p.is_file()}
+    with pytest.raises(site.SiteError, match="holds files a site build did not write"):
+        site.deploy("2027.01", db, config=config)
+    assert {p: p.read_bytes() for p in (tmp_path / "db").rglob("*") if p.is_file()} == before
+
+
 def test_strict_build_fails_with_mkdocs_output(tmp_path: Path) -> None:
     config = copy_project(tmp_path, FEW_STUDIES)
     (tmp_path / "site" / "broken.md").write_text(

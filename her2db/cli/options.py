@@ -136,11 +136,15 @@ def edit_failed(exc: Exception) -> click.ClickException:
 def refused_edits() -> Iterator[None]:
     """Around a curator command: a refused edit becomes its clean message and exit code."""
     from ..curate.fields import EditError
+    from ..curate.yamlfile import YamlFileError
 
     try:
         yield
     except EditError as exc:
         raise edit_failed(exc) from exc
+    except YamlFileError as exc:  # a file the edit reads for its choices (sources, drugs) cannot be read
+        where = f"{exc.path}:{exc.line}" if exc.line else str(exc.path)
+        raise click.ClickException(f"{where}: {exc.message}; nothing was written") from exc
 
 
 def echo_problems(problems: list[Problem]) -> None:

@@ -102,9 +102,9 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
         old = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
         diff = "".join(difflib.unified_diff(old, new_text.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"))
         return EditResult(path, description, warnings, None, written=False, diff=diff)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an interrupted edit; we hold the lock
-        stale.unlink()
     try:
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an interrupted edit; we hold the lock
+            stale.unlink()
         write_atomic(path, new_text)
     except OSError as exc:  # a folder or file that takes no change: the file is as it was
         raise EditError(f"{description}: cannot write {path} ({exc.strerror or exc}); nothing was written") from exc

@@ -231,6 +231,7 @@ def deploy(version: str, db_path: Path, alias: str | None = None, config: Path =
         raise SiteError(str(exc)) from exc
     cfg = check_deployable(config)
     assets.sqljs_dir(cfg.path.parent)
+    _check_site_folder(cfg.site_dir)  # mike's build empties it as ours does
     env = _env(db_path)
     _run(_mike(["deploy", *(["--update-aliases"] if alias else []), *(["--title", title] if title else []),
                 version, *([alias] if alias else [])], cfg, branch), cfg, env, "mike deploy")

@@ -183,6 +183,8 @@ def diff_files(old: Path, new: Path) -> list[Change]:
             check_replaceable(path)  # a database of another program would read as all "added"
         except NotOurDatabase as exc:
             raise DiffError(str(exc).split(";")[0]) from exc
+        if path.stat().st_size == 0:  # a load may replace an empty file; a diff would read it as no data
+            raise DiffError(f"{path} is empty, not a database")
     connections = [connect_readonly(old), connect_readonly(new)]
     try:
         return diff_connections(*connections)

@@ -112,7 +112,13 @@ def source_files(sources: Path, db_path: Path | None = None) -> Iterator[tuple[s
     """The curated files under ``sources``, each with its path relative to it: not the database,
     its temporary files or dotfiles."""
     target = db_path.resolve() if db_path is not None else None
-    for folder, _, names in os.walk(sources, followlinks=True):
+    walked: set[tuple[int, int]] = set()
+    for folder, folders, names in os.walk(sources, followlinks=True):
+        where = os.stat(folder)
+        if (where.st_dev, where.st_ino) in walked:  # a link back up: each folder once, never a loop
+            folders.clear()
+            continue
+        walked.add((where.st_dev, where.st_ino))
         rel = Path(folder).relative_to(sources).as_posix()
         for name in names:
             path = Path(folder, name)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..model.numbers import Printed
+from ..util.paths import STREAM, is_stream
 from .corpus import Problem
 from .csvcells import CellError, CellReader, not_reported, suggest
 from .csvlayout import Column, read_header
@@ -119,9 +119,8 @@ def _delimiter(header: str) -> str:
 def read_text(path: Path, kind: str) -> str:
     name = path.name
     try:
-        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():  # a folder: said on reading
-            raise CsvImportError(f"{name}: not a plain file (a pipe, a socket or a device); save the table "
-                                 "as a file first")
+        if is_stream(path):
+            raise CsvImportError(f"{name}: {STREAM}; save the table as a file first")
         with path.open("rb") as handle:  # at most the limit and one byte: a file growing meanwhile is cut
             raw = handle.read(MAX_BYTES + 1)
         if len(raw) > MAX_BYTES:

@@ -153,7 +153,7 @@ def append_records(sources: Path, doc: Document, study_id: str | None, kind: str
                    db_path: Path | None, dry_run: bool = False) -> EditResult:
     """``add_records`` on ``doc``, the file ``record_file`` names as read under the corpus lock
     the caller holds (a caller that read it to check its rows first reads it once)."""
-    rel = record_file(sources, study_id, kind)
+    rel = doc.path.relative_to(sources).as_posix()
     if kind in FILE_KINDS:
         section = FILE_KINDS[kind][1]
         order, label = [section], Path(rel).stem

@@ -17,7 +17,6 @@ import datetime as dt
 import io
 import math
 import re
-import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.numbers import Printed
+from ..util.paths import STREAM, is_stream
 from ..util.terminal import printable
 
 PathKey = str | int
@@ -360,8 +360,8 @@ def read_document(path: Path, text: str | None = None) -> Document:
     the line for malformed or empty files."""
     if text is None:
         try:
-            if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():  # a pipe would wait for a writer
-                raise YamlFileError(path, "is not a plain file (a pipe, a socket or a device), not a YAML file")
+            if is_stream(path):
+                raise YamlFileError(path, f"is {STREAM}, not a YAML file")
             raw = path.read_bytes()
         except IsADirectoryError as exc:
             raise YamlFileError(path, "is a folder, not a YAML file") from exc

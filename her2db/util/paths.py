@@ -1,9 +1,10 @@
 """Safe file names: a name from the data or the command line never puts a file outside its
-folder."""
+folder; and which paths may be read at all."""
 
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 from .terminal import printable
@@ -30,3 +31,15 @@ def safe_child(root: Path, name: str, suffix: str = "") -> Path:
     return child
 
 
+
+
+STREAM = "not a plain file (a pipe, a socket or a device)"
+"""Why ``is_stream`` paths are refused, in the words of every message that refuses one."""
+
+
+def is_stream(path: Path) -> bool:
+    """A pipe, socket or device: reading it may wait for a writer forever (a pipe) or never end
+    (``/dev/zero``), so an input file that is one is refused unread. Raises ``OSError`` as
+    ``stat`` does (a missing file: said by the reading that follows)."""
+    mode = path.stat().st_mode
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)

@@ -596,6 +596,32 @@ def test_a_vocabulary_that_cannot_be_read_and_a_stale_temp_folder_are_clean_refu
     assert "Traceback" not in piped.output + stale.output
 
 
+def test_a_study_file_that_is_a_pipe_or_a_folder_is_said_as_such(corpus: Path, mini_db: Path,
+                                                                   runner: CliRunner) -> None:
+    """Not "unknown study": the study's file is there, but no file an edit could read (a pipe
+    would make it wait for a writer forever). Said by name for set, add and import-csv, nothing
+    written."""
+    study = _study(corpus)
+    study.unlink()
+    table = corpus.parent / "rows.csv"
+    table.write_text("arm,term,category,grade,n,source_id,locator\nexp,fatigue,teae,any,1,huober-review,x\n",
+                     encoding="utf-8")
+    where = ["--sources", str(corpus), "--db", str(mini_db)]
+    commands = (["set", STUDY, "results[0]", "value", "1"], ["add", "ae", STUDY, "--arm", "exp"],
+                ["import-csv", STUDY, str(table), "--kind", "ae"])
+    for make, what in ((os.mkfifo, "not a plain file (a pipe, a socket or a device)"), (Path.mkdir, "a folder")):
+        make(study)
+        files = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE}
+        for args in commands:
+            result = runner.invoke(cli, [*args, *where])
+            assert result.exit_code == 1, (args, result.output)
+            assert f"{study}: is {what}, not a study file" in result.output, (args, result.output)
+            assert "unknown study" not in result.output and "Traceback" not in result.output
+        assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} \
+            == files
+        study.unlink() if not study.is_dir() else study.rmdir()
+
+
 def test_missing_sources_folder_is_not_created(tmp_path: Path, runner: CliRunner) -> None:
     folder = tmp_path / "nowhere"
     result = runner.invoke(cli, ["set", STUDY, "results[0]", "value", "1", "--sources", str(folder)])

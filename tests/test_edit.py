@@ -607,7 +607,8 @@ def test_a_study_file_that_is_a_pipe_or_a_folder_is_said_as_such(corpus: Path, m
     table.write_text("arm,term,category,grade,n,source_id,locator\nexp,fatigue,teae,any,1,huober-review,x\n",
                      encoding="utf-8")
     where = ["--sources", str(corpus), "--db", str(mini_db)]
-    commands = (["set", STUDY, "results[0]", "value", "1"], ["add", "ae", STUDY, "--arm", "exp"],
+    commands = (["set", STUDY, "results[0]", "value", "1"], ["add", "ae", STUDY, "--arm", "exp", "--term", "fatigue",
+                "--category", "teae", "--grade", "any", "--n", "1", "--source-id", "huober-review", "--locator", "x"],
                 ["import-csv", STUDY, str(table), "--kind", "ae"])
     for make, what in ((os.mkfifo, "not a plain file (a pipe, a socket or a device)"), (Path.mkdir, "a folder")):
         make(study)
@@ -615,7 +616,7 @@ def test_a_study_file_that_is_a_pipe_or_a_folder_is_said_as_such(corpus: Path, m
         for args in commands:
             result = runner.invoke(cli, [*args, *where])
             assert result.exit_code == 1, (args, result.output)
-            assert f"{study}: is {what}, not a study file" in result.output, (args, result.output)
+            assert f"{study}: is {what}, not a YAML file; nothing was written" in result.output, (args, result.output)
             assert "unknown study" not in result.output and "Traceback" not in result.output
         assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} \
             == files

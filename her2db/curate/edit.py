@@ -18,7 +18,6 @@ from typing import Any
 
 from ..model import curated
 from ..model.identity import NATURAL_KEYS, REPORT_SEPARATOR, SECTION_KINDS, record_id
-from ..util.paths import STREAM
 from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, SOURCES_FILE, STUDIES_DIR, record_path
 from .fields import (
     FILE_KINDS,
@@ -125,13 +124,10 @@ def file_of(sources: Path, name: str) -> tuple[str, str | None]:
 
 def study_rel(sources: Path, study_id: str) -> str:
     """The study's file, relative to ``sources``; a study id no file has is refused with the
-    ids there are, and a name that is no plain file (a folder, a pipe) as what it is."""
+    ids there are. A name that is there but no plain file (a folder, a pipe) is said as what it
+    is by ``read_document``, which reads it next."""
     rel = f"{STUDIES_DIR}/{study_id}.yaml"
-    path = sources / rel
-    if path.exists() and not path.is_file():
-        raise EditError(f"{path}: is {'a folder' if path.is_dir() else STREAM}, not a study file; "
-                        "nothing was written")
-    if not path.is_file():
+    if not (sources / rel).exists():
         known = sorted(p.stem for p in (sources / STUDIES_DIR).glob("*.yaml"))
         raise EditError(f"unknown study '{study_id}' (known: {', '.join(known) or 'none'})", usage=True)
     return rel

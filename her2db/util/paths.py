@@ -31,8 +31,6 @@ def safe_child(root: Path, name: str, suffix: str = "") -> Path:
     return child
 
 
-
-
 STREAM = "not a plain file (a pipe, a socket or a device)"
 """Why ``is_stream`` paths are refused, in the words of every message that refuses one."""
 

@@ -175,6 +175,20 @@ def test_a_cell_too_large_for_csv_is_refused_by_line(corpus: Path, mini_db: Path
     assert "Traceback" not in result.output
 
 
+def test_a_huge_cell_is_quoted_by_its_start(corpus: Path, mini_db: Path, runner: CliRunner, tmp_path: Path) -> None:
+    """A count of 5,000 digits and a pasted column in the arm cell: each refused by row and
+    column, quoting the cell's start and length (not Python's advice, not the whole cell)."""
+    files = {p: p.read_bytes() for p in [*corpus.rglob("*.yaml"), mini_db]}
+    row = ROW_1.replace("exp,", "e" * 3000 + ",", 1).replace(",100,", "," + "9" * 5000 + ",", 1)
+    result = _import(runner, corpus, mini_db, _write(tmp_path, f"{HEADER}\n{row}\n"))
+    assert result.exit_code == 1, result.output
+    assert f"table.csv: row 2, column n: '{'9' * 60}…' (5,000 characters) has too many digits" in result.output
+    assert f"table.csv: row 2, column arm: unknown arm '{'e' * 60}…' (3,000 characters)" in result.output
+    assert "set_int_max_str_digits" not in result.output and "Traceback" not in result.output
+    assert max(len(line) for line in result.output.splitlines()) < 300
+    assert {p: p.read_bytes() for p in files} == files
+
+
 def _added(runner: CliRunner, corpus: Path, db: Path, csv_path: Path, kind: str, *extra: str) -> list[str]:
     """The lines the import adds to the study file (the command must succeed)."""
     study = corpus / "studies" / "mini-trial.yaml"

@@ -512,6 +512,25 @@ def test_bad_edits_change_nothing(
     }
 
 
+@pytest.mark.parametrize(("path", "field", "value", "message"), [
+    ("adverse_events[0]", "n", "9" * 5000, "'{shown}' (5,000 characters) has too many digits for a number"),
+    ("results[0]", "value", "9" * 5000, "'{shown}' (5,000 characters) has too many digits for a number"),
+    ("results[0]", "value", "x" * 5000, "'{shown}' (5,000 characters) is not a number"),
+    ("results[0]", "arm", "a" * 5000, "unknown arm '{shown}' (5,000 characters)"),
+])
+def test_a_huge_value_is_refused_quoted_by_its_start(corpus: Path, mini_db: Path, runner: CliRunner, path: str,
+                                                     field: str, value: str, message: str) -> None:
+    """A number of 5,000 digits (more than Python reads) or a pasted column: refused in our
+    words, quoting the value's start and length, never Python's advice or the whole value."""
+    files = {p: p.read_bytes() for p in [*corpus.rglob("*.yaml"), mini_db]}
+    result = runner.invoke(cli, ["set", STUDY, path, field, value, "--sources", str(corpus), "--db", str(mini_db)])
+    assert result.exit_code in (1, 2), result.output
+    assert message.format(shown=value[:60] + "…") in result.output
+    assert "set_int_max_str_digits" not in result.output and "Traceback" not in result.output
+    assert max(len(line) for line in result.output.splitlines()) < 300
+    assert {p: p.read_bytes() for p in files} == files
+
+
 @pytest.mark.parametrize("args", [["set", STUDY, "results[0]", "value", "40.8"],
                                   ["set", STUDY, "results[0]", "value", "40.8", "--dry-run"],
                                   ["set", "no-such-study", "results[0]", "value", "40.8"],

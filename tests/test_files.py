@@ -90,6 +90,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     ("a: 1\nb: !!binary aGVsbG8=\n", 2, "the tag 'tag:yaml.org,2002:binary' is not supported"),
     ("a:\n  ? [1, 2]\n  : x\n", 2, "a mapping or list used as a key is not allowed"),
     ("a: 1\nb: 2020-13-45\n", 2, "cannot read '2020-13-45' as timestamp"),
+    ("a: 1\nb: " + "9" * 5000 + "\n", 2, "cannot read '" + "9" * 60 + "…' (5,000 characters) as int"),
     ("a: 1\nb: \"x\ny\n", 4, "malformed YAML"),
     ("a: 1\nb: 2\nc: bad\x07value\n", 3, "control characters are not allowed (character U+0007)"),
     (b"a: 1\nb: caf\xc3\xa9\nc: \xff\xfe\n", 3, "not UTF-8 text: byte 0xff"),

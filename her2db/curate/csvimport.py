@@ -24,6 +24,7 @@ from typing import Any
 
 from ..model.numbers import Printed
 from ..util.paths import STREAM, is_stream
+from ..util.terminal import QUOTED_CHARS, quoted
 from .corpus import Problem
 from .csvcells import CellError, CellReader, not_reported, suggest
 from .csvlayout import Column, read_header
@@ -55,8 +56,8 @@ class CsvProblem:
             where += f", column {self.column}"
         text = f"{where}: " + ("warning: " if self.severity == "warning" else "") + self.reason
         cell = (self.value or "").strip()
-        if cell and cell not in self.reason:
-            text += f" (cell: {cell})"
+        if cell and cell not in self.reason and quoted(cell) not in self.reason:
+            text += f" (cell: {cell if len(cell) <= QUOTED_CHARS else quoted(cell)})"
         return printable(text + (f"; {self.hint}" if self.hint else ""))
 
 

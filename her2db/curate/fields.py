@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from ..model import curated
 from ..model.numbers import Printed
 from ..model.registry import sections_of, types_in
+from ..util.terminal import quoted
 from .corpus import AE_TERMS_FILE, DRUGS_FILE, ENDPOINTS_FILE, SOURCES_FILE, Problem
 
 # kind name on the command line -> section of the study file holding such records
@@ -125,24 +126,31 @@ def coerce(spec: FieldSpec, text: str) -> Any:
     """The value of ``text`` for ``spec``; ``ValueError`` with a reason a curator reads."""
     text = text.strip()
     if spec.choices is not None and text not in spec.choices:
-        raise ValueError(f"'{text}' is not one of: {', '.join(spec.choices)}")
+        raise ValueError(f"{quoted(text)} is not one of: {', '.join(spec.choices)}")
     if "bool" in spec.types:
         if text.lower() in _TRUE or text.lower() in _FALSE:
             return text.lower() in _TRUE
-        raise ValueError(f"'{text}' is not true or false")
+        raise ValueError(f"{quoted(text)} is not true or false")
     if "list" in spec.types:
         return [part.strip() for part in re.split(r"[;,]", text) if part.strip()]
     if "float" in spec.types:
         if not _NUMBER.match(text):
-            raise ValueError(f"'{text}' is not a number")
+            raise ValueError(f"{quoted(text)} is not a number")
         if "str" in spec.types and repr(float(text)) != text and not text.isdigit():
             return text  # the printed form, as the numbers contract keeps it
-        return int(text) if text.lstrip("+-").isdigit() else Printed(float(text), text)
+        return _whole(text) if text.lstrip("+-").isdigit() else Printed(float(text), text)
     if "int" in spec.types:
         if not text.lstrip("+-").isdigit():
-            raise ValueError(f"'{text}' is not a whole number")
-        return int(text)
+            raise ValueError(f"{quoted(text)} is not a whole number")
+        return _whole(text)
     return text
+
+
+def _whole(digits: str) -> int:
+    try:
+        return int(digits)
+    except ValueError:  # more digits than Python converts (4,300): no number a source prints
+        raise ValueError(f"{quoted(digits)} has too many digits for a number") from None
 
 
 def build_record(kind: str, given: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..model import curated
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, list_fields
-from ..util.terminal import lookalike_note, printable
+from ..util.terminal import lookalike_note, printable, quoted
 from . import formulas
 from .corpus import (
     AE_TERMS_FILE,
@@ -131,8 +131,8 @@ def _check_study(known: Known, study: curated.StudyFile, report: Reporter) -> No
         if value is not None and value not in known:
             shown = ", ".join(sorted(known)) if known and len(known) <= 12 else where
             note = lookalike_note(value)
-            report("error", loc, f"unknown {what} '{printable(value)}'" + (f" ({note.replace('the key', 'it')})"
-                                                                           if note else ""),
+            report("error", loc, f"unknown {what} {quoted(printable(value))}" + (f" ({note.replace('the key', 'it')})"
+                                                                              if note else ""),
                    f"one of: {shown}" if known else where)
 
     for i, source_id in enumerate(study.references):

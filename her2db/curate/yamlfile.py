@@ -25,7 +25,7 @@ from typing import Any
 
 from ..model.numbers import Printed
 from ..util.paths import STREAM, is_stream
-from ..util.terminal import printable
+from ..util.terminal import printable, quoted
 
 PathKey = str | int
 # A node's line, and for a mapping or a list the lines of its children (by key or index).
@@ -238,7 +238,7 @@ def _scalar(event: Any) -> Any:
     try:
         return construct(value)
     except (ValueError, IndexError) as exc:
-        raise _Refused(f"cannot read {value!r} as {tag.rsplit(':', 1)[-1]}", event) from exc
+        raise _Refused(f"cannot read {quoted(value)} as {tag.rsplit(':', 1)[-1]}", event) from exc
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -7,12 +7,19 @@ import re
 import unicodedata
 
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+QUOTED_CHARS = 60
 
 
 def printable(text: str) -> str:
     """``text`` with control and invisible characters escaped, so that a value quoted in a
     message cannot move the cursor, recolour the terminal or hide part of itself."""
     return _UNSAFE_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def quoted(text: str, limit: int = QUOTED_CHARS) -> str:
+    """``text`` in quotes as a message cites a value given: whole when short, else its start and
+    its length, so that a pasted column or a number of 5,000 digits does not flood the terminal."""
+    return f"'{text}'" if len(text) <= limit else f"'{text[:limit]}…' ({len(text):,} characters)"
 
 
 def lookalike_note(key: str) -> str | None:

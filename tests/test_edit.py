@@ -495,6 +495,22 @@ def test_unset_removes_one_field(corpus: Path, mini_db: Path, runner: CliRunner)
             ["add", "ae", STUDY, "--arm", "exp", "--term", "nausea"],
             "missing required field(s): --category, --grade",
         ),
+        (["set", STUDY, "results[endpoint=PFS,]", "value", "1"],
+         "record path 'results[endpoint=PFS,]': each part of [endpoint=PFS,] must be field=value"),
+        (["set", STUDY, "results[=PFS]", "value", "1"], "each part of [=PFS] must be field=value"),
+        (["set", STUDY, "results[0]", "value", "４０.７"],
+         "mini-trial › results[0] › value: '４０.７' is not a number (write it with the digits 0-9)"),
+        (["set", STUDY, "adverse_events[0]", "n", "٤٠"],
+         "mini-trial › adverse_events[0] › n: '٤٠' is not a whole number (write it with the digits 0-9)"),
+        (["set", STUDY, "results[٠]", "value", "1"], "no record with key=٠"),
+        (["set", STUDY, "results[0]", "notes", "a bell\x07 and \u202ereversed"],
+         "holds the character U+0007 (a control or invisible character): write plain text"),
+        (["add", "arm", STUDY, "--key", "EXP", "--label", "x", "--role", "control", *PROV],
+         "mini-trial › arms[2] › key: string should match pattern '^[a-z0-9]+(-[a-z0-9]+)*$', got 'EXP' "
+         "(expected a key of lowercase letters, digits and hyphens, e.g. thp: it becomes part of the record's id)"),
+        (["rename", STUDY, "arms[exp]", "Bad Key"], "key: string should match pattern"),
+        (["check", STUDY, "results[0]", "--by", "A. Curator", "--on", "2026-13-45"],
+         "mini-trial › results[0] › checked_on: input should be a date written YYYY-MM-DD that exists"),
     ],
 )
 def test_bad_edits_change_nothing(
@@ -510,6 +526,56 @@ def test_bad_edits_change_nothing(
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} == {
         p: b for p, b in files.items()
     }
+
+
+def test_a_study_id_is_never_a_path(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    """A study named with '../' is an unknown study: a file outside the sources folder is
+    neither read nor written, however it resolves."""
+    outside = corpus.parent / "outside"
+    outside.mkdir()
+    (outside / "evil.yaml").write_bytes(_study(corpus).read_bytes())
+    files = {p: p.read_bytes() for p in [*corpus.rglob("*.yaml"), *outside.rglob("*"), mini_db]}
+    for study in ("../../outside/evil", "../sources", "Mini-Trial"):
+        result = runner.invoke(cli, ["set", study, "results[0]", "notes", "x", "--sources", str(corpus),
+                                     "--db", str(mini_db)])
+        assert result.exit_code == 2, result.output
+        assert f"unknown study '{study}' (known: mini-trial)" in result.output
+    assert {p: p.read_bytes() for p in files} == files
+
+
+def test_a_database_that_cannot_be_replaced_is_said_with_the_files_written(
+        corpus: Path, mini_db: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files are written, the database cannot take the reload (a file made immutable, a
+    sticky folder not ours): said in one line, the old database kept, no temporary file left."""
+    other = corpus / "sources.yaml"  # changed by hand: the database no longer matches the files,
+    other.write_text(other.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")  # so a full reload
+
+    replace = os.replace
+
+    def refuse(src: str, dst: str) -> None:  # the database only: the study file is replaced as usual
+        if Path(dst) == mini_db:
+            raise PermissionError(1, "Operation not permitted")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    before = mini_db.read_bytes()
+    result = runner.invoke(cli, ["set", STUDY, "results[0]", "notes", "x", "--sources", str(corpus),
+                                 "--db", str(mini_db)])
+    assert result.exit_code == 0, result.output
+    assert (f"database not reloaded: cannot write the database {mini_db}: Operation not permitted "
+            "(the files are written; run `her2db load` once it can be)") in result.output
+    assert "Traceback" not in result.output and "notes: x" in _study(corpus).read_text(encoding="utf-8")
+    assert mini_db.read_bytes() == before
+    assert sorted(p.name for p in mini_db.parent.iterdir() if p.name.startswith(f".{mini_db.name}")) == []
+
+
+def test_a_dry_run_removal_asks_nothing(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    files = {p: p.read_bytes() for p in [*corpus.rglob("*.yaml"), mini_db]}
+    result = runner.invoke(cli, ["remove", STUDY, "adverse_events[0]", "--dry-run", "--sources", str(corpus),
+                                 "--db", str(mini_db)], input="")
+    assert result.exit_code == 0, result.output
+    assert "Remove this record?" not in result.output and "Aborted" not in result.output
+    assert {p: p.read_bytes() for p in files} == files
 
 
 @pytest.mark.parametrize(("path", "field", "value", "message"), [

@@ -91,6 +91,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     ("a:\n  ? [1, 2]\n  : x\n", 2, "a mapping or list used as a key is not allowed"),
     ("a: 1\nb: 2020-13-45\n", 2, "cannot read '2020-13-45' as timestamp"),
     ("a: 1\nb: " + "9" * 5000 + "\n", 2, "cannot read '" + "9" * 60 + "…' (5,000 characters) as int"),
+    ('a: 1\nb: "a bell\\x07"\n', 2, "the character U+0007 (a control or invisible character) is not allowed"),
     ("a: 1\nb: \"x\ny\n", 4, "malformed YAML"),
     ("a: 1\nb: 2\nc: bad\x07value\n", 3, "control characters are not allowed (character U+0007)"),
     (b"a: 1\nb: caf\xc3\xa9\nc: \xff\xfe\n", 3, "not UTF-8 text: byte 0xff"),
@@ -177,13 +178,17 @@ def test_non_utf8_bytes_give_their_line(corpus: Path, mini_db: Path, runner: Cli
     assert "studies/mini-trial.yaml:4: error: mini-trial: not UTF-8 text: byte 0xe9" in output
 
 
-def test_control_characters_in_values_are_escaped(corpus: Path, runner: CliRunner) -> None:
+def test_control_characters_in_values_are_refused_unprinted(corpus: Path, runner: CliRunner) -> None:
+    """A value escaping a control character ("\\e[2J" clears a terminal) is no curated text:
+    refused at its line, and the message does not print the character."""
     study = corpus / STUDY
     study.write_text(study.read_text(encoding="utf-8").replace(
         "- {endpoint: PFS2, arm: exp,", '- {endpoint: PFS2, arm: "ex\\e[2J\\rp",'), encoding="utf-8")
     result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
     assert result.exit_code == 1
-    assert "unknown arm 'ex\\x1b[2J\\rp'" in result.output
+    line = next(i for i, text in enumerate(study.read_text(encoding="utf-8").splitlines(), 1) if "PFS2" in text)
+    assert (f"studies/mini-trial.yaml:{line}: error: mini-trial: the character U+001B (a control "
+            "or invisible character) is not allowed in a value: write plain text") in result.output
     assert "\x1b" not in result.output and "\r" not in result.output
 
 

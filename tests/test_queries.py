@@ -148,3 +148,26 @@ def test_every_format_prints_a_number_as_printed(fmt: str) -> None:
     text = render(QueryResult(["estimate", "estimate_text"], [(0.7, "0.70")]), fmt)
     assert "0.70" in text.replace("0.70", "", 1), text  # the value, and its text beside it
     assert "0.7 " not in text + " " and "0.7|" not in text.replace(" ", "")
+
+
+def test_json_refuses_a_column_name_given_twice(mini_db: Path, runner: CliRunner) -> None:
+    """A JSON object holds a key once (most readers keep the last value): refused, with how to
+    name the columns; CSV and the table keep both columns."""
+    sql = "select 1 as a, 2 as a"
+    result = runner.invoke(cli, ["query", "--db", str(mini_db), "--format", "json", sql])
+    assert result.exit_code == 1, result.output
+    assert ("the column name(s) 'a' appear more than once: name each column (… AS other_name) "
+            "for JSON output") in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(cli, ["query", "--db", str(mini_db), "--format", "csv", sql])
+    assert result.exit_code == 0 and result.output.splitlines()[:2] == ["a,a", "1,2"], result.output
+
+
+def test_a_file_that_is_no_sqlite_database_is_named(tmp_path: Path, runner: CliRunner) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_text("not a database\n", encoding="utf-8")
+    for sql in ("select 1", "select * from v_studies"):
+        result = runner.invoke(cli, ["query", "--db", str(junk), sql])
+        assert result.exit_code == 1, result.output
+        assert f"{junk} is not a SQLite database; name the file `her2db load` wrote" in result.output
+    assert junk.read_text(encoding="utf-8") == "not a database\n"

@@ -193,3 +193,19 @@ def test_a_changelog_is_validated_like_any_curated_file(corpus: Path, runner: Cl
     assert result.exit_code == 1
     assert "releases/2026.02.yaml:2: error: version: names release 2026.03, but the file is named for 2026.02" \
         in result.output
+
+
+def test_a_release_for_a_later_month_or_a_day_that_does_not_exist_is_refused(corpus: Path,
+                                                                               runner: CliRunner) -> None:
+    """A typo such as 9999.12 would block every later release, and 2026-02-30 is no day: both
+    refused before anything is written; the next month's release may be cut ahead."""
+    before = _files(corpus)
+    result = _release(runner, corpus, "9999.12")
+    assert result.exit_code == 1, result.output
+    assert ("release 9999.12 would be dated 2026-01-15: a version names the month of its release "
+            "(2026.01, or the next month at the latest)") in result.output
+    result = _release(runner, corpus, "2026.02", "2026-02-30")
+    assert result.exit_code == 2, result.output
+    assert "'2026-02-30' is not a date that exists, written YYYY-MM-DD (e.g. 2027-02-28)" in result.output
+    assert "Traceback" not in result.output and _files(corpus) == before
+    assert _release(runner, corpus, "2026.02").exit_code == 0

@@ -180,6 +180,10 @@ def test_a_formula_in_a_study_is_refused_with_its_line(corpus: Path, runner: Cli
                      encoding="utf-8")
     result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
     assert result.exit_code == 1
+    if payload.startswith("\r"):  # a control character is refused as the file is read, before any formula check
+        assert ("studies/mini-trial.yaml:3: error: mini-trial: the character U+000D (a control or invisible "
+                "character) is not allowed in a value") in result.output
+        return
     assert "studies/mini-trial.yaml:3: error: mini-trial › acronym: '" in result.output
     assert "a spreadsheet would run it as a formula" in result.output
 

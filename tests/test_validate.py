@@ -83,6 +83,14 @@ BAD_INPUTS = [
       "less than or equal to 9223372036854775807"]),
     ("value-too-large", "value: 40.7, unit: months", "value: 99999999999999999999, unit: months",
      ["mini-trial › results[0] › value", "at most 2^63 - 1"]),
+    # a number in other digits is no number a source printed; a key is part of record ids
+    ("other-digits", "value: 40.7, unit: months", 'value: "٤٠.٧", unit: months',
+     ["studies/mini-trial.yaml:{line}", "mini-trial › results[0] › value", "a quoted number as printed", "'٤٠.٧'"]),
+    ("key-not-slug", "  - key: ctl\n", "  - key: Control Arm\n",
+     ["studies/mini-trial.yaml:{line}", "mini-trial › arms[1] › key", "got 'Control Arm'",
+      "a key of lowercase letters, digits and hyphens"]),
+    ("control-character-escape", "    label: THP\n", '    label: "THP\\u202e"\n',
+     ["studies/mini-trial.yaml:{line}", "the character U+202E (a control or invisible character) is not allowed"]),
     # meaning checks of issue 8
     ("rate-without-timepoint", ', timepoint_months: 24,', ',',
      ["mini-trial › results[1] › timepoint_months", "a rate without its timepoint"]),

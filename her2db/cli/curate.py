@@ -168,7 +168,7 @@ def set_command(study_id: str, record_path: str, field: str, value: str | None, 
         her2db set destiny-breast09 arms[thp] n_treated 382 --dry-run
         her2db set cleopatra cleopatra.result.os.thp.median.analysis-final-os@swain-2015 notes "..."
         her2db set sources "sources[tolaney-2025]" pmid 12345678
-        her2db set destiny-breast09 results[3] notes --unset
+        her2db set destiny-breast09 results[2] notes --unset
     """
     from ..curate import edit
 
@@ -194,13 +194,13 @@ def remove_command(study_id: str, record_path: str, yes: bool, dry_run: bool, so
     \b
     Examples:
         her2db remove destiny-breast09 adverse_events[12] --yes
-        her2db remove drugs "drugs[zanidatamab]" --dry-run
+        her2db remove drugs "drugs[vinorelbine]" --dry-run
     """
     from ..curate import edit
 
     def confirm(shown: str) -> bool:
         click.echo(shown)
-        return yes or click.confirm("Remove this record?", default=False)
+        return yes or dry_run or click.confirm("Remove this record?", default=False)  # a dry run removes nothing
 
     with refused_edits():
         result = edit.remove_record(sources, study_id, record_path, db_path, confirm, dry_run)

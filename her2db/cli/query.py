@@ -74,17 +74,17 @@ def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows:
         raise click.UsageError("no SQL given (standard input was empty)" if sql == "" else "no SQL given")
     conn = open_db(db_path, database_url)
     try:
+        from ..read import formats
         from ..read.runner import run_query
 
         result = run_query(conn, sql, max_rows=max_rows, time_limit=time_limit)
+        text = formats.render(result, fmt) if result.columns else None
     except results.QueryError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         conn.close()
-    if result.columns:
-        from ..read import formats
-
-        click.echo(formats.render(result, fmt))
+    if text is not None:
+        click.echo(text)
     if result.truncated:
         click.secho(f"(output cut at {max_rows} rows; use --max-rows to see more)", fg="yellow",
                     err=True)

@@ -34,11 +34,11 @@ def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
 
     \b
     Examples:
-        her2db export exports/csv
-        her2db export --format xlsx exports/workbook
-        her2db export --format csv --no-bom exports/plain-csv
-        her2db export --format datapackage exports/her2db && frictionless validate exports/her2db/datapackage.json
-        her2db export --format fhir exports/fhir
+        her2db export her2db-csv
+        her2db export --format xlsx her2db-workbook
+        her2db export --format csv --no-bom her2db-plain-csv
+        her2db export --format datapackage her2db-package && frictionless validate her2db-package/datapackage.json
+        her2db export --format fhir her2db-fhir
     """
     import os
     import sqlite3
@@ -62,6 +62,20 @@ def today() -> str:
     import datetime as dt
 
     return dt.date.today().isoformat()
+
+
+def release_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """``--date``: a day that exists, written YYYY-MM-DD (not 2027-02-30); today when not given."""
+    import datetime as dt
+
+    if value is None:
+        return today()
+    try:
+        if len(value) == 10 and dt.date.fromisoformat(value).isoformat() == value:
+            return value
+    except ValueError:
+        pass
+    raise click.BadParameter(f"{value!r} is not a date that exists, written YYYY-MM-DD (e.g. 2027-02-28)")
 
 
 def cut_release(version: str, sources: Path, db_path: Path, date: str) -> Any:
@@ -93,11 +107,10 @@ def cut_release(version: str, sources: Path, db_path: Path, date: str) -> Any:
 
 @click.command("release")
 @click.argument("version")
-@click.option("--date", default=None, help="Release date, YYYY-MM-DD (default: today).",
-              type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--date", default=None, help="Release date, YYYY-MM-DD (default: today).", callback=release_date)
 @sources_option
 @db_option
-def release_command(version: str, date: Any, sources: Path, db_path: Path) -> None:
+def release_command(version: str, date: str, sources: Path, db_path: Path) -> None:
     """Cut data release VERSION (YYYY.MM) of the curated data.
 
     The corpus must validate without errors. The release is recorded in db/releases.yaml
@@ -110,7 +123,7 @@ def release_command(version: str, date: Any, sources: Path, db_path: Path) -> No
     Example:
         her2db release 2026.11
     """
-    cut_release(version, sources, db_path, date.date().isoformat() if date else today())
+    cut_release(version, sources, db_path, date)
 
 
 @click.command("diff")

@@ -29,7 +29,7 @@ def check_command(study_id: str, record: str, by: str, on: str | None, dry_run: 
 
     \b
     Examples:
-        her2db check destiny-breast09 destiny-breast09.comparison.pfs.hr.tdxd-p.thp.analysis-interim --by "A. Curator"
+        her2db check destiny-breast09 "arms[thp]" --by "A. Curator"
         her2db check cleopatra "cleopatra.result.os.thp.median.analysis-final-os@swain-2015" --by AC --on 2026-12-03
     """
     from ..curate import review

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..model import curated
 from ..model.registry import fields_of, sections_of
 from ..store.target import STUDIES_DIR
-from ..util.terminal import lookalike_note
+from ..util.terminal import lookalike_note, quoted
 from .yamlfile import Document, Located, PathKey, YamlFileError, printable, read_document
 
 Severity = Literal["error", "warning"]
@@ -123,6 +123,7 @@ _EXPECTED_BY_FIELD = {
     "version": "a release version YYYY.MM with a month from 01 to 12, e.g. 2026.12",
     "previous": "a release version YYYY.MM with a month from 01 to 12, e.g. 2026.12",
     "doi": "a DOI as 10.NNNN/suffix, e.g. 10.5281/zenodo.1234567, without https://doi.org/",
+    "key": "a key of lowercase letters, digits and hyphens, e.g. thp: it becomes part of the record's id",
 }
 
 
@@ -146,7 +147,8 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
                 message += f": {note}"
             expected = "only the fields of the format (the Curated format page, schema/study.schema.json)"
         else:
-            shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+            shown = (quoted(printable(given)) if isinstance(given, str) else
+                     type(given).__name__ if isinstance(given, (dict, list)) else repr(given))
             message = f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {shown}"
             if isinstance(given, str) and (note := lookalike_note(given)):
                 message += f" ({note.replace('the key', 'the value')})"

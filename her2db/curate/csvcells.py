@@ -32,7 +32,7 @@ GRADE_FORMS = {"all": "any", "anygrade": "any", "allgrades": "any", "1-2": "<=2"
 
 _SIGN = re.compile(r"^(<=|>=|≤|≥|<|>|~|≈|=)\s*")
 _N_PCT = re.compile(r"^(?P<n>\S+)\s*\(\s*(?P<pct>[^()]*?)\s*\)$")
-_COMMA_NUMBER = re.compile(r"^-?\d+,\d+$")
+_COMMA_NUMBER = re.compile(r"^-?\d+,\d+$", re.ASCII)
 
 
 class CellError(ValueError):

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..model import curated
 from ..model.identity import NATURAL_KEYS, REPORT_SEPARATOR, SECTION_KINDS, record_id
+from ..util.terminal import printable, quoted
 from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, SOURCES_FILE, STUDIES_DIR, record_path
 from .fields import (
     FILE_KINDS,
@@ -66,7 +67,7 @@ def resolve(data: dict[str, Any], study_id: str, path: str, file_kind: str | Non
     if section not in sections:
         raise EditError(f"{study_id} has no section '{section}' (sections: {', '.join(sections)})")
     items = data.get(section) or []
-    if selector.isdigit():
+    if selector.isascii() and selector.isdigit():
         index = int(selector)
         if index >= len(items):
             raise EditError(f"{study_id} › {section}[{index}] does not exist ({study_id} has "
@@ -74,8 +75,11 @@ def resolve(data: dict[str, Any], study_id: str, path: str, file_kind: str | Non
                             f"{study_id} › {section}[{index}] does not exist ({study_id} has no {section})")
         return Target(section, index)
     if "=" in selector:
-        wanted = dict(part.split("=", 1) for part in selector.split(","))
-        wanted = {k.strip(): v.strip() for k, v in wanted.items()}
+        parts = [part.split("=", 1) for part in selector.split(",")]
+        if any(len(part) != 2 or not part[0].strip() for part in parts):
+            raise EditError(f"record path '{path}': each part of [{selector}] must be field=value, e.g. "
+                            f"{section}[endpoint=OS,arm=thp]", usage=True)
+        wanted = {k.strip(): v.strip() for k, v in parts}
         hits = [i for i, item in enumerate(items)
                 if all(str(item.get(k)) == v for k, v in wanted.items())]
     else:  # a record's own name: a study record's key, a source's or drug's id, a term, a code
@@ -127,9 +131,10 @@ def study_rel(sources: Path, study_id: str) -> str:
     ids there are. A name that is there but no plain file (a folder, a pipe) is said as what it
     is by ``read_document``, which reads it next."""
     rel = f"{STUDIES_DIR}/{study_id}.yaml"
-    if not (sources / rel).exists():
+    if not re.fullmatch(curated.SLUG_PATTERN, study_id) or not (sources / rel).exists():
         known = sorted(p.stem for p in (sources / STUDIES_DIR).glob("*.yaml"))
-        raise EditError(f"unknown study '{study_id}' (known: {', '.join(known) or 'none'})", usage=True)
+        raise EditError(f"unknown study {quoted(printable(study_id))} (known: {', '.join(known) or 'none'})",
+                        usage=True)
     return rel
 
 

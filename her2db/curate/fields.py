@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from ..model import curated
 from ..model.numbers import Printed
 from ..model.registry import sections_of, types_in
-from ..util.terminal import quoted
+from ..util.terminal import hidden_character, printable, quoted
 from .corpus import AE_TERMS_FILE, DRUGS_FILE, ENDPOINTS_FILE, SOURCES_FILE, Problem
 
 # kind name on the command line -> section of the study file holding such records
@@ -118,13 +118,16 @@ def field_specs(kind: str) -> list[FieldSpec]:
     return specs
 
 
-_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$", re.ASCII)  # 0-9 only, not "４０" or "٤٠"
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
 def coerce(spec: FieldSpec, text: str) -> Any:
     """The value of ``text`` for ``spec``; ``ValueError`` with a reason a curator reads."""
     text = text.strip()
+    if hidden := hidden_character(text):
+        raise ValueError(f"{quoted(printable(text))} holds the character {hidden} (a control or invisible "
+                         "character): write plain text")
     if spec.choices is not None and text not in spec.choices:
         raise ValueError(f"{quoted(text)} is not one of: {', '.join(spec.choices)}")
     if "bool" in spec.types:
@@ -135,15 +138,24 @@ def coerce(spec: FieldSpec, text: str) -> Any:
         return [part.strip() for part in re.split(r"[;,]", text) if part.strip()]
     if "float" in spec.types:
         if not _NUMBER.match(text):
-            raise ValueError(f"{quoted(text)} is not a number")
-        if "str" in spec.types and repr(float(text)) != text and not text.isdigit():
+            raise ValueError(f"{quoted(text)} is not a number{_digits_note(text)}")
+        if "str" in spec.types and repr(float(text)) != text and not _whole_digits(text):
             return text  # the printed form, as the numbers contract keeps it
-        return _whole(text) if text.lstrip("+-").isdigit() else Printed(float(text), text)
+        return _whole(text) if _whole_digits(text.lstrip("+-")) else Printed(float(text), text)
     if "int" in spec.types:
-        if not text.lstrip("+-").isdigit():
-            raise ValueError(f"{quoted(text)} is not a whole number")
+        if not _whole_digits(text.lstrip("+-")):
+            raise ValueError(f"{quoted(text)} is not a whole number{_digits_note(text)}")
         return _whole(text)
     return text
+
+
+def _whole_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _digits_note(text: str) -> str:
+    """Why a number written in other digits (full-width, Arabic-Indic) is refused."""
+    return " (write it with the digits 0-9)" if any(ch.isdigit() and not ch.isascii() for ch in text) else ""
 
 
 def _whole(digits: str) -> int:

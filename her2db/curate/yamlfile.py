@@ -25,7 +25,7 @@ from typing import Any
 
 from ..model.numbers import Printed
 from ..util.paths import STREAM, is_stream
-from ..util.terminal import printable, quoted
+from ..util.terminal import hidden_character, printable, quoted
 
 PathKey = str | int
 # A node's line, and for a mapping or a list the lines of its children (by key or index).
@@ -223,6 +223,9 @@ def _scalar(event: Any) -> Any:
     tag, value = event.tag, event.value
     if tag is None or tag == "!":
         if not event.implicit[0]:
+            if event.style == '"' and (hidden := hidden_character(value)):  # an escape such as "\x07"
+                raise _Refused(f"the character {hidden} (a control or invisible character) is not allowed "
+                               "in a value: write plain text", event)
             return value
         if not value:
             return None

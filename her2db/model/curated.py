@@ -2,9 +2,8 @@
 
 These models check shape and types (a string where a number belongs, a missing field, a
 misspelt key); ``validate.py`` checks meaning (references, CIs, percentages). The JSON Schema
-in ``schema/study.schema.json`` is generated from ``StudyFile`` so editors can check files as
-they are typed. Inside a study file, arms, populations, analyses and subgroups are referred to
-by short ``key``s; sources by their id in ``db/sources.yaml``.
+in ``schema/study.schema.json`` is generated from ``StudyFile`` so editors check files as they
+are typed. In a study file, arms, populations, analyses and subgroups are named by ``key``s.
 """
 
 from __future__ import annotations
@@ -96,6 +95,7 @@ DrugClass = Literal[
 # file after one slugifies it and goes through ``files.safe_child``.
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ENDPOINT_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
+Key = Annotated[StrictStr, Field(pattern=SLUG_PATTERN)]  # a record's key, in its id: thp, never THP or "T H P"
 AE_TERM_PATTERN = r"^[a-z0-9]+([ /-][a-z0-9]+)*$"
 RELEASE_VERSION_PATTERN = r"^\d{4}\.(0[1-9]|1[0-2])(\.\d+)?$"  # YYYY.MM, a month that exists
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"  # a bare DOI (10.5281/zenodo.123), not a URL
@@ -104,6 +104,19 @@ RATIO_MEASURES = ("HR", "OR", "RR")
 REVIEW_FIELDS = ("checked_by", "checked_on")
 """Set by ``her2db check`` (a second curator's mark), cleared by any change: never given to ``add``."""
 PERCENT_UNIT = "%"
+
+
+def _iso_date(text: str) -> str:
+    """A calendar date written YYYY-MM-DD (2026-12-01), one that exists (not 2026-02-30)."""
+    try:
+        if len(text) == 10 and date.fromisoformat(text).isoformat() == text:
+            return text
+    except ValueError:
+        pass
+    raise PydanticCustomError("date_format", "input should be a date written YYYY-MM-DD that exists, e.g. 2026-12-01")
+
+
+IsoDate = Annotated[StrictStr, AfterValidator(_iso_date)]
 
 
 class Strict(BaseModel):
@@ -130,11 +143,11 @@ class Provenance(Strict):
         None, description="true: the report of this data point that views and pages show, among several "
                           "sources' reports of it (otherwise the rule of model/identity.py decides)")
     checked_by: StrictStr | None = Field(None, description="Who checked the record against its source")
-    checked_on: StrictStr | None = Field(None, description="When it was checked (YYYY-MM-DD); a change clears both")
+    checked_on: IsoDate | None = Field(None, description="When it was checked (YYYY-MM-DD); a change clears both")
 
 
 class Analysis(Provenance):
-    key: StrictStr
+    key: Key
     label: StrictStr = Field(description="primary, interim, final, end-of-study, ...")
     data_cutoff: StrictStr | None = None
     median_follow_up_months: Number | None = None
@@ -142,7 +155,7 @@ class Analysis(Provenance):
 
 
 class Population(Provenance):
-    key: StrictStr
+    key: Key
     label: StrictStr
     n: Count | None = None
     definition: StrictStr | None = None
@@ -151,7 +164,7 @@ class Population(Provenance):
 
 
 class Arm(Provenance):
-    key: StrictStr
+    key: Key
     label: StrictStr
     role: ArmRole
     regimen: StrictStr | None = None
@@ -162,7 +175,7 @@ class Arm(Provenance):
 
 
 class Subgroup(Provenance):
-    key: StrictStr
+    key: Key
     category: StrictStr = Field(description="hormone receptor status, disease presentation, ...")
     level: StrictStr
     n: Count | None = None
@@ -341,19 +354,6 @@ class AeTermEntry(Strict):
 
 class AeTermsFile(Strict):
     terms: list[AeTermEntry]
-
-
-def _iso_date(text: str) -> str:
-    """A calendar date written YYYY-MM-DD (2026-12-01), one that exists (not 2026-02-30)."""
-    try:
-        if len(text) == 10 and date.fromisoformat(text).isoformat() == text:
-            return text
-    except ValueError:
-        pass
-    raise PydanticCustomError("date_format", "input should be a date written YYYY-MM-DD that exists, e.g. 2026-12-01")
-
-
-IsoDate = Annotated[StrictStr, AfterValidator(_iso_date)]
 
 
 class ReleaseEntry(Strict):

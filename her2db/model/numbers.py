@@ -15,7 +15,7 @@ from typing import Any
 
 SQLITE_MAX_INT = 2**63 - 1
 # what a curator may write as printed: digits, an optional decimal part, an optional sign
-PRINTED_TEXT = re.compile(r"-?\d+(\.\d+)?")
+PRINTED_TEXT = re.compile(r"-?\d+(\.\d+)?", re.ASCII)  # 0-9 only: "٤٠" is no number a source printed
 
 
 class Printed(float):

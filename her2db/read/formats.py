@@ -10,7 +10,7 @@ from tabulate import tabulate
 
 from ..util.terminal import printable
 from .cells import cell, printed_cells
-from .results import QueryResult
+from .results import QueryError, QueryResult
 
 _MARKDOWN_BREAKS = re.compile(r"\r\n|\r|\n")
 
@@ -30,6 +30,10 @@ def render(result: QueryResult, fmt: str) -> str:
         from . import export  # here: a table, the usual output, needs none of JSON or CSV
 
         if fmt == "json":
+            twice = sorted({c for c in result.columns if result.columns.count(c) > 1})
+            if twice:  # a JSON object holds a key once: most readers would keep the last value
+                raise QueryError(f"the column name(s) {', '.join(map(repr, twice))} appear more than once: "
+                                 "name each column (… AS other_name) for JSON output")
             return export.json_text(result.columns, result.rows)
         return export.csv_text(result.columns, result.rows).rstrip("\n")
     # every format prints a number as the exporter does: as printed where the row has it

@@ -48,6 +48,11 @@ class ReleaseError(Exception):
     """The release cannot be cut; the message says why. Nothing was written."""
 
 
+def _months(year_month: str) -> int:
+    """``2026.12`` or ``2026-12`` as a count of months, to compare a version with a date."""
+    return int(year_month[:4]) * 12 + int(year_month[5:7])
+
+
 def check_version(version: str) -> None:
     if not VERSION_RE.match(version):
         raise ReleaseError(f"release version {version!r} must be YYYY.MM, e.g. 2026.02")
@@ -188,6 +193,9 @@ def cut(version: str, sources: Path, db_path: Path, date: str) -> Release:
     used version or a file that cannot be written; in every case nothing is left changed but
     the database, which is reloaded from the unchanged sources."""
     check_version(version)
+    if _months(version[:7]) > _months(date[:7]) + 1:  # a typo such as 9999.12 would block every later release
+        raise ReleaseError(f"release {version} would be dated {date}: a version names the month of its "
+                           f"release ({date[:7].replace('-', '.')}, or the next month at the latest)")
     load(sources, db_path)  # validates: a release is never cut from a corpus with errors
     conn = connect_readonly(db_path)
     try:

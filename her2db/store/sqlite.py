@@ -84,6 +84,10 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     ``query``, ``studies``, ``show`` and the site."""
     if not path.is_file():
         raise DatabaseMissing(f"database {path} does not exist; run `her2db load` first")
+    with path.open("rb") as handle:
+        header = handle.read(len(_SQLITE_HEADER))
+    if header and header != _SQLITE_HEADER:  # (SQLite reads an empty file as an empty database)
+        raise DatabaseMissing(f"{path} is not a SQLite database; name the file `her2db load` wrote")
     conn = sqlite3.connect(readonly_uri(path), uri=True)
     conn.execute("PRAGMA query_only=ON")
     conn.row_factory = sqlite3.Row

@@ -204,7 +204,10 @@ def write_sqlite(db_path: Path, rows_for: RowsFor) -> dict[str, int]:
         counts = write_database(tmp, rows_for)
         os.chmod(tmp, mode)
         check_target(db_path)  # again: the file may have changed while we wrote
-        os.replace(tmp, db_path)
+        try:
+            os.replace(tmp, db_path)
+        except OSError as exc:  # an immutable file, a folder in its place, a sticky folder not ours
+            raise DatabasePathError(f"cannot write the database {db_path}: {exc.strerror or exc}") from exc
     return counts
 
 

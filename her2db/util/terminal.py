@@ -8,6 +8,8 @@ import unicodedata
 
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 QUOTED_CHARS = 60
+# what curated text never holds: the unsafe characters but for tab and line feed
+_HIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
 def printable(text: str) -> str:
@@ -20,6 +22,14 @@ def quoted(text: str, limit: int = QUOTED_CHARS) -> str:
     """``text`` in quotes as a message cites a value given: whole when short, else its start and
     its length, so that a pasted column or a number of 5,000 digits does not flood the terminal."""
     return f"'{text}'" if len(text) <= limit else f"'{text[:limit]}…' ({len(text):,} characters)"
+
+
+def hidden_character(text: str) -> str | None:
+    """The first control or invisible character of ``text`` (a tab or a line break aside) as
+    ``U+0007``: a value a curator pasted from a PDF or a terminal, which would print as
+    something else or nothing; None for plain text."""
+    found = _HIDDEN_CHARS.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def lookalike_note(key: str) -> str | None:

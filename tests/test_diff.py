@@ -171,3 +171,23 @@ def test_a_file_that_is_not_our_database_is_named(two_dbs: tuple[Path, Path], ru
         result = runner.invoke(cli, ["diff", str(old_db), str(path)])
         assert result.exit_code == 1 and message in result.output, (path, result.output)
         assert "Traceback" not in result.output
+
+
+def test_a_side_that_does_not_load_says_its_errors(corpus: Path, tmp_path: Path, runner: CliRunner,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two database files need no sources folder; a folder with errors names them (file, line,
+    record), the first five and how many more; an empty name is no side at all."""
+    old_db = tmp_path / "old.sqlite"
+    load(corpus, old_db)
+    _edit(corpus, "- {endpoint: PFS2, arm: exp,", "- {endpoint: PFS2, arm: exq,")
+    monkeypatch.chdir(tmp_path)  # no db/ folder here: the default --sources is not there
+    result = runner.invoke(cli, ["diff", str(old_db), str(old_db)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["diff", str(old_db), str(corpus)])
+    assert result.exit_code == 1, result.output
+    line = next(i for i, text in enumerate((corpus / STUDY).read_text().splitlines(), 1) if "arm: exq" in text)
+    assert f"the curated data does not load (1 error(s) in the curated data):\n  studies/mini-trial.yaml:{line}: " \
+        "error: mini-trial › results[2] › arm: unknown arm 'exq'" in result.output
+    result = runner.invoke(cli, ["diff", "", str(old_db)])
+    assert result.exit_code == 1
+    assert "an empty name is neither a database file, a folder of curated files nor a git revision" in result.output

@@ -569,6 +569,18 @@ def test_a_database_that_cannot_be_replaced_is_said_with_the_files_written(
     assert sorted(p.name for p in mini_db.parent.iterdir() if p.name.startswith(f".{mini_db.name}")) == []
 
 
+def test_one_bad_source_is_one_error_not_one_per_study(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    """The studies are checked against the sources that are right: a source with a bad id is
+    its own error, not an "unknown source" in every study that cites the others."""
+    files = {p: p.read_bytes() for p in [*corpus.rglob("*.yaml"), mini_db]}
+    result = runner.invoke(cli, ["add", "source", "--id", "Bad Id", "--kind", "article", "--citation", "x",
+                                 "--year", "2026", "--sources", str(corpus), "--db", str(mini_db)])
+    assert result.exit_code == 1, result.output
+    assert "› id: string should match pattern '^[a-z0-9]+(-[a-z0-9]+)*$', got 'Bad Id'" in result.output
+    assert "refused, 1 error(s)" in result.output and "unknown source" not in result.output
+    assert {p: p.read_bytes() for p in files} == files
+
+
 def test_a_dry_run_removal_asks_nothing(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
     files = {p: p.read_bytes() for p in [*corpus.rglob("*.yaml"), mini_db]}
     result = runner.invoke(cli, ["remove", STUDY, "adverse_events[0]", "--dry-run", "--sources", str(corpus),
@@ -1020,7 +1032,7 @@ def test_rename_updates_every_reference_in_one_change(corpus: Path, mini_db: Pat
     conn.close()
     for args, message in ((["arms[ctl]", "x"], "no record with key=ctl"),
                           (["results[0]", "x"], "only the keys of analyses, arms, populations, subgroups"),
-                          (["arms[exp]", "thp"], "duplicate")):
+                          (["arms[exp]", "thp"], "mini-trial › arms[1] already has the key thp; choose another")):
         refused = runner.invoke(cli, ["rename", STUDY, *args, "--sources", str(corpus), "--db", str(mini_db)])
         assert refused.exit_code in (1, 2) and message in refused.output, (args, refused.output)
     assert study.read_text() == after

@@ -9,7 +9,14 @@ from typing import Any
 
 import click
 
-from .options import db_option, dry_run_option, refused_edits, sources_option
+from .options import (
+    db_option,
+    dry_run_option,
+    existing_sources,
+    refused_edits,
+    sources_if_read_option,
+    sources_option,
+)
 from .prompts import interactive_option, prompt_missing
 
 
@@ -245,7 +252,7 @@ def rename_command(study_id: str, record_path: str, new_key: str, dry_run: bool,
               "commas).")
 @click.option("--wide", is_flag=True, help="Adverse events with one column per arm and grade (ARM GRADE, "
               "e.g. 'exp any', 'ctl >=3'); one record per filled cell.")
-@sources_option
+@sources_if_read_option
 @db_option
 def import_csv(study_id: str | None, file: Path | None, kind: str, template: bool, dry_run: bool,
                decimal_comma: bool, wide: bool, sources: Path, db_path: Path) -> None:
@@ -288,6 +295,7 @@ def import_csv(study_id: str | None, file: Path | None, kind: str, template: boo
         return
     if study_id is None or file is None:
         raise click.UsageError("give STUDY and FILE (or --template)")
+    existing_sources(sources)
     try:
         with refused_edits():
             imported = csvimport.import_csv(sources, study_id, file, kind, db_path, dry_run, decimal_comma, wide)

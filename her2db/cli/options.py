@@ -35,19 +35,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 DATABASE_URL_ENV = "HER2DB_DATABASE_URL"
 
 
-def _existing_folder(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+def existing_sources(value: Path) -> Path:
     """A usage error (exit 2) for a sources folder that does not exist, before any command
     reads, writes or creates anything."""
     if not value.is_dir():
-        raise click.BadParameter(f"sources folder {value} does not exist")
+        raise click.BadParameter(f"sources folder {value} does not exist", param_hint="'--sources'")
     return value
 
 
-def sources_option(func: F) -> F:
+def _sources(checked: bool) -> Callable[[F], F]:
     return click.option(
         "--sources", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_SOURCES,
-        callback=_existing_folder, show_default=True, help="Folder of the curated YAML files.",
-    )(func)
+        callback=(lambda _ctx, _param, value: existing_sources(value)) if checked else None,
+        show_default=True, help="Folder of the curated YAML files.",
+    )
+
+
+sources_option = _sources(checked=True)
+"""``--sources``, checked before the command runs."""
+sources_if_read_option = _sources(checked=False)
+"""``--sources`` for commands that read it for some arguments only (``diff`` of a git revision,
+``import-csv`` but for ``--template``): a default folder that is not there is no error until
+then."""
 
 
 def db_option(func: F) -> F:

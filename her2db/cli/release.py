@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..store.target import DatabaseMissing
-from .options import db_option, echo_problems, open_db, sources_option
+from .options import db_option, echo_problems, open_db, sources_if_read_option, sources_option
 
 
 @click.command("export")
@@ -131,7 +131,7 @@ def release_command(version: str, date: str, sources: Path, db_path: Path) -> No
 @click.argument("new")
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text",
               show_default=True, help="Output format (json for release changelogs).")
-@sources_option
+@sources_if_read_option
 def diff_command(old: str, new: str, fmt: str, sources: Path) -> None:
     """Show the records removed, added and changed between OLD and NEW.
 

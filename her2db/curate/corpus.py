@@ -184,7 +184,7 @@ def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus
         problems.extend(_shape_problems(doc, exc, prefix or Path(rel).stem, rel))
         if model is curated.StudyFile and isinstance(doc.data, dict):
             return _salvage_study(doc.data)  # type: ignore[return-value]
-        return None
+        return _salvage_entries(model, doc.data)
 
 
 def _read_changelogs(root: Path, problems: list[Problem],
@@ -219,6 +219,25 @@ class Unchecked:
     that references to it are not reported a second time."""
 
     key: Any
+
+
+def _salvage_entries(model: type[M], data: Any) -> M | None:
+    """The valid entries of a file that is one list (sources, a vocabulary) whose shape has
+    errors: the studies are then checked against the entries that are right, and one bad
+    source says one error instead of "unknown source" in every study. None for any other file;
+    the shape problems were already reported."""
+    sections = sections_of(model)
+    if len(sections) != 1 or len(model.model_fields) != 1 or not isinstance(data, dict):
+        return None
+    (name, item_model), = sections.items()
+    items = data.get(name)
+    valid = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            valid.append(item_model.model_validate(item))
+        except ValidationError:
+            continue
+    return model.model_construct(None, **{name: valid})
 
 
 def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:

@@ -30,6 +30,10 @@ def rename_key(sources: Path, study_id: str, path: str, new_key: str, db_path: P
         old = doc.data[target.section][target.index]["key"]
         if new_key == old:
             raise EditError(f"{target.describe(study_id)} is already called {old}", usage=True)
+        taken = [i for i, item in enumerate(doc.data[target.section]) if item.get("key") == new_key]
+        if taken:  # two records under one key: every reference to either would become ambiguous
+            raise EditError(f"{study_id} › {target.section}[{taken[0]}] already has the key {new_key}; choose "
+                            "another (keys name one record each)", usage=True)
         expected = json.loads(json.dumps(doc.data))
         expected[target.section][target.index]["key"] = new_key
         text = set_text(doc, target, "key", new_key)

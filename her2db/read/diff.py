@@ -25,6 +25,7 @@ from ..model.numbers import plain
 
 ChangeKind = Literal["removed", "added", "changed"]
 FORMATS = ("text", "markdown", "json")
+DIFF_ERRORS_SHOWN = 5  # the first errors of a side that does not load, located; the count says the rest
 
 # what identifies a row of the tables whose records have no record id (after foreign keys became
 # the names they point to)
@@ -203,6 +204,8 @@ def database_for(spec: str, sources: Path, workdir: Path) -> Path:
     ``workdir``; otherwise a git revision whose copy of ``sources`` is extracted and loaded."""
     from ..curate.load import LoadError, load
 
+    if not spec.strip():
+        raise DiffError("an empty name is neither a database file, a folder of curated files nor a git revision")
     path = Path(spec)
     if path.is_file():
         return path
@@ -214,7 +217,10 @@ def database_for(spec: str, sources: Path, workdir: Path) -> Path:
     try:
         load(folder, target)
     except LoadError as exc:
-        raise DiffError(f"{spec}: the curated data does not load ({exc})") from exc
+        errors = exc.report.errors
+        shown = "".join(f"\n  {problem}" for problem in errors[:DIFF_ERRORS_SHOWN])
+        more = f"\n  … and {len(errors) - DIFF_ERRORS_SHOWN} more" if len(errors) > DIFF_ERRORS_SHOWN else ""
+        raise DiffError(f"{spec}: the curated data does not load ({exc}):{shown}{more}") from exc
     return target
 
 

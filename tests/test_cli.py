@@ -135,6 +135,19 @@ def test_studies_and_show(mini_db: Path, runner: CliRunner) -> None:
     assert "  p < 0.00001  " in shown.output
 
 
+def test_show_escapes_control_characters_a_database_holds(mini_db: Path, runner: CliRunner) -> None:
+    """Curated text holds none (refused as read), but a database is a file anyone may change:
+    the terminal never gets a raw escape, bell or right-to-left override from `show`."""
+    conn = sqlite3.connect(mini_db)
+    with conn:
+        conn.execute("UPDATE study SET title = title || ?, notes = ?", ("\x1b[2J", "a bell\x07\nand \u202eRTL"))
+    conn.close()
+    shown = runner.invoke(cli, ["show", "mini-trial", "--db", str(mini_db)])
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.output and "\x07" not in shown.output and "\u202e" not in shown.output
+    assert "\\x1b[2J" in shown.output and "a bell\\x07" in shown.output and "\\u202eRTL" in shown.output
+
+
 def test_show_unknown_study_is_a_usage_error(mini_db: Path, runner: CliRunner) -> None:
     result = runner.invoke(cli, ["show", "nope", "--db", str(mini_db)])
     assert result.exit_code == 2

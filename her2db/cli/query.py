@@ -138,8 +138,8 @@ def show(study_id: str, db_path: Path, database_url: str | None) -> None:
             sections = study_queries.study_sections(conn, study_id)
     finally:
         conn.close()
-    click.secho(f"{study['acronym']}: {study['title']}", bold=True)
-    fields = [(name.replace("_", " "), study[name]) for name in (
+    click.secho(formats.printable_lines(f"{study['acronym']}: {study['title']}"), bold=True)
+    fields = [(name.replace("_", " "), formats.printable_lines(study[name])) for name in (
         "kind", "phase", "setting", "line", "design", "registry_id", "sponsor", "countries",
         "period_start", "period_end", "status", "summary", "notes") if study[name]]
     click.echo(tabulate(fields, tablefmt="plain", maxcolwidths=[None, 90]))

@@ -42,7 +42,9 @@ def _import(runner: CliRunner, corpus: Path, db: Path, csv_path: Path, *extra: s
     )
 
 
-def test_template_has_every_column_required_first(runner: CliRunner) -> None:
+def test_template_has_every_column_required_first(runner: CliRunner, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a template needs no sources folder (there is no db/ here)
     result = runner.invoke(cli, ["import-csv", "--kind", "ae", "--template"])
     assert result.exit_code == 0
     assert result.stdout == (
@@ -173,6 +175,19 @@ def test_a_cell_too_large_for_csv_is_refused_by_line(corpus: Path, mini_db: Path
     assert result.exit_code == 1, result.output
     assert "table.csv: line 3: cannot be read as CSV (field larger than field limit" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_cell_a_spreadsheet_broke_over_lines_keeps_its_line_breaks(corpus: Path, mini_db: Path,
+                                                                      runner: CliRunner, tmp_path: Path) -> None:
+    """A CSV saved on Windows ends its rows and the lines of a multi-line cell with CR LF: the
+    cell is imported with plain line breaks, not refused for a control character."""
+    row = ROW_1 + ',"line one\r\nline two"'
+    path = tmp_path / "table.csv"
+    path.write_bytes(f"{HEADER},notes\r\n{row}\r\n".encode())
+    result = _import(runner, corpus, mini_db, path)
+    assert result.exit_code == 0, result.output
+    added = read_document(corpus / "studies" / "mini-trial.yaml").data["adverse_events"][-1]
+    assert added["notes"] == "line one\nline two"
 
 
 def test_a_huge_cell_is_quoted_by_its_start(corpus: Path, mini_db: Path, runner: CliRunner, tmp_path: Path) -> None:

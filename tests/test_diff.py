@@ -188,6 +188,15 @@ def test_a_side_that_does_not_load_says_its_errors(corpus: Path, tmp_path: Path,
     line = next(i for i, text in enumerate((corpus / STUDY).read_text().splitlines(), 1) if "arm: exq" in text)
     assert f"the curated data does not load (1 error(s) in the curated data):\n  studies/mini-trial.yaml:{line}: " \
         "error: mini-trial › results[2] › arm: unknown arm 'exq'" in result.output
+    # every arm misnamed: more errors than the five shown
+    text = (corpus / STUDY).read_text()
+    (corpus / STUDY).write_text(text.replace("arm: exp", "arm: exq").replace("arm: ctl", "arm: ctq")
+                                .replace("experimental: exp", "experimental: exq"))
+    result = runner.invoke(cli, ["diff", str(old_db), str(corpus)])
+    assert result.exit_code == 1, result.output
+    shown = [line for line in result.output.splitlines() if line.startswith("  studies/mini-trial.yaml:")]
+    total = int(result.output.split("does not load (")[1].split(" ")[0])
+    assert len(shown) == 5 and total > 5 and f"  … and {total - 5} more" in result.output, result.output
     result = runner.invoke(cli, ["diff", "", str(old_db)])
     assert result.exit_code == 1
     assert "an empty name is neither a database file, a folder of curated files nor a git revision" in result.output

@@ -496,8 +496,8 @@ def test_unset_removes_one_field(corpus: Path, mini_db: Path, runner: CliRunner)
             "missing required field(s): --category, --grade",
         ),
         (["set", STUDY, "results[endpoint=PFS,]", "value", "1"],
-         "record path 'results[endpoint=PFS,]': each part of [endpoint=PFS,] must be field=value"),
-        (["set", STUDY, "results[=PFS]", "value", "1"], "each part of [=PFS] must be field=value"),
+         "record path 'results[endpoint=PFS,]': each part between [ ] must be field=value"),
+        (["set", STUDY, "results[=PFS]", "value", "1"], "record path 'results[=PFS]': each part between [ ]"),
         (["set", STUDY, "results[0]", "value", "４０.７"],
          "mini-trial › results[0] › value: '４０.７' is not a number (write it with the digits 0-9)"),
         (["set", STUDY, "adverse_events[0]", "n", "٤٠"],
@@ -509,8 +509,10 @@ def test_unset_removes_one_field(corpus: Path, mini_db: Path, runner: CliRunner)
          "mini-trial › arms[2] › key: string should match pattern '^[a-z0-9]+(-[a-z0-9]+)*$', got 'EXP' "
          "(expected a key of lowercase letters, digits and hyphens, e.g. thp: it becomes part of the record's id)"),
         (["rename", STUDY, "arms[exp]", "Bad Key"], "key: string should match pattern"),
+        (["check", STUDY, "results[0]", "--by", "A\u202e Curator"],
+         "--by 'A\\u202e Curator' holds the character U+202E (a control or invisible character)"),
         (["check", STUDY, "results[0]", "--by", "A. Curator", "--on", "2026-13-45"],
-         "mini-trial › results[0] › checked_on: input should be a date written YYYY-MM-DD that exists"),
+         "--on '2026-13-45' is not a date that exists, written YYYY-MM-DD"),
     ],
 )
 def test_bad_edits_change_nothing(
@@ -535,11 +537,12 @@ def test_a_study_id_is_never_a_path(corpus: Path, mini_db: Path, runner: CliRunn
     outside.mkdir()
     (outside / "evil.yaml").write_bytes(_study(corpus).read_bytes())
     files = {p: p.read_bytes() for p in [*corpus.rglob("*.yaml"), *outside.rglob("*"), mini_db]}
-    for study in ("../../outside/evil", "../sources", "Mini-Trial"):
+    for study, shown in [(name, f"'{name}'") for name in ("../../outside/evil", "../sources", "Mini-Trial")] + [
+            ("x" * 300, f"'{'x' * 60}…' (300 characters)")]:  # too long a name for a file: no OSError
         result = runner.invoke(cli, ["set", study, "results[0]", "notes", "x", "--sources", str(corpus),
                                      "--db", str(mini_db)])
         assert result.exit_code == 2, result.output
-        assert f"unknown study '{study}' (known: mini-trial)" in result.output
+        assert f"unknown study {shown} (known: mini-trial)" in result.output
     assert {p: p.read_bytes() for p in files} == files
 
 
@@ -579,6 +582,14 @@ def test_one_bad_source_is_one_error_not_one_per_study(corpus: Path, mini_db: Pa
     assert "› id: string should match pattern '^[a-z0-9]+(-[a-z0-9]+)*$', got 'Bad Id'" in result.output
     assert "refused, 1 error(s)" in result.output and "unknown source" not in result.output
     assert {p: p.read_bytes() for p in files} == files
+    sources = corpus / "sources.yaml"  # a source the study cites, its kind misspelt: one error still
+    text = sources.read_text(encoding="utf-8")
+    cited = text.index("id: huober-review")
+    sources.write_text(text[:cited] + text[cited:].replace("kind: review", "kind: reveiw", 1), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--sources", str(corpus)])
+    assert result.exit_code == 1, result.output
+    assert "got 'reveiw'" in result.output and "1 errors" in result.output, result.output
+    assert "unknown source" not in result.output
 
 
 def test_a_dry_run_removal_asks_nothing(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
@@ -592,6 +603,7 @@ def test_a_dry_run_removal_asks_nothing(corpus: Path, mini_db: Path, runner: Cli
 
 @pytest.mark.parametrize(("path", "field", "value", "message"), [
     ("adverse_events[0]", "n", "9" * 5000, "'{shown}' (5,000 characters) has too many digits for a number"),
+    ("results[0]", "value", "9" * 4000, "got {shown} (4,000 characters)"),
     ("results[0]", "value", "9" * 5000, "'{shown}' (5,000 characters) has too many digits for a number"),
     ("results[0]", "value", "x" * 5000, "'{shown}' (5,000 characters) is not a number"),
     ("results[0]", "arm", "a" * 5000, "unknown arm '{shown}' (5,000 characters)"),
@@ -603,7 +615,7 @@ def test_a_huge_value_is_refused_quoted_by_its_start(corpus: Path, mini_db: Path
     files = {p: p.read_bytes() for p in [*corpus.rglob("*.yaml"), mini_db]}
     result = runner.invoke(cli, ["set", STUDY, path, field, value, "--sources", str(corpus), "--db", str(mini_db)])
     assert result.exit_code in (1, 2), result.output
-    assert message.format(shown=value[:60] + "…") in result.output
+    assert message.format(shown=value[:60] + "…") in result.output, result.output
     assert "set_int_max_str_digits" not in result.output and "Traceback" not in result.output
     assert max(len(line) for line in result.output.splitlines()) < 300
     assert {p: p.read_bytes() for p in files} == files

@@ -207,5 +207,7 @@ def test_a_release_for_a_later_month_or_a_day_that_does_not_exist_is_refused(cor
     result = _release(runner, corpus, "2026.02", "2026-02-30")
     assert result.exit_code == 2, result.output
     assert "'2026-02-30' is not a date that exists, written YYYY-MM-DD (e.g. 2027-02-28)" in result.output
+    result = _release(runner, corpus, "٢٠٢٦.01")  # Arabic-Indic digits: no version
+    assert result.exit_code == 1 and "release version '٢٠٢٦.01' must be YYYY.MM" in result.output, result.output
     assert "Traceback" not in result.output and _files(corpus) == before
     assert _release(runner, corpus, "2026.02").exit_code == 0

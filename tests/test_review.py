@@ -46,7 +46,7 @@ def test_check_refuses_bad_input_and_writes_nothing(corpus: Path, mini_db: Path,
     before, db_before = study.read_bytes(), mini_db.read_bytes()
     for args, message in (
         ((HR, "--by", " "), "--by names who checked the record"),
-        ((HR, "--by", "AC", "--on", "yesterday"), "--on 'yesterday' is not a date (YYYY-MM-DD)"),
+        ((HR, "--by", "AC", "--on", "yesterday"), "--on 'yesterday' is not a date that exists, written YYYY-MM-DD"),
         (("mini-trial.comparison.os.hr.exp.ctl", "--by", "AC"), "mini-trial has no record mini-trial.comparison.os"),
         (("mini-trial.nothing.x", "--by", "AC"), "is not a record id of mini-trial"),
     ):

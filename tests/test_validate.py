@@ -89,6 +89,10 @@ BAD_INPUTS = [
     ("key-not-slug", "  - key: ctl\n", "  - key: Control Arm\n",
      ["studies/mini-trial.yaml:{line}", "mini-trial › arms[1] › key", "got 'Control Arm'",
       "a key of lowercase letters, digits and hyphens"]),
+    ("invisible-plain", "    label: THP\n", "    label: TH\u200bP\n",
+     ["studies/mini-trial.yaml:{line}", "the character U+200B (a control or invisible character) is not allowed"]),
+    ("invisible-single-quoted", "    label: THP\n", "    label: 'THP\u202e'\n",
+     ["studies/mini-trial.yaml:{line}", "the character U+202E (a control or invisible character) is not allowed"]),
     ("control-character-escape", "    label: THP\n", '    label: "THP\\u202e"\n',
      ["studies/mini-trial.yaml:{line}", "the character U+202E (a control or invisible character) is not allowed"]),
     # meaning checks of issue 8

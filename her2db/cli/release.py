@@ -66,15 +66,12 @@ def today() -> str:
 
 def release_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
     """``--date``: a day that exists, written YYYY-MM-DD (not 2027-02-30); today when not given."""
-    import datetime as dt
+    from ..model.dates import is_iso_date
 
     if value is None:
         return today()
-    try:
-        if len(value) == 10 and dt.date.fromisoformat(value).isoformat() == value:
-            return value
-    except ValueError:
-        pass
+    if is_iso_date(value):
+        return value
     raise click.BadParameter(f"{value!r} is not a date that exists, written YYYY-MM-DD (e.g. 2027-02-28)")
 
 
@@ -111,7 +108,7 @@ def cut_release(version: str, sources: Path, db_path: Path, date: str) -> Any:
 @sources_option
 @db_option
 def release_command(version: str, date: str, sources: Path, db_path: Path) -> None:
-    """Cut data release VERSION (YYYY.MM) of the curated data.
+    """Cut data release VERSION (YYYY.MM: the month of --date, or the next) of the curated data.
 
     The corpus must validate without errors. The release is recorded in db/releases.yaml
     (version, date, counts), a snapshot of the data goes to db/releases/VERSION.sql.gz, and

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..model import curated
 from ..model.registry import fields_of, sections_of
 from ..store.target import STUDIES_DIR
-from ..util.terminal import lookalike_note, quoted
+from ..util.terminal import clip, lookalike_note, quoted
 from .yamlfile import Document, Located, PathKey, YamlFileError, printable, read_document
 
 Severity = Literal["error", "warning"]
@@ -77,6 +77,9 @@ class Corpus:
     """Where each file's nodes are (the files' text and data are not kept once checked)."""
     overrides: dict[str, str] = field(default_factory=dict)
     """Candidate texts by path relative to root, read instead of the files (see ``validate``)."""
+    unchecked: dict[str, set[str]] = field(default_factory=dict)
+    """By section (``sources``, ``endpoints``, ...): the names of entries that failed their shape
+    check, reported there once and still known to the studies that name them."""
 
 
 @dataclass
@@ -148,7 +151,7 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
             expected = "only the fields of the format (the Curated format page, schema/study.schema.json)"
         else:
             shown = (quoted(printable(given)) if isinstance(given, str) else
-                     type(given).__name__ if isinstance(given, (dict, list)) else repr(given))
+                     type(given).__name__ if isinstance(given, (dict, list)) else clip(repr(given)))
             message = f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {shown}"
             if isinstance(given, str) and (note := lookalike_note(given)):
                 message += f" ({note.replace('the key', 'the value')})"
@@ -184,7 +187,7 @@ def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus
         problems.extend(_shape_problems(doc, exc, prefix or Path(rel).stem, rel))
         if model is curated.StudyFile and isinstance(doc.data, dict):
             return _salvage_study(doc.data)  # type: ignore[return-value]
-        return _salvage_entries(model, doc.data)
+        return _salvage_entries(model, doc.data, corpus)
 
 
 def _read_changelogs(root: Path, problems: list[Problem],
@@ -221,11 +224,11 @@ class Unchecked:
     key: Any
 
 
-def _salvage_entries(model: type[M], data: Any) -> M | None:
+def _salvage_entries(model: type[M], data: Any, corpus: Corpus) -> M | None:
     """The valid entries of a file that is one list (sources, a vocabulary) whose shape has
-    errors: the studies are then checked against the entries that are right, and one bad
-    source says one error instead of "unknown source" in every study. None for any other file;
-    the shape problems were already reported."""
+    errors, the names of the others kept in ``corpus.unchecked``: one bad source is one error,
+    not an "unknown source" in every study. None for any other file; the shape problems were
+    already reported."""
     sections = sections_of(model)
     if len(sections) != 1 or len(model.model_fields) != 1 or not isinstance(data, dict):
         return None
@@ -236,8 +239,12 @@ def _salvage_entries(model: type[M], data: Any) -> M | None:
         try:
             valid.append(item_model.model_validate(item))
         except ValidationError:
-            continue
+            names = [item.get(key) for key in _NAMES] if isinstance(item, dict) else []
+            corpus.unchecked.setdefault(name, set()).update(n for n in names if isinstance(n, str))
     return model.model_construct(None, **{name: valid})
+
+
+_NAMES = ("id", "code", "term")  # what studies name a source, an endpoint, a drug, a term by
 
 
 def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..model import curated
 from ..model.identity import NATURAL_KEYS, REPORT_SEPARATOR, SECTION_KINDS, record_id
-from ..util.terminal import printable, quoted
+from ..util.terminal import clip, printable, quoted
 from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, SOURCES_FILE, STUDIES_DIR, record_path
 from .fields import (
     FILE_KINDS,
@@ -77,8 +77,8 @@ def resolve(data: dict[str, Any], study_id: str, path: str, file_kind: str | Non
     if "=" in selector:
         parts = [part.split("=", 1) for part in selector.split(",")]
         if any(len(part) != 2 or not part[0].strip() for part in parts):
-            raise EditError(f"record path '{path}': each part of [{selector}] must be field=value, e.g. "
-                            f"{section}[endpoint=OS,arm=thp]", usage=True)
+            raise EditError(f"record path {quoted(printable(path))}: each part between [ ] must be field=value, "
+                            f"e.g. {section}[endpoint=OS,arm=thp]", usage=True)
         wanted = {k.strip(): v.strip() for k, v in parts}
         hits = [i for i, item in enumerate(items)
                 if all(str(item.get(k)) == v for k, v in wanted.items())]
@@ -86,7 +86,7 @@ def resolve(data: dict[str, Any], study_id: str, path: str, file_kind: str | Non
         hits = [i for i, item in enumerate(items) if selector in (item.get(n) for n in _NAMES)]
         wanted = {"key": selector}
     if len(hits) != 1:
-        shown = ", ".join(f"{k}={v}" for k, v in wanted.items())
+        shown = clip(printable(", ".join(f"{k}={v}" for k, v in wanted.items())))
         if not hits:
             keys = [str(item["key"]) for item in items if "key" in item]
             hint = f" (keys: {', '.join(keys)})" if keys and "key" in wanted else ""
@@ -131,7 +131,8 @@ def study_rel(sources: Path, study_id: str) -> str:
     ids there are. A name that is there but no plain file (a folder, a pipe) is said as what it
     is by ``read_document``, which reads it next."""
     rel = f"{STUDIES_DIR}/{study_id}.yaml"
-    if not re.fullmatch(curated.SLUG_PATTERN, study_id) or not (sources / rel).exists():
+    if len(study_id) > MAX_STUDY_ID or not re.fullmatch(curated.SLUG_PATTERN, study_id) \
+            or not (sources / rel).exists():
         known = sorted(p.stem for p in (sources / STUDIES_DIR).glob("*.yaml"))
         raise EditError(f"unknown study {quoted(printable(study_id))} (known: {', '.join(known) or 'none'})",
                         usage=True)

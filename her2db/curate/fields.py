@@ -124,7 +124,7 @@ _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 def coerce(spec: FieldSpec, text: str) -> Any:
     """The value of ``text`` for ``spec``; ``ValueError`` with a reason a curator reads."""
-    text = text.strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # a spreadsheet's line breaks, as typed
     if hidden := hidden_character(text):
         raise ValueError(f"{quoted(printable(text))} holds the character {hidden} (a control or invisible "
                          "character): write plain text")
@@ -191,4 +191,5 @@ def spec_of(section: str | None, field: str, file_kind: str | None = None) -> Fi
         if spec.name == field:
             return spec
     names = ", ".join(s.name for s in field_specs(kind))
-    raise EditError(f"'{field}' is not a field of {section or 'a study'} (fields: {names})", usage=True)
+    raise EditError(f"{quoted(printable(field))} is not a field of {section or 'a study'} (fields: {names})",
+                    usage=True)

@@ -113,8 +113,11 @@ class Known:
 
     @classmethod
     def of(cls, corpus: Corpus) -> Known:
-        return cls({s.id for s in corpus.sources}, {e.code for e in corpus.endpoints},
-                   {d.id for d in corpus.drugs}, {t.term for t in corpus.ae_terms})
+        unchecked = corpus.unchecked  # entries whose own errors were reported: no error again in each study
+        return cls({s.id for s in corpus.sources} | unchecked.get("sources", set()),
+                   {e.code for e in corpus.endpoints} | unchecked.get("endpoints", set()),
+                   {d.id for d in corpus.drugs} | unchecked.get("drugs", set()),
+                   {t.term for t in corpus.ae_terms} | unchecked.get("terms", set()))
 
 
 def _check_study(known: Known, study: curated.StudyFile, report: Reporter) -> None:

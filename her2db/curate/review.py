@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ..model import curated
+from ..model.dates import is_iso_date
 from ..model.identity import NATURAL_KEYS, record_id
+from ..util.terminal import hidden_character, printable, quoted
 from .corpus import Problem, record_path
 from .edit import EditError, resolve, study_rel
 from .transaction import EditResult, commit, corpus_lock
@@ -28,7 +30,6 @@ from .yamlfile import read_document
 
 QUESTION = re.compile(r"\?|\bTODO\b|\bto be confirmed\b|\bunclear\b", re.IGNORECASE)
 """What marks a note as a question for the next curator."""
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def check_record(sources: Path, study_id: str, ref: str, by: str, on: str | None,
@@ -38,9 +39,12 @@ def check_record(sources: Path, study_id: str, ref: str, by: str, on: str | None
     by = by.strip()
     if not by:
         raise EditError("--by names who checked the record", usage=True)
+    if hidden := hidden_character(by):
+        raise EditError(f"--by {quoted(printable(by))} holds the character {hidden} (a control or invisible "
+                        "character): write plain text", usage=True)
     on = on or dt.date.today().isoformat()
-    if not _DATE.match(on):
-        raise EditError(f"--on '{on}' is not a date (YYYY-MM-DD)", usage=True)
+    if not is_iso_date(on):
+        raise EditError(f"--on {quoted(printable(on))} is not a date that exists, written YYYY-MM-DD", usage=True)
     with corpus_lock(sources):
         rel = study_rel(sources, study_id)
         doc = read_document(sources / rel)

@@ -221,11 +221,11 @@ def reads_as_text(value: str) -> bool:
 def _scalar(event: Any) -> Any:
     """The value of a scalar event, typed as ruamel.yaml's YAML 1.2 safe loader types it."""
     tag, value = event.tag, event.value
+    if hidden := hidden_character(value):  # an escape ("\x07") or a character no one sees (U+202E)
+        raise _Refused(f"the character {hidden} (a control or invisible character) is not allowed "
+                       "in a value: write plain text", event)
     if tag is None or tag == "!":
         if not event.implicit[0]:
-            if event.style == '"' and (hidden := hidden_character(value)):  # an escape such as "\x07"
-                raise _Refused(f"the character {hidden} (a control or invisible character) is not allowed "
-                               "in a value: write plain text", event)
             return value
         if not value:
             return None

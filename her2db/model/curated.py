@@ -9,7 +9,6 @@ are typed. In a study file, arms, populations, analyses and subgroups are named 
 from __future__ import annotations
 
 import os
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .dates import is_iso_date
 from .numbers import PRINTED_TEXT, SQLITE_MAX_INT, NotANumber, Printed, parse
 
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # finding plugins reads all packages' metadata
@@ -107,12 +107,8 @@ PERCENT_UNIT = "%"
 
 
 def _iso_date(text: str) -> str:
-    """A calendar date written YYYY-MM-DD (2026-12-01), one that exists (not 2026-02-30)."""
-    try:
-        if len(text) == 10 and date.fromisoformat(text).isoformat() == text:
-            return text
-    except ValueError:
-        pass
+    if is_iso_date(text):
+        return text
     raise PydanticCustomError("date_format", "input should be a date written YYYY-MM-DD that exists, e.g. 2026-12-01")
 
 

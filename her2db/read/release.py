@@ -37,7 +37,7 @@ from ..util.paths import safe_child
 from . import diff
 from . import named as sitequeries
 
-VERSION_RE = re.compile(r"^\d{4}\.(0[1-9]|1[0-2])$")
+VERSION_RE = re.compile(r"^\d{4}\.(0[1-9]|1[0-2])$", re.ASCII)
 SNAPSHOT_SUFFIX = ".sql.gz"
 CHANGELOG_SUFFIX = ".yaml"
 # the release records themselves are not data a release changes

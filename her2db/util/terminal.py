@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_INVISIBLE = "\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff"  # zero-width, bidi overrides, BOM
+_UNSAFE_CHARS = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
+_HIDDEN_CHARS = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_INVISIBLE}]")  # the unsafe but tab, line feed
 QUOTED_CHARS = 60
-# what curated text never holds: the unsafe characters but for tab and line feed
-_HIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
 def printable(text: str) -> str:
@@ -18,9 +18,14 @@ def printable(text: str) -> str:
     return _UNSAFE_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def clip(text: str, limit: int = QUOTED_CHARS) -> str:
+    """``text`` as a message cites a value given: whole when short, else its start and its
+    length, so that a pasted column or a number of 5,000 digits does not flood the terminal."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def quoted(text: str, limit: int = QUOTED_CHARS) -> str:
-    """``text`` in quotes as a message cites a value given: whole when short, else its start and
-    its length, so that a pasted column or a number of 5,000 digits does not flood the terminal."""
+    """``clip`` in quotes: ``'40.7'``, ``'9999…' (5,000 characters)``."""
     return f"'{text}'" if len(text) <= limit else f"'{text[:limit]}…' ({len(text):,} characters)"
 
 

@@ -239,12 +239,12 @@ def _salvage_entries(model: type[M], data: Any, corpus: Corpus) -> M | None:
         try:
             valid.append(item_model.model_validate(item))
         except ValidationError:
-            names = [item.get(key) for key in _NAMES] if isinstance(item, dict) else []
+            names = [item.get(key) for key in ENTRY_NAMES] if isinstance(item, dict) else []
             corpus.unchecked.setdefault(name, set()).update(n for n in names if isinstance(n, str))
     return model.model_construct(None, **{name: valid})
 
 
-_NAMES = ("id", "code", "term")  # what studies name a source, an endpoint, a drug, a term by
+ENTRY_NAMES = ("id", "code", "term")  # what studies name a source, an endpoint, a drug, a term by
 
 
 def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:

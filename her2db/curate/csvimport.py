@@ -24,7 +24,7 @@ from typing import Any
 
 from ..model.numbers import Printed
 from ..util.paths import STREAM, is_stream
-from ..util.terminal import QUOTED_CHARS, quoted
+from ..util.terminal import clip, quoted
 from .corpus import Problem
 from .csvcells import CellError, CellReader, not_reported, suggest
 from .csvlayout import Column, read_header
@@ -57,7 +57,7 @@ class CsvProblem:
         text = f"{where}: " + ("warning: " if self.severity == "warning" else "") + self.reason
         cell = (self.value or "").strip()
         if cell and cell not in self.reason and quoted(cell) not in self.reason:
-            text += f" (cell: {cell if len(cell) <= QUOTED_CHARS else quoted(cell)})"
+            text += f" (cell: {clip(cell)})"
         return printable(text + (f"; {self.hint}" if self.hint else ""))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from ..model import curated
 from ..model.identity import NATURAL_KEYS, REPORT_SEPARATOR, SECTION_KINDS, record_id
 from ..util.terminal import clip, printable, quoted
-from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, SOURCES_FILE, STUDIES_DIR, record_path
+from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, ENTRY_NAMES, SOURCES_FILE, STUDIES_DIR, record_path
 from .fields import (
     FILE_KINDS,
     FILE_NAMES,
@@ -114,7 +114,7 @@ def _by_record_id(data: dict[str, Any], study_id: str, ref: str) -> Target:
     raise EditError(f"{len(hits)} sources report {wanted}: name one ({sources})", usage=True)
 
 
-_NAMES = ("key", "id", "term", "code")
+_NAMES = ("key", *ENTRY_NAMES)
 
 
 def file_of(sources: Path, name: str) -> tuple[str, str | None]:

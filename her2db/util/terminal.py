@@ -18,15 +18,18 @@ def printable(text: str) -> str:
     return _UNSAFE_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
-def clip(text: str, limit: int = QUOTED_CHARS) -> str:
-    """``text`` as a message cites a value given: whole when short, else its start and its
-    length, so that a pasted column or a number of 5,000 digits does not flood the terminal."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+def clip(text: str, limit: int = QUOTED_CHARS, mark: str = "") -> str:
+    """``text`` as a message cites a value given (between ``mark``s): whole when short, else its
+    start and its length, so that a pasted column or a number of 5,000 digits does not flood
+    the terminal."""
+    if len(text) <= limit:
+        return f"{mark}{text}{mark}"
+    return f"{mark}{text[:limit]}…{mark} ({len(text):,} characters)"
 
 
-def quoted(text: str, limit: int = QUOTED_CHARS) -> str:
+def quoted(text: str) -> str:
     """``clip`` in quotes: ``'40.7'``, ``'9999…' (5,000 characters)``."""
-    return f"'{text}'" if len(text) <= limit else f"'{text[:limit]}…' ({len(text):,} characters)"
+    return clip(text, mark="'")
 
 
 def hidden_character(text: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -263,3 +264,83 @@ def test_a_damaged_database_is_said_not_a_traceback(mini_db: Path, tmp_path: Pat
     assert result.exit_code == 1, result.output
     assert f"cannot read {damaged}: database disk image is malformed" in result.output
     assert "Traceback" not in result.output
+
+
+def _stale(corpus: Path) -> None:
+    """A study changed behind the database's back (a git pull)."""
+    study = corpus / "studies" / "mini-trial.yaml"
+    study.write_text(study.read_text(encoding="utf-8").replace("value: 40.7", "value: 41.9"), encoding="utf-8")
+
+
+PFS_MEDIAN = "select value_text from v_arm_results where endpoint = 'PFS' and statistic = 'median'"
+
+
+def test_a_stale_database_of_a_curated_folder_is_reloaded_before_it_answers(
+        corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    _stale(corpus)
+    result = runner.invoke(cli, ["query", PFS_MEDIAN, "--db", str(mini_db), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["value_text", "41.9"]
+    assert f"note: {mini_db} was loaded from other versions of the files in {corpus}; reloaded" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["query", PFS_MEDIAN, "--format", "csv"], ["show", "mini-trial"]])
+def test_another_database_kept_in_a_curated_folder_is_read_as_it_is_never_rebuilt(
+        corpus: Path, mini_db: Path, runner: CliRunner, command: list[str]) -> None:
+    """An older database kept beside the files (a release, a download) answers for itself."""
+    kept = corpus / "her2db-2026.06.sqlite"
+    kept.write_bytes(mini_db.read_bytes())
+    _stale(corpus)
+    before = kept.read_bytes()
+    result = runner.invoke(cli, [*command, "--db", str(kept)])
+    assert result.exit_code == 0, result.output
+    assert "40.7" in result.stdout and "41.9" not in result.stdout and "reloaded" not in result.stderr
+    assert kept.read_bytes() == before
+
+
+def test_a_downloaded_database_in_a_folder_with_a_studies_folder_is_read(tmp_path: Path, mini_db: Path,
+                                                                         runner: CliRunner) -> None:
+    """A folder that happens to hold a ``studies`` folder is no curated folder without sources.yaml."""
+    folder = tmp_path / "downloads"
+    (folder / "studies").mkdir(parents=True)
+    (folder / "studies" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    db = folder / "her2db.sqlite"
+    db.write_bytes(mini_db.read_bytes())
+    result = runner.invoke(cli, ["query", PFS_MEDIAN, "--db", str(db), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["value_text", "40.7"]
+    assert db.read_bytes() == mini_db.read_bytes()
+
+
+def test_a_stale_database_that_cannot_be_reloaded_is_refused_cleanly(
+        corpus: Path, mini_db: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared read-only checkout after a pull (the database cannot be replaced), or a file
+    in the folder nobody may read: said in one line, the database kept as it was."""
+    _stale(corpus)
+    before = mini_db.read_bytes()
+    replace, read_bytes = os.replace, Path.read_bytes
+    secret = corpus / "private.txt"
+
+    def refuse(src: str, dst: str) -> None:
+        if Path(dst) == mini_db:
+            raise PermissionError(13, "Permission denied")
+        replace(src, dst)
+
+    def unreadable(path: Path) -> bytes:
+        if path == secret:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", refuse)
+        result = runner.invoke(cli, ["query", PFS_MEDIAN, "--db", str(mini_db)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {mini_db} was loaded from other versions of the files in {corpus} "
+                                    f"and cannot be reloaded: cannot write the database {mini_db}")
+    assert "Traceback" not in result.output and mini_db.read_bytes() == before
+    secret.write_text("mine\n", encoding="utf-8")
+    monkeypatch.setattr(Path, "read_bytes", unreadable)
+    result = runner.invoke(cli, ["studies", "--db", str(mini_db)])
+    assert result.exit_code == 1
+    assert f"cannot be reloaded: Permission denied ({secret}); run `her2db load`" in result.output
+    assert "Traceback" not in result.output and mini_db.read_bytes() == before

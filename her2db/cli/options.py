@@ -15,6 +15,7 @@ from ..read import results
 from ..store.target import (
     DEFAULT_DB,
     DEFAULT_SOURCES,
+    SOURCES_FILE,
     STUDIES_DIR,
     BadDatabaseUrl,
     DatabaseMissing,
@@ -197,25 +198,32 @@ def open_db(db_path: Path, database_url: str | None = None, built: bool = False)
 
 
 def _reload_if_stale(db_path: Path) -> None:
-    """A database beside its curated files (``db/her2db.sqlite`` in ``db/``) that was loaded
-    from other versions of them (an edit interrupted before its reload, a ``git pull``) is
-    reloaded before it answers, and refused if the files do not load: never read as current."""
+    """The database of a curated folder (``db/her2db.sqlite`` beside ``db/sources.yaml`` and
+    ``db/studies/``) that was loaded from other versions of its files (an edit interrupted
+    before its reload, a ``git pull``) is reloaded before it answers, and refused if the files
+    do not load or it cannot be reloaded: never read as current. Only a file of that name: any
+    other database the user keeps there (an older release, a download) is read as it is."""
     sources = db_path.parent
-    if not db_path.is_file() or not (sources / STUDIES_DIR).is_dir():
+    if db_path.name != DEFAULT_DB.name or not db_path.is_file() or not (sources / STUDIES_DIR).is_dir() \
+            or not (sources / SOURCES_FILE).is_file():
         return
     from ..store.sqlite import schema_stamp, stored_schema_stamp
-    from ..store.write import is_current
+    from ..store.write import DatabasePathError, is_current
 
-    if is_current(db_path, sources):
-        return
-    if stored_schema_stamp(db_path) != schema_stamp():
-        return  # another schema or not ours: the callers say so
-    from ..curate.load import LoadError, load
-
+    stale = f"{db_path} was loaded from other versions of the files in {sources}"
     try:
-        load(sources, db_path)
-    except LoadError as exc:
-        raise click.ClickException(f"{db_path} does not match the curated files in {sources} and they do not "
-                                   f"load ({exc}); run `her2db validate`") from exc
-    click.secho(f"note: {db_path} was loaded from other versions of the files in {sources}; reloaded",
-                fg="yellow", err=True)
+        if is_current(db_path, sources) or stored_schema_stamp(db_path) != schema_stamp():
+            return  # another schema or not ours: the callers say so
+        from ..curate.load import LoadError, load  # here: a current database answers without the models
+
+        try:
+            load(sources, db_path)
+        except LoadError as exc:
+            raise click.ClickException(f"{db_path} does not match the curated files in {sources} and they do "
+                                       f"not load ({exc}); run `her2db validate`") from exc
+    except (DatabasePathError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, DatabasePathError) else \
+            f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}"
+        raise click.ClickException(f"{stale} and cannot be reloaded: {reason}; run `her2db load` where the "
+                                   "files can be read and the database written") from exc
+    click.secho(f"note: {stale}; reloaded", fg="yellow", err=True)

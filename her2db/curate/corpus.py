@@ -17,14 +17,13 @@ from pydantic import BaseModel, ValidationError
 
 from ..model import curated
 from ..model.registry import fields_of, sections_of
-from ..store.target import STUDIES_DIR
+from ..store.target import SOURCES_FILE, STUDIES_DIR
 from ..util.terminal import clip, lookalike_note, quoted
 from .yamlfile import Document, Located, PathKey, YamlFileError, printable, read_document
 
 Severity = Literal["error", "warning"]
 M = TypeVar("M", bound=BaseModel)
 
-SOURCES_FILE = "sources.yaml"
 ENDPOINTS_FILE = "vocabulary/endpoints.yaml"
 DRUGS_FILE = "vocabulary/drugs.yaml"
 AE_TERMS_FILE = "vocabulary/ae_terms.yaml"

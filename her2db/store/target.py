@@ -9,6 +9,8 @@ DEFAULT_DB = Path("db/her2db.sqlite")
 DEFAULT_SOURCES = Path("db")
 STUDIES_DIR = "studies"
 """The folder of the study files inside the sources folder."""
+SOURCES_FILE = "sources.yaml"
+"""The list of sources, beside the study files: with them, what makes a folder a curated one."""
 
 
 class DatabaseMissing(Exception):

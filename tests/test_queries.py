@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from her2db_testing import make_corpus
 from her2db.cli import cli
 from her2db.curate.load import load
 from her2db.read.formats import render
-from her2db.read.runner import MAX_RESULT_BYTES, QueryResult
+from her2db.read.runner import MAX_RESULT_BYTES, QueryError, QueryResult, run_query
 from her2db.store.sqlite import connect_readonly, readonly_uri
 
 
@@ -114,6 +115,19 @@ def test_a_huge_result_stops_cleanly(mini_db: Path, runner: CliRunner) -> None:
     assert result.exit_code == 1
     assert ("Error: the result is larger than 50 MB: select fewer rows or columns (--max-rows)"
             in result.output)
+
+
+def test_a_huge_result_is_stopped_at_the_row_that_crosses_the_cap() -> None:
+    """Rows are read one at a time and counted as they come: a result of 600 rows of 9 MB stops
+    at its sixth row, never holding hundreds of them (gigabytes) before it is measured."""
+    conn = sqlite3.connect(":memory:")
+    produced: list[int] = []
+    conn.create_function("produced", 1, lambda x: produced.append(x) or x)
+    sql = ("with recursive r(x) as (select 1 union all select x + 1 from r limit 600) "
+           "select produced(x), zeroblob(9000000) from r")
+    with pytest.raises(QueryError, match="the result is larger than 50 MB"):
+        run_query(conn, sql)
+    assert len(produced) <= MAX_RESULT_BYTES // 9_000_000 + 2  # Python's sqlite3 steps one row ahead
 
 
 @pytest.mark.parametrize("sql,message", [

@@ -66,16 +66,14 @@ def run_query(conn: sqlite3.Connection, sql: str, params: dict[str, Any] | tuple
         cursor = conn.execute(sql, params)
         columns = [d[0] for d in cursor.description] if cursor.description else []
         total = 0
-        while columns and len(rows) <= max_rows:
-            batch = cursor.fetchmany(min(500, max_rows + 1 - len(rows)))
-            if not batch:
+        for row in cursor if columns else ():  # a row at a time: the size is checked before the next is read
+            total += sum(_size(v) for v in row)
+            if total > max_bytes:
+                raise QueryError(f"the result is larger than {max_bytes / 1e6:g} MB: select fewer "
+                                 "rows or columns (--max-rows)")
+            rows.append(tuple(row))
+            if len(rows) > max_rows:
                 break
-            for row in batch:
-                total += sum(_size(v) for v in row)
-                if total > max_bytes:
-                    raise QueryError(f"the result is larger than {max_bytes / 1e6:g} MB: select fewer "
-                                     "rows or columns (--max-rows)")
-                rows.append(tuple(row))
     except sqlite3.Error as exc:
         raise QueryError(_explain(exc, guard, time_limit)) from exc
     finally:

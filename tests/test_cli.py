@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -344,3 +346,17 @@ def test_a_stale_database_that_cannot_be_reloaded_is_refused_cleanly(
     assert result.exit_code == 1
     assert f"cannot be reloaded: Permission denied ({secret}); run `her2db load`" in result.output
     assert "Traceback" not in result.output and mini_db.read_bytes() == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full (a device that is always full)")
+@pytest.mark.parametrize("command", [["query", "select 1"], ["show", "mini-trial"], ["studies"]])
+def test_an_output_that_cannot_be_written_is_said_in_one_line(mini_db: Path, command: list[str]) -> None:
+    """Standard output on a full disk: one line on standard error, no traceback, exit 1."""
+    before = mini_db.read_bytes()
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-c", "from her2db.cli import cli; cli(prog_name='her2db')",
+                               *command, "--db", str(mini_db)], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == "Error: cannot write: No space left on device (the command's output)\n"
+    assert mini_db.read_bytes() == before

@@ -7,6 +7,7 @@ wrong), 2 usage errors (click's own, and bad arguments).
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 
@@ -45,6 +46,17 @@ class _Commands(click.Group):
                 raise click.UsageError(f"the argument '{shown}' is not UTF-8 text: retype it, or save the "
                                        "file or terminal it came from as UTF-8", ctx)
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """An output that cannot be written (a full disk, a terminal gone) is said in one line;
+        a reader that stops reading (``| head``) is click's to handle."""
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            where = f" ({exc.filename})" if exc.filename else " (the command's output)"
+            raise click.ClickException(f"cannot write: {exc.strerror or exc}{where}") from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)

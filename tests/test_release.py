@@ -161,6 +161,27 @@ def test_files_left_by_an_earlier_attempt_are_not_replaced(corpus: Path, runner:
     assert _files(corpus) == before
 
 
+@pytest.mark.parametrize("target", ["outside", "inside", "dangling"])
+def test_a_link_where_the_snapshot_goes_is_not_replaced(corpus: Path, tmp_path: Path, runner: CliRunner,
+                                                        target: str) -> None:
+    """A link in the releases folder by the snapshot's name (to a file outside it, to one
+    inside, or to nothing) is the user's: a clean error, the link and what it points to kept."""
+    (corpus / "releases").mkdir()
+    mine = tmp_path / "mine.txt" if target == "outside" else corpus / "releases" / "mine.txt"
+    if target != "dangling":
+        mine.write_text("mine\n", encoding="utf-8")
+    link = corpus / "releases" / "2026.01.sql.gz"
+    link.symlink_to(mine if target != "dangling" else corpus / "releases" / "gone")
+    before = _files(corpus)
+    result = _release(runner, corpus, "2026.01")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    expected = f"{link} would lie outside {corpus / 'releases'}" if target == "outside" else \
+        f"{link} already exists (left by an earlier attempt?): it is not replaced"
+    assert f"Error: {expected}" in result.output, result.output
+    assert link.is_symlink() and _files(corpus) == before
+    assert target == "dangling" or mine.read_text(encoding="utf-8") == "mine\n"
+
+
 def test_without_the_previous_snapshot_the_release_says_so(corpus: Path, runner: CliRunner) -> None:
     assert _release(runner, corpus, "2026.01").exit_code == 0
     (corpus / "releases" / "2026.01.sql.gz").unlink()

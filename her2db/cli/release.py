@@ -80,13 +80,14 @@ def cut_release(version: str, sources: Path, db_path: Path, date: str) -> Any:
     from ..curate.load import DatabasePathError, LoadError
     from ..read import diff as diff_module
     from ..read import release as release_module
+    from ..util.paths import UnsafePath
 
     try:
         cut = release_module.cut(version, sources, db_path, date)
     except LoadError as exc:
         echo_problems(exc.report.errors)
         raise click.ClickException(f"{exc}: a release is cut only from a corpus without errors") from exc
-    except (release_module.ReleaseError, DatabasePathError) as exc:
+    except (release_module.ReleaseError, DatabasePathError, UnsafePath) as exc:
         raise click.ClickException(str(exc)) from exc
     entry = cut.entry
     click.echo(f"Release {entry.version} ({entry.date}): {entry.studies} studies, {entry.results} "

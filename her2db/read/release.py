@@ -150,7 +150,7 @@ class _Files:
             self.folders.append(path)
 
     def create(self, path: Path, data: bytes | str) -> None:
-        if path.exists():
+        if path.exists() or path.is_symlink():  # a link, even a broken one, is the user's
             raise ReleaseError(f"{path} already exists (left by an earlier attempt?): it is not "
                                "replaced; remove it and retry")
         write_atomic(path, data)

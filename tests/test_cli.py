@@ -360,3 +360,32 @@ def test_an_output_that_cannot_be_written_is_said_in_one_line(mini_db: Path, com
     assert done.returncode == 1
     assert done.stderr == "Error: cannot write: No space left on device (the command's output)\n"
     assert mini_db.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [["query", PFS_MEDIAN, "--format", "csv"], ["show", "mini-trial"]])
+def test_the_database_of_a_curated_folder_built_by_another_version_is_reloaded(
+        corpus: Path, mini_db: Path, runner: CliRunner, command: list[str]) -> None:
+    """After an upgrade: answered from the files by this version's tables, never from the old ones."""
+    _stale(corpus)
+    conn = sqlite3.connect(mini_db)
+    conn.execute("PRAGMA user_version = 1")  # the stamp of another schema
+    conn.close()
+    result = runner.invoke(cli, [*command, "--db", str(mini_db)])
+    assert result.exit_code == 0, result.output
+    assert "41.9" in result.stdout and "40.7" not in result.stdout
+    assert f"note: {mini_db} was built by another version of her2db; reloaded" in result.stderr
+
+
+def test_a_foreign_database_of_that_name_in_a_curated_folder_is_read_as_it_is(
+        corpus: Path, runner: CliRunner) -> None:
+    """A SQLite file her2db did not build is never replaced by a reload."""
+    db = corpus / "her2db.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("create table notes (text)")
+    conn.execute("insert into notes values ('mine')")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    result = runner.invoke(cli, ["query", "select text from notes", "--db", str(db), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["text", "mine"] and db.read_bytes() == before

@@ -184,11 +184,11 @@ def open_db(db_path: Path, database_url: str | None = None, built: bool = False)
     from ..store.connect import connect
     from ..store.sqlite import schema_stamp, stored_schema_stamp
 
+    if database_url is None:
+        _reload_if_stale(db_path)
     if built and database_url is None and db_path.is_file() and stored_schema_stamp(db_path) != schema_stamp():
         raise click.ClickException(f"{db_path} is not a database built by this version of her2db: "
                                    "rebuild it with `her2db load`")
-    if database_url is None:
-        _reload_if_stale(db_path)
     try:
         return connect(db_path, database_url)
     except DatabaseMissing as exc:
@@ -200,20 +200,26 @@ def open_db(db_path: Path, database_url: str | None = None, built: bool = False)
 def _reload_if_stale(db_path: Path) -> None:
     """The database of a curated folder (``db/her2db.sqlite`` beside ``db/sources.yaml`` and
     ``db/studies/``) that was loaded from other versions of its files (an edit interrupted
-    before its reload, a ``git pull``) is reloaded before it answers, and refused if the files
-    do not load or it cannot be reloaded: never read as current. Only a file of that name: any
-    other database the user keeps there (an older release, a download) is read as it is."""
+    before its reload, a ``git pull``) or by a her2db of another schema is reloaded before it
+    answers, and refused if the files do not load or it cannot be reloaded: never read as
+    current. Only a file of that name that her2db built: any other database kept there (an
+    older release, a download) is read as it is."""
     sources = db_path.parent
     if db_path.name != DEFAULT_DB.name or not db_path.is_file() or not (sources / STUDIES_DIR).is_dir() \
             or not (sources / SOURCES_FILE).is_file():
         return
-    from ..store.sqlite import schema_stamp, stored_schema_stamp
+    from ..store.sqlite import NotOurDatabase, check_replaceable, schema_stamp, stored_schema_stamp
     from ..store.write import DatabasePathError, is_current
 
-    stale = f"{db_path} was loaded from other versions of the files in {sources}"
+    stale = f"{db_path} was built by another version of her2db" if stored_schema_stamp(db_path) != schema_stamp() \
+        else f"{db_path} was loaded from other versions of the files in {sources}"
     try:
-        if is_current(db_path, sources) or stored_schema_stamp(db_path) != schema_stamp():
-            return  # another schema or not ours: the callers say so
+        if is_current(db_path, sources):
+            return
+        try:
+            check_replaceable(db_path)
+        except NotOurDatabase:
+            return  # not a database her2db built: read as it is, or refused by the command
         from ..curate.load import LoadError, load  # here: a current database answers without the models
 
         try:

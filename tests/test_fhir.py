@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from fhir.resources.bundle import Bundle
 from her2db_testing import edit_study
@@ -153,6 +154,18 @@ def test_an_export_into_a_foreign_folder_writes_nothing(mini_db: Path, tmp_path:
     assert "was not written by `her2db export`" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "not a url", "ftp://example.org/", "https://"])
+def test_a_site_address_that_is_no_web_address_is_refused(mini_db: Path, tmp_path: Path, runner: CliRunner,
+                                                          url: str) -> None:
+    """It would be written as every Evidence's link: refused before anything is written."""
+    out = tmp_path / "fhir"
+    result = runner.invoke(cli, ["export", str(out), "--format", "fhir", "--db", str(mini_db)],
+                           env={"HER2DB_SITE_URL": url})
+    assert result.exit_code == 2
+    assert f"Error: HER2DB_SITE_URL='{url}' is not the address of a site" in result.output
+    assert not out.exists()
 
 
 def test_the_site_offers_the_bundle_the_export_writes(built: Built) -> None:

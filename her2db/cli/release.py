@@ -45,9 +45,10 @@ def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
 
     from ..read import export_folder as export_module
 
+    base_url = site_url(os.environ.get(SITE_URL_ENV) or None)
     conn = open_db(db_path, built=True)  # another program's database has none of our views
     try:
-        files = export_module.export(conn, outdir, fmt, bom=bom, base_url=os.environ.get("HER2DB_SITE_URL") or None)
+        files = export_module.export(conn, outdir, fmt, bom=bom, base_url=base_url)
     except export_module.ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     except sqlite3.Error as exc:
@@ -56,6 +57,28 @@ def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
     finally:
         conn.close()
     click.echo(f"wrote {len(files)} files into {outdir}")
+
+
+SITE_URL_ENV = "HER2DB_SITE_URL"
+
+
+def site_url(value: str | None) -> str | None:
+    """The site's address that exported records link to: an http(s) address with a host, as
+    MkDocs requires of ``site_url``; anything else would be written into every record."""
+    from urllib.parse import urlsplit
+
+    from ..util.terminal import quoted
+
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.UsageError(f"{SITE_URL_ENV}={quoted(value)} is not the address of a site: give it as "
+                               "https://host/path/ (or unset it)")
+    return value
 
 
 def today() -> str:

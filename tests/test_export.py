@@ -193,6 +193,23 @@ def test_an_earlier_export_is_replaced_but_not_files_added_to_it(mini_db: Path, 
     assert _files(tmp_path) == before
 
 
+def test_the_temporary_file_of_an_export_killed_mid_write_is_swept_by_the_next(
+        mini_db: Path, tmp_path: Path, runner: CliRunner) -> None:
+    """A power cut between a file's write and its rename leaves ``.NAME.<8 characters>.tmp``:
+    the export's own, so the next export removes it; a look-alike of a file not listed stays."""
+    out = tmp_path / "exported"
+    assert _export(runner, mini_db, out, "--format", "xlsx").exit_code == 0
+    (out / ".her2db.xlsx.k3j4l5m6.tmp").write_bytes(b"half a workbook")
+    result = _export(runner, mini_db, out, "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [export_folder.MARKER, "her2db.xlsx"]
+    (out / ".notes.txt.k3j4l5m6.tmp").write_text("mine\n", encoding="utf-8")
+    before = _files(tmp_path)
+    result = _export(runner, mini_db, out, "--format", "xlsx")
+    assert result.exit_code == 1 and "did not write: .notes.txt.k3j4l5m6.tmp" in result.output
+    assert _files(tmp_path) == before
+
+
 def test_a_symlink_in_an_export_folder_is_not_followed(mini_db: Path, tmp_path: Path, runner: CliRunner) -> None:
     out = tmp_path / "exported"
     assert _export(runner, mini_db, out).exit_code == 0

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..model.licence import DATA_LICENCE, DATA_LICENCE_TITLE, DATA_LICENCE_URL
 from ..model.views import foreign_keys, public_views
-from ..util.atomic import write_atomic
+from ..util.atomic import leftover_pattern, write_atomic
 from ..util.paths import safe_child
 from . import fhir
 from . import named as sitequeries
@@ -41,7 +41,8 @@ class ExportError(Exception):
 def _prepare(out: Path) -> None:
     """Make ``out`` ready: a new folder, an empty one, or the folder of an earlier export,
     whose files (listed in its marker, and nothing else) are removed. Any other folder is
-    refused before anything is written: an export never replaces a file it did not write."""
+    refused before anything is written: an export never replaces a file it did not write. The
+    temporary files of an export killed mid-write (of a listed file) are its own, removed too."""
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a folder")
     if not out.exists():
@@ -62,8 +63,10 @@ def _prepare(out: Path) -> None:
         raise ExportError(f"{out} holds a {MARKER} that `her2db export` did not write (not UTF-8 text): name a "
                           "new or empty folder (nothing was written)") from exc
     listed = {line for line in text.splitlines() if line and not line.startswith("#")}
-    theirs = sorted(present - listed - {MARKER})
-    mine = sorted(present & listed)
+    temporary = [leftover_pattern(out / name) for name in listed]  # what an export killed mid-write leaves
+    leftovers = {name for name in present if any(pattern.fullmatch(name) for pattern in temporary)}
+    theirs = sorted(present - listed - leftovers - {MARKER})
+    mine = sorted(present & (listed | leftovers))
     unusual = [name for name in mine if (out / name).is_symlink() or not (out / name).is_file()]
     if theirs or unusual:
         raise ExportError(f"{out} holds files `her2db export` did not write: {', '.join((theirs + unusual)[:5])}; "

@@ -10,14 +10,13 @@ leftovers of a killed load from a load still running, and removes them.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..util.atomic import replacement_mode
+from ..util.atomic import TEMP_SUFFIX, leftover_pattern, replacement_mode, temp_prefix
 from ..util.digest import digest
 from .digestcache import cached_digests
 from .sqlite import (
@@ -48,17 +47,12 @@ class DatabasePathError(Exception):
     """The database cannot be written where ``--db`` says: not ours, or not writable."""
 
 
-def _temp_pattern(db_path: Path) -> re.Pattern[str]:
-    """Names ``tempfile.mkstemp`` gives our temporary files: ``.NAME.<8 characters>.tmp``."""
-    return re.compile(re.escape(f".{db_path.name}.") + r"[a-z0-9_]{8}\.tmp")
-
-
 def sweep_leftovers(db_path: Path) -> list[Path]:
     """Remove the temporary files of killed loads beside ``db_path``: only names of our own
     pattern, and only those no running load holds locked."""
     if fcntl is None or not db_path.parent.is_dir():
         return []
-    pattern = _temp_pattern(db_path)
+    pattern = leftover_pattern(db_path)
     removed = []
     for path in sorted(db_path.parent.iterdir()):
         if not pattern.fullmatch(path.name) or path.is_symlink() or not path.is_file():
@@ -82,7 +76,7 @@ def _locked_temp(db_path: Path) -> Iterator[Path]:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         import tempfile  # here: every command that checks the database is current imports this module
 
-        fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".tmp")
+        fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=temp_prefix(db_path), suffix=TEMP_SUFFIX)
     except OSError as exc:
         blocker = next((p for p in db_path.parents if p.exists() and not p.is_dir()), None)
         reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)

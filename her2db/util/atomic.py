@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -20,6 +21,20 @@ def replacement_mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
+def temp_prefix(path: Path) -> str:
+    """The start of the names of ``path``'s temporary files (``tempfile.mkstemp``'s prefix)."""
+    return f".{path.name}."
+
+
+TEMP_SUFFIX = ".tmp"
+
+
+def leftover_pattern(path: Path) -> re.Pattern[str]:
+    """The names ``tempfile.mkstemp`` gives ``path``'s temporary files (``.NAME.<8 characters>.tmp``):
+    what a writer killed before its rename leaves, which only its own kind may sweep."""
+    return re.compile(re.escape(temp_prefix(path)) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
+
+
 def write_atomic(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
     keeping the permissions of the file it replaces. The temporary file reaches the disk
@@ -29,7 +44,7 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     mode = replacement_mode(path)
     import tempfile  # here: reading commands import this module, and only writers need tempfile
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:

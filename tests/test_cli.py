@@ -114,6 +114,11 @@ def test_query_sql_may_open_with_a_comment(mini_db: Path, runner: CliRunner) -> 
     assert (piped.exit_code, piped.output) == (0, "n_enrolled\n770\n")
     empty = runner.invoke(cli, ["query", "-", "--db", str(mini_db)], input="")
     assert empty.exit_code == 2 and "no SQL given (standard input was empty)" in empty.output
+    blank = runner.invoke(cli, ["query", "", "--db", str(mini_db)])
+    assert blank.exit_code == 2 and "Error: no SQL given\n" in blank.output  # standard input not read
+    comment = runner.invoke(cli, ["query", "-- only a comment", "--db", str(mini_db)])
+    assert (comment.exit_code, comment.stdout) == (0, "")
+    assert comment.stderr == "(the SQL returns no rows: nothing to show)\n"
     typo = runner.invoke(cli, ["query", "--fromat", "csv", "--db", str(mini_db), "select 1"])
     assert typo.exit_code == 2 and "No such option '--fromat'" in typo.output
 
@@ -389,3 +394,12 @@ def test_a_foreign_database_of_that_name_in_a_curated_folder_is_read_as_it_is(
     result = runner.invoke(cli, ["query", "select text from notes", "--db", str(db), "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["text", "mine"] and db.read_bytes() == before
+
+
+def test_sql_from_a_closed_standard_input_is_a_usage_error(mini_db: Path) -> None:
+    """``her2db query - <&-``: started with no standard input at all."""
+    done = subprocess.run([sys.executable, "-c", "from her2db.cli import cli; cli(prog_name='her2db')",
+                           "query", "-", "--db", str(mini_db)], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=60, preexec_fn=lambda: os.close(0))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "Error: standard input is closed: give the SQL as the argument, or pipe it in" in done.stderr

@@ -59,10 +59,13 @@ def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows:
     Examples:
         her2db query "select study_id, endpoint, subgroup, estimate, ci_low, ci_high from v_comparisons"
         her2db query "select * from v_adverse_events where term = 'neutropenia'" --format csv
-        her2db query - < question.sql
+        echo "select count(*) from v_studies" | her2db query -
         her2db query "select count(*) from v_studies" --database-url postgresql://her2db@localhost/her2db
     """
-    if sql == "-":
+    piped = sql == "-"
+    if piped:
+        if sys.stdin is None:  # started with standard input closed (<&-)
+            raise click.UsageError("standard input is closed: give the SQL as the argument, or pipe it in")
         raw = sys.stdin.buffer.read(MAX_SQL_BYTES + 1)  # a stream that never ends is not waited for
         if len(raw) > MAX_SQL_BYTES:
             raise click.UsageError(f"the SQL on standard input is longer than {MAX_SQL_BYTES:,} bytes")
@@ -71,7 +74,7 @@ def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows:
         except UnicodeDecodeError as exc:
             raise click.UsageError(f"the SQL on standard input is not UTF-8 text (byte {exc.start})") from exc
     if not sql.strip():
-        raise click.UsageError("no SQL given (standard input was empty)" if sql == "" else "no SQL given")
+        raise click.UsageError("no SQL given (standard input was empty)" if piped else "no SQL given")
     conn = open_db(db_path, database_url)
     try:
         from ..read import formats
@@ -85,6 +88,8 @@ def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows:
         conn.close()
     if text is not None:
         click.echo(text)
+    else:  # a comment, an empty statement: nothing ran that returns rows
+        click.secho("(the SQL returns no rows: nothing to show)", fg="yellow", err=True)
     if result.truncated:
         click.secho(f"(output cut at {max_rows} rows; use --max-rows to see more)", fg="yellow",
                     err=True)

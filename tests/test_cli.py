@@ -403,3 +403,27 @@ def test_sql_from_a_closed_standard_input_is_a_usage_error(mini_db: Path) -> Non
                           text=True, timeout=60, preexec_fn=lambda: os.close(0))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "Error: standard input is closed: give the SQL as the argument, or pipe it in" in done.stderr
+
+
+@pytest.mark.parametrize("args", [["export", ""], ["validate", "--sources", ""], ["query", "select 1", "--db", ""],
+                                  ["import-csv", "mini-trial", "", "--kind", "ae"]])
+def test_an_empty_name_is_a_usage_error_not_the_current_folder(tmp_path: Path, runner: CliRunner,
+                                                               monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    """``""`` (an unset variable in a script) would otherwise mean the folder the command runs in."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "an empty name: give a file or folder (use . for the current folder)" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["pipe", "/dev/null"])
+def test_a_database_that_is_no_file_is_said_as_such_never_opened(tmp_path: Path, runner: CliRunner,
+                                                                 name: str) -> None:
+    """A pipe is never opened (reading it would wait for a writer forever), nor a device."""
+    path = tmp_path / name
+    if name == "pipe":
+        os.mkfifo(path)
+    result = runner.invoke(cli, ["query", "select 1", "--db", str(path)])
+    assert result.exit_code == 1
+    assert f"Error: {path} is not a database file (a folder, a pipe or a device)" in result.output

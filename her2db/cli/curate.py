@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from .options import (
+    NamedPath,
     db_option,
     dry_run_option,
     existing_sources,
@@ -243,7 +244,7 @@ def rename_command(study_id: str, record_path: str, new_key: str, dry_run: bool,
 
 @click.command("import-csv")
 @click.argument("study_id", metavar="STUDY", required=False)
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.argument("file", type=NamedPath(path_type=Path, dir_okay=False), required=False)
 @click.option("--kind", type=click.Choice(("ae", "result", "comparison", "characteristic", "population",
                                            "analysis")), required=True, help="What each row is.")
 @click.option("--template", is_flag=True, help="Print an empty CSV with the columns of KIND and the layout.")

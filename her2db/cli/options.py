@@ -36,6 +36,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 DATABASE_URL_ENV = "HER2DB_DATABASE_URL"
 
 
+class NamedPath(click.Path):
+    """A path that must be named: an empty argument (``--db ""``, an unset variable in a
+    script) is a usage error, not the current folder, which is what ``Path("")`` means."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value == "":
+            self.fail("an empty name: give a file or folder (use . for the current folder)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def existing_sources(value: Path) -> Path:
     """A usage error (exit 2) for a sources folder that does not exist, before any command
     reads, writes or creates anything."""
@@ -46,7 +56,7 @@ def existing_sources(value: Path) -> Path:
 
 def _sources(checked: bool) -> Callable[[F], F]:
     return click.option(
-        "--sources", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_SOURCES,
+        "--sources", type=NamedPath(path_type=Path, file_okay=False), default=DEFAULT_SOURCES,
         callback=(lambda _ctx, _param, value: existing_sources(value)) if checked else None,
         show_default=True, help="Folder of the curated YAML files.",
     )
@@ -62,7 +72,7 @@ then."""
 
 def db_option(func: F) -> F:
     return click.option(
-        "--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB,
+        "--db", "db_path", type=NamedPath(path_type=Path, dir_okay=False), default=DEFAULT_DB,
         show_default=True, help="SQLite database file.",
     )(func)
 
@@ -93,7 +103,7 @@ def dry_run_option(func: F) -> F:
 
 def review_text_option(func: F) -> F:
     return click.option(
-        "--review-text", type=click.Path(path_type=Path, exists=True), default=None,
+        "--review-text", type=NamedPath(path_type=Path, exists=True), default=None,
         envvar="HER2DB_REVIEW_TEXT", show_envvar=True,
         help="The review's full text (its file or folder) when it is not in the sources folder.",
     )(func)

@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 from ..store.target import DatabaseMissing
-from .options import db_option, echo_problems, open_db, sources_if_read_option, sources_option
+from .options import NamedPath, db_option, echo_problems, open_db, sources_if_read_option, sources_option
 
 
 @click.command("export")
-@click.argument("outdir", type=click.Path(path_type=Path))
+@click.argument("outdir", type=NamedPath(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(("csv", "json", "datapackage", "xlsx", "fhir")), default="csv",
               show_default=True, help="csv or json: one file per public view; datapackage: the CSV "
               "files and a Frictionless datapackage.json describing them; xlsx: one Excel workbook, "
@@ -142,7 +142,7 @@ def release_command(version: str, date: str, sources: Path, db_path: Path) -> No
 
     \b
     Example:
-        her2db release 2026.11
+        her2db release 2027.01 --date 2027-01-04
     """
     cut_release(version, sources, db_path, date)
 
@@ -162,7 +162,7 @@ def diff_command(old: str, new: str, fmt: str, sources: Path) -> None:
 
     \b
     Examples:
-        her2db diff old.sqlite db/her2db.sqlite
+        her2db diff HEAD~5 db/her2db.sqlite
         her2db diff HEAD~1 HEAD --format markdown
         her2db diff HEAD db
     """

@@ -83,6 +83,9 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     """Open the database so that no statement can change it (SQLite ``mode=ro``). Used by
     ``query``, ``studies``, ``show`` and the site."""
     if not path.is_file():
+        if path.exists():  # a folder, a pipe, a device: never opened (a pipe would wait for a writer)
+            raise DatabaseMissing(f"{path} is not a database file (a folder, a pipe or a device); name the "
+                                  "file `her2db load` wrote")
         raise DatabaseMissing(f"database {path} does not exist; run `her2db load` first")
     with path.open("rb") as handle:
         header = handle.read(len(_SQLITE_HEADER))

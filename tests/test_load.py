@@ -142,6 +142,30 @@ def test_load_refuses_to_replace_a_file_it_did_not_build(corpus: Path, runner: C
     assert not list(corpus.glob(f".{victim}.*"))
 
 
+def test_a_linked_database_is_reloaded_where_the_link_points_and_stays_a_link(corpus: Path, tmp_path: Path,
+                                                                            runner: CliRunner) -> None:
+    """A database shared from elsewhere through a link: the link is the user's and stays; the
+    database it points to is the one brought up to date. A link to nothing is refused."""
+    shared = tmp_path / "shared" / "her2db.sqlite"
+    shared.parent.mkdir()
+    load(corpus, shared)
+    link = corpus / "her2db.sqlite"
+    link.symlink_to(shared)
+    study = corpus / "studies" / "mini-trial.yaml"
+    study.write_text(study.read_text(encoding="utf-8").replace("value: 40.7", "value: 41.9"), encoding="utf-8")
+    result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and is_current(shared, corpus)
+    assert sorted(p.name for p in shared.parent.iterdir()) == ["her2db.sqlite"]
+    link.unlink()
+    link.symlink_to(tmp_path / "nowhere" / "her2db.sqlite")
+    result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(link)])
+    assert result.exit_code == 2 and "is not a file; refusing to replace it" in result.output, result.output
+    with pytest.raises(write.DatabasePathError, match="is not a file; refusing"):  # a reading command's reload
+        load(corpus, link)
+    assert not (tmp_path / "nowhere").exists() and link.is_symlink()
+
+
 def test_load_replaces_its_own_and_unmarked_earlier_databases(corpus: Path, mini_db: Path) -> None:
     load(corpus, mini_db)  # marked: replaced
     conn = sqlite3.connect(mini_db)

@@ -190,8 +190,12 @@ def write_database(path: Path, rows_for: RowsFor) -> dict[str, int]:
 
 def write_sqlite(db_path: Path, rows_for: RowsFor) -> dict[str, int]:
     """Write a new database through a locked temporary file and rename it over ``db_path``
-    (refused unless ``db_path`` is ours); return the rows written per table."""
+    (refused unless ``db_path`` is ours); return the rows written per table. A link (a database
+    shared from elsewhere) stays a link: the database it points to is the one replaced (a link
+    to nothing is no file, refused by ``check_target``)."""
     check_target(db_path)
+    if db_path.is_symlink():
+        db_path = Path(os.path.realpath(db_path))
     sweep_leftovers(db_path)
     mode = replacement_mode(db_path)
     with _locked_temp(db_path) as tmp:

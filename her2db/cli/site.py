@@ -114,11 +114,53 @@ def _build_from_server(site_module: Any, sources: Path, config: Path, database_u
         return site_module.build(download, config, database_url)
 
 
+def _listenable(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """--dev-addr as MkDocs reads it (HOST:PORT, the host an IP address or localhost), and free:
+    a socket is bound to it and closed at once, so an address the server cannot use is said
+    before the site is built (MkDocs says it after, with a traceback)."""
+    import socket
+
+    from ..util.terminal import printable
+
+    shown = printable(value)
+    host, colon, port = value.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not colon or not host:
+        raise click.BadParameter(f"{shown!r} is not HOST:PORT (e.g. 127.0.0.1:8000)")
+    family = _address_family(host)
+    if family is None:
+        raise click.BadParameter(f"{shown}: the host must be an IP address or localhost")
+    if not (port.isascii() and port.isdigit() and len(port) <= 5 and int(port) <= 65535):
+        raise click.BadParameter(f"{shown}: the port must be a number from 0 to 65535")
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+            probe.bind((host, int(port)))
+    except OSError as exc:
+        raise click.BadParameter(f"{shown}: cannot listen there: {exc.strerror or exc}") from None
+    return value
+
+
+def _address_family(host: str) -> int | None:
+    """The socket family of ``host`` as MkDocs' server binds it, or None for a host MkDocs
+    refuses (a name other than localhost)."""
+    import ipaddress
+    import socket
+
+    if host == "localhost":
+        return socket.AF_INET
+    try:
+        return socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
+    except ValueError:
+        return None
+
+
 @site.command("serve")
 @sources_option
 @db_option
 @config_option
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, callback=_listenable,
+              help="Address to serve on.")
 def site_serve(sources: Path, db_path: Path, config: Path, dev_addr: str) -> None:
     """Preview the site locally, rebuilding on changes.
 
@@ -153,7 +195,7 @@ def site_deploy(version: str, alias: str | None, branch: str, sources: Path, db_
 
     \b
     Examples:
-        her2db site deploy 2026.11 --alias latest
+        her2db site deploy 2026.12 --alias latest
         her2db site deploy dev
     """
     import contextlib

@@ -20,16 +20,18 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..util.digest import UnreadableFile, check_plain, files_under
 from ..util.paths import UnsafePath
 from . import assets, buildcache
 from .config import DEV_LABEL, Config, SiteError, read_config
 
 BUILD_STAMP = ".her2db-build.json"  # in the site folder, written after mkdocs build
-SITE_MARKER = ".her2db-site"  # in the site folder, written before the first build into it
+SITE_MARKER = ".her2db-site"  # in the site folder, written once the first build wrote into it
 # What mkdocs.yml's her2db plugin options read (``database: !ENV [HER2DB_SITE_DB, ...]``).
 DATABASE_ENV = "HER2DB_SITE_DB"
 DATABASE_URL_ENV = "HER2DB_SITE_DATABASE_URL"
@@ -121,8 +123,11 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
         return seen
 
     def read_inputs() -> str:
-        return buildcache.digest(cfg.path, os.environ.get("HER2DB_SITE_URL", ""), cfg.docs_dir, db_path,
-                                 buildcache.code_digest(), sqljs, *macros)
+        try:
+            return buildcache.digest(cfg.path, os.environ.get("HER2DB_SITE_URL", ""), cfg.docs_dir, db_path,
+                                     buildcache.code_digest(), sqljs, *macros)
+        except UnreadableFile as exc:
+            raise _unreadable(exc) from exc
 
     seen, taken = None, buildcache.now_ns()
     if sources is not None and not force and database_url is None:
@@ -138,8 +143,8 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     pages = sum(1 for _ in cfg.docs_dir.rglob("*.md")) + studies
     stale = force or database_url is not None or not buildcache.up_to_date(stamp, inputs, [cfg.site_dir])
     if stale:
-        _check_site_folder(cfg.site_dir)
-        _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, _env(db_path, database_url), "mkdocs build")
+        with _site_folder(cfg.site_dir):
+            _run(_mkdocs(["build", "--strict", "--clean"], cfg), cfg, _env(db_path, database_url), "mkdocs build")
         if seen is not None and sources is not None and buildcache.racy(seen, taken):
             # An input changed just before it was read (the database, reloaded a moment ago), so
             # its ``stat`` alone cannot vouch for it next time. Once the build is over the clock has
@@ -160,24 +165,78 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
     return SiteBuild(cfg.site_dir, pages, studies, cfg.docs_dir, DEV_LABEL)
 
 
+@contextmanager
+def _site_folder(site_dir: Path) -> Iterator[None]:
+    """Around a run of MkDocs (or mike) into ``site_dir``: the folder checked before, writing
+    nothing (a configuration MkDocs refuses leaves no trace), and marked after as one a build
+    wrote, once MkDocs wrote into it (also when the build then failed)."""
+    _check_site_folder(site_dir)
+    try:
+        yield
+    finally:
+        _mark_site_folder(site_dir)
+
+
+def _built_here(site_dir: Path) -> bool:
+    """Whether ``site_dir`` holds the marker or the stamp of a build (dotfiles MkDocs keeps)."""
+    return any((site_dir / mark).is_file() for mark in (SITE_MARKER, BUILD_STAMP))
+
+
+def _unreadable(exc: UnreadableFile) -> SiteError:
+    """A file of the docs (or macros) folder that is no plain file, said before MkDocs reads it."""
+    return SiteError(f"{exc}: a site build reads every file of the docs folder and of the "
+                     "macros' folder, so move it out of them")
+
+
+def _check_docs(cfg: Config) -> None:
+    """Every file MkDocs is to read is a plain file (``check_plain``), checked unread: MkDocs
+    would wait on a pipe for ever, or stop with a traceback."""
+    try:
+        for path in [*files_under(cfg.docs_dir), *(files_under(cfg.macros_dir) if cfg.macros_dir else [])]:
+            check_plain(path)
+    except UnreadableFile as exc:
+        raise _unreadable(exc) from exc
+
+
 def _check_site_folder(site_dir: Path) -> None:
     """Before MkDocs runs: its ``--clean`` empties the site folder (all but dotfiles), so the
-    folder must be new, empty or one a build wrote (its marker, a dotfile MkDocs keeps); and
-    it must be writable, which MkDocs would report with a traceback."""
+    folder must be new, empty or one a build wrote; and it must be writable, which MkDocs
+    would report with a traceback. Looks only: nothing is created before MkDocs loaded the
+    configuration."""
     try:
-        if site_dir.is_dir() and not any((site_dir / mark).is_file() for mark in (SITE_MARKER, BUILD_STAMP)):
+        if site_dir.is_dir() and not _built_here(site_dir):
             theirs = sorted(name for name in os.listdir(site_dir) if not name.startswith("."))
             if theirs:
                 raise SiteError(f"the site folder {site_dir} holds files a site build did not write "
                                 f"({', '.join(theirs[:5])}): a build empties its folder, so it is not used; "
                                 "name a new or empty folder as site_dir in the configuration")
-        site_dir.mkdir(parents=True, exist_ok=True)
-        marker = site_dir / SITE_MARKER
-        if not marker.is_file():
-            marker.write_text("Written by `her2db site build`: every build empties this folder.\n",
-                              encoding="utf-8")
+        _check_writable(site_dir)
     except OSError as exc:
         raise SiteError(f"cannot write the site into {site_dir}: {exc.strerror or exc}") from exc
+
+
+def _check_writable(site_dir: Path) -> None:
+    """``site_dir`` is a folder this process may write, or its nearest existing ancestor is one
+    it may create it in (``access``: asks without creating anything)."""
+    folder = site_dir
+    while not folder.is_dir():
+        if os.path.lexists(folder):
+            raise SiteError(f"cannot write the site into {site_dir}: {folder} is not a folder")
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SiteError(f"cannot write the site into {site_dir}: {folder} is not writable")
+
+
+def _mark_site_folder(site_dir: Path) -> None:
+    """Mark ``site_dir`` as a build's once MkDocs wrote into it (the next build may then empty
+    it, even after this one failed partway); a folder MkDocs did not write into stays as it was."""
+    try:
+        if site_dir.is_dir() and not _built_here(site_dir) and any(
+                not name.startswith(".") for name in os.listdir(site_dir)):
+            (site_dir / SITE_MARKER).write_text("Written by `her2db site build`: every build empties this "
+                                                "folder.\n", encoding="utf-8")
+    except OSError:
+        pass  # unmarked, the next build refuses the folder, saying why, and empties nothing
 
 
 def serve(db_path: Path, config: Path = Path("mkdocs.yml"), dev_addr: str = "127.0.0.1:8000") -> None:
@@ -185,6 +244,7 @@ def serve(db_path: Path, config: Path = Path("mkdocs.yml"), dev_addr: str = "127
     live; edits to curated data need a restart (the command reloads the database once)."""
     cfg = read_config(config)
     assets.sqljs_dir(cfg.path.parent)  # missing, a SiteError before the server starts
+    _check_docs(cfg)
     try:
         subprocess.run(_mkdocs(["serve", "--dev-addr", dev_addr], cfg), cwd=cfg.path.parent,
                        env=_env(db_path), check=True)
@@ -231,9 +291,9 @@ def deploy(version: str, db_path: Path, alias: str | None = None, config: Path =
         raise SiteError(str(exc)) from exc
     cfg = check_deployable(config)
     assets.sqljs_dir(cfg.path.parent)
-    _check_site_folder(cfg.site_dir)  # mike's build empties it as ours does
     env = _env(db_path)
-    _run(_mike(["deploy", *(["--update-aliases"] if alias else []), *(["--title", title] if title else []),
-                version, *([alias] if alias else [])], cfg, branch), cfg, env, "mike deploy")
+    with _site_folder(cfg.site_dir):  # mike's build empties it as ours does
+        _run(_mike(["deploy", *(["--update-aliases"] if alias else []), *(["--title", title] if title else []),
+                    version, *([alias] if alias else [])], cfg, branch), cfg, env, "mike deploy")
     if alias:
         _run(_mike(["set-default", alias], cfg, branch), cfg, env, "mike set-default")

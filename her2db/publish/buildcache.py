@@ -105,7 +105,16 @@ def _walk(folder: str, every_folder: bool = False) -> Iterator[tuple[str, os.sta
             if every_folder or not (entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink()):
                 yield from _walk(entry.path, every_folder)
         elif not entry.name.startswith("."):
-            yield entry.path, entry.stat()
+            yield entry.path, _entry_stat(entry)
+
+
+def _entry_stat(entry: os.DirEntry[str]) -> os.stat_result:
+    """The ``stat`` of what ``entry`` names, or of the link itself when that is broken: the
+    digest that follows says the file cannot be read, in a message rather than a traceback."""
+    try:
+        return entry.stat()
+    except OSError:
+        return entry.stat(follow_symlinks=False)
 
 
 def manifest(roots: Iterable[Path]) -> Manifest:

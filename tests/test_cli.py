@@ -160,6 +160,8 @@ def test_show_unknown_study_is_a_usage_error(mini_db: Path, runner: CliRunner) -
     result = runner.invoke(cli, ["show", "nope", "--db", str(mini_db)])
     assert result.exit_code == 2
     assert "no study 'nope' (known: mini-trial)" in result.output
+    pasted = runner.invoke(cli, ["show", "x" * 5_000, "--db", str(mini_db)])
+    assert pasted.exit_code == 2 and f"no study '{'x' * 60}…' (5,000 characters)" in pasted.output
 
 
 def _command_paths(group: click.Group, ctx: click.Context, prefix: tuple[str, ...] = ()

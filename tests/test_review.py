@@ -49,9 +49,12 @@ def test_check_refuses_bad_input_and_writes_nothing(corpus: Path, mini_db: Path,
         ((HR, "--by", "AC", "--on", "yesterday"), "--on 'yesterday' is not a date that exists, written YYYY-MM-DD"),
         (("mini-trial.comparison.os.hr.exp.ctl", "--by", "AC"), "mini-trial has no record mini-trial.comparison.os"),
         (("mini-trial.nothing.x", "--by", "AC"), "is not a record id of mini-trial"),
+        ((HR, "--by", "AC", "--on", "2999-01-01"), "--on 2999-01-01 is after today ("),
+        ((HR, "--by", "A" * 100_000), "checked_by: string should have at most 200 characters, got 'AAAA"),
     ):
         result = _invoke(runner, corpus, mini_db, "check", STUDY, *args)
         assert result.exit_code in (1, 2) and message in result.output, (args, result.output)
+        assert "A" * 1_000 not in result.output  # a pasted value is quoted by its start
     assert study.read_bytes() == before and mini_db.read_bytes() == db_before
 
 

@@ -132,6 +132,7 @@ def show(study_id: str, db_path: Path, database_url: str | None) -> None:
 
     from ..read import formats
     from ..read import show as study_queries
+    from ..util.terminal import printable, quoted
 
     conn = open_db(db_path, database_url, built=True)
     try:
@@ -139,7 +140,8 @@ def show(study_id: str, db_path: Path, database_url: str | None) -> None:
             study = study_queries.study(conn, study_id)
             if study is None:
                 known = ", ".join(study_queries.study_ids(conn))
-                raise click.BadParameter(f"no study '{study_id}' (known: {known})", param_hint="STUDY_ID")
+                raise click.BadParameter(f"no study {quoted(printable(study_id))} (known: {known})",
+                                         param_hint="STUDY_ID")
             sections = study_queries.study_sections(conn, study_id)
     finally:
         conn.close()

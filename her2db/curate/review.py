@@ -20,7 +20,7 @@ from typing import Any
 from ..model import curated
 from ..model.dates import is_iso_date
 from ..model.identity import NATURAL_KEYS, record_id
-from ..util.terminal import hidden_character, printable, quoted
+from ..util.terminal import clip, hidden_character, printable, quoted
 from .corpus import Problem, record_path
 from .edit import EditError, resolve, study_rel
 from .transaction import EditResult, commit, corpus_lock
@@ -42,9 +42,12 @@ def check_record(sources: Path, study_id: str, ref: str, by: str, on: str | None
     if hidden := hidden_character(by):
         raise EditError(f"--by {quoted(printable(by))} holds the character {hidden} (a control or invisible "
                         "character): write plain text", usage=True)
-    on = on or dt.date.today().isoformat()
+    today = dt.date.today().isoformat()
+    on = on or today
     if not is_iso_date(on):
         raise EditError(f"--on {quoted(printable(on))} is not a date that exists, written YYYY-MM-DD", usage=True)
+    if on > today:
+        raise EditError(f"--on {on} is after today ({today}): a check is dated when it was done", usage=True)
     with corpus_lock(sources):
         rel = study_rel(sources, study_id)
         doc = read_document(sources / rel)
@@ -58,7 +61,7 @@ def check_record(sources: Path, study_id: str, ref: str, by: str, on: str | None
         for name, value in marks.items():
             text = set_text(read_document(sources / rel, text), target, name, value)
         check_same(doc, text, expected)
-        return commit(sources, rel, text, db_path, f"check {target.describe(study_id)} by {by} on {on}", dry_run,
+        return commit(sources, rel, text, db_path, f"check {target.describe(study_id)} by {clip(by)} on {on}", dry_run,
                       focus=(target.describe(study_id),))
 
 

@@ -138,7 +138,7 @@ class Provenance(Strict):
     preferred: StrictBool | None = Field(
         None, description="true: the report of this data point that views and pages show, among several "
                           "sources' reports of it (otherwise the rule of model/identity.py decides)")
-    checked_by: StrictStr | None = Field(None, description="Who checked the record against its source")
+    checked_by: StrictStr | None = Field(None, max_length=200, description="Who checked the record against its source")
     checked_on: IsoDate | None = Field(None, description="When it was checked (YYYY-MM-DD); a change clears both")
 
 

@@ -235,7 +235,8 @@ def test_a_marker_that_is_not_text_is_not_taken_for_ours(mini_db: Path, tmp_path
 @pytest.mark.parametrize(("name", "message"), [
     ("a-file", "exists and is not a folder"),
     ("missing/out", "does not exist: create it"),
-    ("dangling", "cannot write into"),  # a link to nothing: the folder cannot be made there
+    ("a-file/out", "a-file is a file, not a folder: name another folder"),
+    ("dangling", "dangling is a link to nothing: name a new or empty folder"),
 ])
 def test_bad_output_paths_are_clean_errors(mini_db: Path, tmp_path: Path, runner: CliRunner,
                                            name: str, message: str) -> None:

@@ -46,6 +46,10 @@ def _prepare(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a folder")
     if not out.exists():
+        if out.is_symlink():
+            raise ExportError(f"{out} is a link to nothing: name a new or empty folder (nothing was written)")
+        if out.parent.exists() and not out.parent.is_dir():
+            raise ExportError(f"{out.parent} is a file, not a folder: name another folder")
         if not out.parent.is_dir():
             raise ExportError(f"the folder {out.parent} does not exist: create it, or name another")
         out.mkdir()

@@ -173,6 +173,23 @@ def test_a_file_that_is_not_our_database_is_named(two_dbs: tuple[Path, Path], ru
         assert "Traceback" not in result.output
 
 
+def test_a_damaged_side_is_named_as_given_and_a_revision_needs_a_checkout(
+        corpus: Path, tmp_path: Path, runner: CliRunner) -> None:
+    """The folder compared with a damaged file is named as given, not as the temporary database
+    it was loaded into; a revision outside any git checkout is said in her2db's words."""
+    good = tmp_path / "good.sqlite"
+    load(corpus, good)
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    result = runner.invoke(cli, ["diff", str(damaged), str(corpus)])
+    assert result.exit_code == 1
+    assert f"Error: {damaged} or {corpus} cannot be read as a database" in result.output, result.output
+    result = runner.invoke(cli, ["diff", "HEAD", str(corpus), "--sources", str(corpus)])
+    assert result.exit_code == 1 and "fatal" not in result.output
+    assert (f"'HEAD' is neither a database file nor a folder, and the sources folder {corpus} is in no git "
+            "checkout where it could be a revision") in result.output
+
+
 def test_a_side_that_does_not_load_says_its_errors(corpus: Path, tmp_path: Path, runner: CliRunner,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Two database files need no sources folder; a folder with errors names them (file, line,

@@ -174,7 +174,7 @@ def diff_command(old: str, new: str, fmt: str, sources: Path) -> None:
         try:
             old_db = diff_module.database_for(old, sources, Path(tmp))
             new_db = diff_module.database_for(new, sources, Path(tmp))
-            changes = diff_module.diff_files(old_db, new_db)
+            changes = diff_module.diff_files(old_db, new_db, (old, new))
         except (diff_module.DiffError, DatabaseMissing) as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(diff_module.render(changes, fmt, old, new), nl=False)

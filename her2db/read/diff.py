@@ -175,9 +175,12 @@ def diff_connections(old: sqlite3.Connection, new: sqlite3.Connection) -> list[C
     return changes
 
 
-def diff_files(old: Path, new: Path) -> list[Change]:
-    """Compare two database files, opened read-only."""
+def diff_files(old: Path, new: Path, names: tuple[str, str] | None = None) -> list[Change]:
+    """Compare two database files, opened read-only; ``names``: what the user called them (a
+    folder or a revision is loaded into a temporary file no message should name)."""
     from ..store.sqlite import NotOurDatabase, check_replaceable, connect_readonly
+
+    old_name, new_name = names or (str(old), str(new))
 
     for path in (old, new):
         try:
@@ -190,7 +193,7 @@ def diff_files(old: Path, new: Path) -> list[Change]:
     try:
         return diff_connections(*connections)
     except sqlite3.DatabaseError as exc:  # a damaged file: "database disk image is malformed"
-        raise DiffError(f"{old} or {new} cannot be read as a database: {exc}") from exc
+        raise DiffError(f"{old_name} or {new_name} cannot be read as a database: {exc}") from exc
     finally:
         for conn in connections:
             conn.close()
@@ -238,7 +241,11 @@ def _checkout(revision: str, sources: Path, into: Path) -> Path:
     if not folder.is_dir():
         raise DiffError(f"'{revision}' is neither a database file, a folder nor (without a "
                         f"sources folder {sources}) a git revision")
-    top = Path(_git(["rev-parse", "--show-toplevel"], folder).decode().strip())
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], folder).decode().strip())
+    except DiffError as exc:  # git's "fatal: not a git repository ..."
+        raise DiffError(f"'{revision}' is neither a database file nor a folder, and the sources folder "
+                        f"{sources} is in no git checkout where it could be a revision") from exc
     try:
         _git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], top)
     except DiffError as exc:

@@ -279,3 +279,15 @@ def test_a_checkout_without_the_review_text_skips_saying_how_to_supply_it(tmp_pa
                            capture_output=True, text=True)
     assert given.returncode == 0, given.stdout + given.stderr
     assert "3 passed" in given.stdout and "skipped" not in given.stdout
+
+
+@pytest.mark.parametrize("command", ["validate", "coverage", "todo"])
+def test_a_review_text_that_is_a_pipe_or_a_device_is_refused_unread(runner: CliRunner, tmp_path: Path,
+                                                                    command: str) -> None:
+    """It was skipped in silence (validate passed, coverage said no review text was found)."""
+    pipe = tmp_path / "review.txt"
+    os.mkfifo(pipe)
+    for path in (pipe, Path("/dev/zero")):
+        result = runner.invoke(cli, [command, "--sources", str(REAL_SOURCES), "--review-text", str(path)])
+        assert result.exit_code == 2, result.output
+        assert f"{path} is not a plain file (a pipe, a socket or a device): give the review's text" in result.output

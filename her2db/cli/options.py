@@ -101,9 +101,18 @@ def dry_run_option(func: F) -> F:
                         help="Validate the change and print the lines it would write; write nothing.")(func)
 
 
+def _plain_or_folder(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """A review text that is a pipe or a device is refused unread (it was silently skipped)."""
+    from ..util.paths import STREAM, is_stream
+
+    if value is not None and is_stream(value):
+        raise click.BadParameter(f"{value} is {STREAM}: give the review's text file or its folder")
+    return value
+
+
 def review_text_option(func: F) -> F:
     return click.option(
-        "--review-text", type=NamedPath(path_type=Path, exists=True), default=None,
+        "--review-text", type=NamedPath(path_type=Path, exists=True), default=None, callback=_plain_or_folder,
         envvar="HER2DB_REVIEW_TEXT", show_envvar=True,
         help="The review's full text (its file or folder) when it is not in the sources folder.",
     )(func)

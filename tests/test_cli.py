@@ -429,3 +429,24 @@ def test_a_database_that_is_no_file_is_said_as_such_never_opened(tmp_path: Path,
     result = runner.invoke(cli, ["query", "select 1", "--db", str(path)])
     assert result.exit_code == 1
     assert f"Error: {path} is not a database file (a folder, a pipe or a device)" in result.output
+
+
+def test_a_full_disk_during_the_reload_of_a_reading_command_is_one_line(
+        corpus: Path, mini_db: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's "database or disk is full" while the new database is written: said, the old
+    database kept, no temporary file left."""
+    from her2db.store import write
+
+    _stale(corpus)
+    before = mini_db.read_bytes()
+
+    def full(path: Path, rows_for: object) -> dict[str, int]:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(write, "write_database", full)
+    result = runner.invoke(cli, ["query", PFS_MEDIAN, "--db", str(mini_db)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"and cannot be reloaded: cannot write the database {mini_db}: database or disk is full; "
+            "run `her2db load`") in result.output, result.output
+    assert mini_db.read_bytes() == before
+    assert [p.name for p in corpus.iterdir() if p.name.startswith(f".{mini_db.name}.")] == []

@@ -20,6 +20,7 @@ from her2db.curate.load import load
 from her2db.model.licence import DATA_LICENCE_NAME, licence_statement
 from her2db.read import export_folder, fhir
 from her2db.store.sqlite import connect_readonly
+from her2db.util.terminal import printable
 
 
 def _export(runner: CliRunner, db: Path, out: Path) -> dict[str, Any]:
@@ -156,7 +157,8 @@ def test_an_export_into_a_foreign_folder_writes_nothing(mini_db: Path, tmp_path:
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "not a url", "ftp://example.org/", "https://"])
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "not a url", "ftp://example.org/", "https://",
+                                 "https://example.org/\n", "https://exa mple.org/", "https://example.org:99999/"])
 def test_a_site_address_that_is_no_web_address_is_refused(mini_db: Path, tmp_path: Path, runner: CliRunner,
                                                           url: str) -> None:
     """It would be written as every Evidence's link: refused before anything is written."""
@@ -164,8 +166,10 @@ def test_a_site_address_that_is_no_web_address_is_refused(mini_db: Path, tmp_pat
     result = runner.invoke(cli, ["export", str(out), "--format", "fhir", "--db", str(mini_db)],
                            env={"HER2DB_SITE_URL": url})
     assert result.exit_code == 2
-    assert f"Error: HER2DB_SITE_URL='{url}' is not the address of a site" in result.output
+    assert f"Error: HER2DB_SITE_URL='{printable(url)}' is not the address of a site" in result.output
     assert not out.exists()
+    plain = runner.invoke(cli, ["export", str(out), "--db", str(mini_db)], env={"HER2DB_SITE_URL": url})
+    assert plain.exit_code == 0, plain.output  # CSV files link to no page: the variable is not theirs
 
 
 def test_the_site_offers_the_bundle_the_export_writes(built: Built) -> None:

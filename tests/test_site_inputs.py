@@ -34,19 +34,23 @@ def _files(folder: Path) -> dict[Path, bytes]:
 
 
 @contextmanager
-def _unblocked_after(fifo: Path, seconds: float) -> Iterator[None]:
+def _unblocked_after(fifo: Path, seconds: float) -> Iterator[list[Path]]:
     """Should the command open ``fifo`` after all, a writer opens and closes it after
-    ``seconds``: the reader then sees its end, and the test fails instead of hanging."""
+    ``seconds``: the reader then sees its end instead of hanging the suite, and the list this
+    yields names the pipe, for the test to fail on."""
+    opened: list[Path] = []
+
     def release() -> None:
         try:
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            opened.append(fifo)
         except OSError:
             pass  # no reader waiting on it: nothing to release
 
     timer = threading.Timer(seconds, release)
     timer.start()
     try:
-        yield
+        yield opened
     finally:
         timer.cancel()
 
@@ -79,8 +83,9 @@ def test_a_docs_file_that_is_no_plain_file_stops_the_site_unopened(
     config = copy_project(tmp_path, FEW_STUDIES)
     odd = tmp_path / "site" / "odd.md"
     make(odd)
-    with _unblocked_after(odd, UNBLOCK_AFTER):  # opened after all: the read ends, the message below is missing
+    with _unblocked_after(odd, UNBLOCK_AFTER) as opened:
         result = _site(tmp_path, config, *command)
+    assert opened == []
     assert result.exit_code == 1, result.output
     assert f"Error: {odd} {why}: a site build reads every file of the docs folder" in result.output
     assert "Traceback" not in result.output and "failed (exit" not in result.output
@@ -142,3 +147,62 @@ def test_serve_refuses_an_address_it_cannot_listen_on_before_building(
     assert f"Error: Invalid value for '--dev-addr': {message.format(held=held)}" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "public").exists() and not (tmp_path / "her2db.sqlite").exists()
+
+
+def test_a_first_build_killed_half_way_does_not_block_the_next(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder is marked as a build's before MkDocs writes into it: a build killed once
+    MkDocs wrote some pages (the her2db process gone, MkDocs perhaps still writing) leaves a
+    folder the next build may empty, not one it refuses as the user's."""
+    from her2db.publish import build
+
+    config = copy_project(tmp_path, FEW_STUDIES)
+    site_dir = tmp_path / "public"
+    run = build._run
+
+    marked_before: list[bool] = []
+
+    def killed(command: list[str], cfg: object, env: object, what: str) -> None:
+        marked_before.append((site_dir / build.SITE_MARKER).is_file())  # a SIGKILL runs no cleanup after
+        (site_dir / "index.html").write_text("half a site\n", encoding="utf-8")  # what MkDocs wrote so far
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "_run", killed)
+    assert _site(tmp_path, config, "build").exit_code != 0
+    assert marked_before == [True]
+    monkeypatch.setattr(build, "_run", run)
+    result = _site(tmp_path, config, "build")
+    assert result.exit_code == 0, result.output
+    assert "half a site" not in (site_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_database_path_that_is_a_pipe_is_refused_unopened(tmp_path: Path) -> None:
+    """`site build --db PIPE` waited for a writer for ever while reading the database's stamp."""
+    config = copy_project(tmp_path, FEW_STUDIES)
+    pipe = tmp_path / "her2db.sqlite"
+    os.mkfifo(pipe)
+    with _unblocked_after(pipe, UNBLOCK_AFTER) as opened:
+        result = _site(tmp_path, config, "build")
+    assert opened == []
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert f"{pipe} is not a file; refusing to replace it with a database" in result.output
+    assert not (tmp_path / "public").exists()
+
+
+def test_deploy_refuses_a_pipe_in_the_docs_folder_before_mike_runs(tmp_path: Path) -> None:
+    """mike's MkDocs hung on it, after the release had been cut; now nothing is cut."""
+    import subprocess
+
+    config = copy_project(tmp_path, FEW_STUDIES)
+    for args in (["init", "-q"], ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit",
+                                  "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True)
+    odd = tmp_path / "site" / "odd.md"
+    os.mkfifo(odd)
+    before = _files(tmp_path / "db")
+    with _unblocked_after(odd, UNBLOCK_AFTER) as opened:
+        result = _site(tmp_path, config, "deploy", "dev")
+    assert opened == []
+    assert result.exit_code == 1, result.output
+    assert f"Error: {odd} {STREAM}: a site build reads every file of the docs folder" in result.output
+    assert _files(tmp_path / "db") == before and not (tmp_path / "public").exists()

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..model.project import SITE_URL_ENV
 from ..store.target import DatabaseMissing
 from .options import NamedPath, db_option, echo_problems, open_db, sources_if_read_option, sources_option
 
@@ -45,7 +46,7 @@ def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
 
     from ..read import export_folder as export_module
 
-    base_url = site_url(os.environ.get(SITE_URL_ENV) or None)
+    base_url = site_url(os.environ.get(SITE_URL_ENV) or None) if fmt == "fhir" else None
     conn = open_db(db_path, built=True)  # another program's database has none of our views
     try:
         files = export_module.export(conn, outdir, fmt, bom=bom, base_url=base_url)
@@ -59,25 +60,24 @@ def export_command(outdir: Path, fmt: str, bom: bool, db_path: Path) -> None:
     click.echo(f"wrote {len(files)} files into {outdir}")
 
 
-SITE_URL_ENV = "HER2DB_SITE_URL"
-
-
 def site_url(value: str | None) -> str | None:
-    """The site's address that exported records link to: an http(s) address with a host, as
-    MkDocs requires of ``site_url``; anything else would be written into every record."""
+    """The site's address that exported records link to: an http(s) address with a host (and
+    a port that exists), as MkDocs requires of ``site_url``, with no space or control character
+    (which URL parsers drop silently); anything else would be written into every record."""
     from urllib.parse import urlsplit
 
-    from ..util.terminal import quoted
+    from ..util.terminal import hidden_character, printable, quoted
 
     if value is None:
         return None
     try:
         parts = urlsplit(value)
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.UsageError(f"{SITE_URL_ENV}={quoted(value)} is not the address of a site: give it as "
-                               "https://host/path/ (or unset it)")
+        fine = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # a port out of range, a malformed IPv6 host
+        fine = False
+    if not fine or any(char.isspace() for char in value) or hidden_character(value):
+        raise click.UsageError(f"{SITE_URL_ENV}={quoted(printable(value))} is not the address of a site: give it "
+                               "as https://host/path/ (or unset it)")
     return value
 
 
@@ -162,7 +162,7 @@ def diff_command(old: str, new: str, fmt: str, sources: Path) -> None:
 
     \b
     Examples:
-        her2db diff HEAD~5 db/her2db.sqlite
+        her2db diff HEAD~5 db
         her2db diff HEAD~1 HEAD --format markdown
         her2db diff HEAD db
     """

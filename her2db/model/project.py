@@ -11,5 +11,8 @@ AUTHOR = "her2db maintainers"
 DESCRIPTION = ("Curated results, comparisons and adverse events of the trials and real-world studies of "
                "HER2-positive metastatic breast cancer, every number as its source printed it, with the "
                "source and the place it was read.")
+SITE_URL_ENV = "HER2DB_SITE_URL"
+"""The variable naming the published site's address: mkdocs.yml's site_url, and the links of the
+FHIR bundle's records to their pages."""
 KEYWORDS = ("HER2-positive breast cancer", "metastatic breast cancer", "evidence database",
             "clinical trials", "real-world evidence", "FHIR")

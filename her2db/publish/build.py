@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model.project import SITE_URL_ENV
 from ..util.digest import UnreadableFile, check_plain, files_under
 from ..util.paths import UnsafePath
 from . import assets, buildcache
@@ -119,12 +120,12 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
 
     def look() -> buildcache.Manifest:
         seen = buildcache.stats([cfg.path, cfg.docs_dir, *sqljs, *macros, db_path], sources)
-        seen["HER2DB_SITE_URL=" + os.environ.get("HER2DB_SITE_URL", "")] = []
+        seen[f"{SITE_URL_ENV}=" + os.environ.get(SITE_URL_ENV, "")] = []
         return seen
 
     def read_inputs() -> str:
         try:
-            return buildcache.digest(cfg.path, os.environ.get("HER2DB_SITE_URL", ""), cfg.docs_dir, db_path,
+            return buildcache.digest(cfg.path, os.environ.get(SITE_URL_ENV, ""), cfg.docs_dir, db_path,
                                      buildcache.code_digest(), sqljs, *macros)
         except UnreadableFile as exc:
             raise _unreadable(exc) from exc
@@ -167,14 +168,27 @@ def build(db_path: Path, config: Path = Path("mkdocs.yml"), database_url: str | 
 
 @contextmanager
 def _site_folder(site_dir: Path) -> Iterator[None]:
-    """Around a run of MkDocs (or mike) into ``site_dir``: the folder checked before, writing
-    nothing (a configuration MkDocs refuses leaves no trace), and marked after as one a build
-    wrote, once MkDocs wrote into it (also when the build then failed)."""
+    """Around a run of MkDocs (or mike) into ``site_dir``: the folder checked, and a new or
+    empty one marked as a build's before MkDocs writes (a build killed half-way leaves a folder
+    the next build may empty). If the run fails having written nothing there (a configuration
+    MkDocs refuses), the mark, and the folder if this run made it, are taken back."""
     _check_site_folder(site_dir)
+    made, fresh = not site_dir.exists(), not _built_here(site_dir)
+    if fresh:
+        try:
+            site_dir.mkdir(parents=True, exist_ok=True)
+            (site_dir / SITE_MARKER).write_text("Written by `her2db site build`: every build empties this "
+                                                "folder.\n", encoding="utf-8")
+        except OSError as exc:
+            raise SiteError(f"cannot write the site into {site_dir}: {exc.strerror or exc}") from exc
     try:
         yield
-    finally:
-        _mark_site_folder(site_dir)
+    except BaseException:
+        if fresh and not any(not name.startswith(".") for name in os.listdir(site_dir)):
+            (site_dir / SITE_MARKER).unlink(missing_ok=True)
+            if made and not os.listdir(site_dir):
+                site_dir.rmdir()
+        raise
 
 
 def _built_here(site_dir: Path) -> bool:
@@ -200,9 +214,7 @@ def _check_docs(cfg: Config) -> None:
 
 def _check_site_folder(site_dir: Path) -> None:
     """Before MkDocs runs: its ``--clean`` empties the site folder (all but dotfiles), so the
-    folder must be new, empty or one a build wrote; and it must be writable, which MkDocs
-    would report with a traceback. Looks only: nothing is created before MkDocs loaded the
-    configuration."""
+    folder must be new, empty or one a build wrote (its marker or stamp)."""
     try:
         if site_dir.is_dir() and not _built_here(site_dir):
             theirs = sorted(name for name in os.listdir(site_dir) if not name.startswith("."))
@@ -210,33 +222,8 @@ def _check_site_folder(site_dir: Path) -> None:
                 raise SiteError(f"the site folder {site_dir} holds files a site build did not write "
                                 f"({', '.join(theirs[:5])}): a build empties its folder, so it is not used; "
                                 "name a new or empty folder as site_dir in the configuration")
-        _check_writable(site_dir)
     except OSError as exc:
         raise SiteError(f"cannot write the site into {site_dir}: {exc.strerror or exc}") from exc
-
-
-def _check_writable(site_dir: Path) -> None:
-    """``site_dir`` is a folder this process may write, or its nearest existing ancestor is one
-    it may create it in (``access``: asks without creating anything)."""
-    folder = site_dir
-    while not folder.is_dir():
-        if os.path.lexists(folder):
-            raise SiteError(f"cannot write the site into {site_dir}: {folder} is not a folder")
-        folder = folder.parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise SiteError(f"cannot write the site into {site_dir}: {folder} is not writable")
-
-
-def _mark_site_folder(site_dir: Path) -> None:
-    """Mark ``site_dir`` as a build's once MkDocs wrote into it (the next build may then empty
-    it, even after this one failed partway); a folder MkDocs did not write into stays as it was."""
-    try:
-        if site_dir.is_dir() and not _built_here(site_dir) and any(
-                not name.startswith(".") for name in os.listdir(site_dir)):
-            (site_dir / SITE_MARKER).write_text("Written by `her2db site build`: every build empties this "
-                                                "folder.\n", encoding="utf-8")
-    except OSError:
-        pass  # unmarked, the next build refuses the folder, saying why, and empties nothing
 
 
 def serve(db_path: Path, config: Path = Path("mkdocs.yml"), dev_addr: str = "127.0.0.1:8000") -> None:
@@ -291,6 +278,7 @@ def deploy(version: str, db_path: Path, alias: str | None = None, config: Path =
         raise SiteError(str(exc)) from exc
     cfg = check_deployable(config)
     assets.sqljs_dir(cfg.path.parent)
+    _check_docs(cfg)  # mike's MkDocs would wait on a pipe for ever, a release already cut
     env = _env(db_path)
     with _site_folder(cfg.site_dir):  # mike's build empties it as ours does
         _run(_mike(["deploy", *(["--update-aliases"] if alias else []), *(["--title", title] if title else []),

@@ -56,7 +56,10 @@ def stored_sources_digest(path: Path) -> str | None:
 
 
 def stored_schema_stamp(path: Path) -> int | None:
-    """The ``user_version`` in the file's header (bytes 60–63), read without opening SQLite."""
+    """The ``user_version`` in the file's header (bytes 60–63), read without opening SQLite;
+    None for no file (a pipe is never opened: it would wait for a writer)."""
+    if not path.is_file():
+        return None
     try:
         with path.open("rb") as handle:
             header = handle.read(100)

@@ -199,7 +199,10 @@ def write_sqlite(db_path: Path, rows_for: RowsFor) -> dict[str, int]:
     sweep_leftovers(db_path)
     mode = replacement_mode(db_path)
     with _locked_temp(db_path) as tmp:
-        counts = write_database(tmp, rows_for)
+        try:
+            counts = write_database(tmp, rows_for)
+        except sqlite3.OperationalError as exc:  # "database or disk is full", "disk I/O error"
+            raise DatabasePathError(f"cannot write the database {db_path}: {exc}") from exc
         os.chmod(tmp, mode)
         check_target(db_path)  # again: the file may have changed while we wrote
         try:

@@ -8,16 +8,24 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from her2db.cli import cli
+from her2db.curate.load import load
 
 
 def _query(runner: CliRunner, db: Path, sql: str, *extra: str):
     return runner.invoke(cli, ["query", sql, "--db", str(db), *extra])
+
+
+def _her2db(*args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+    """her2db in a process of its own: for what CliRunner cannot give (a full or closed stream)."""
+    return subprocess.run([sys.executable, "-c", "from her2db.cli import cli; cli(prog_name='her2db')", *args],
+                          capture_output=True, text=True, timeout=60, **options)
 
 
 def test_load_summarises_what_it_loaded(corpus: Path, tmp_path: Path, runner: CliRunner) -> None:
@@ -351,7 +359,8 @@ def test_a_stale_database_that_cannot_be_reloaded_is_refused_cleanly(
     monkeypatch.setattr(Path, "read_bytes", unreadable)
     result = runner.invoke(cli, ["studies", "--db", str(mini_db)])
     assert result.exit_code == 1
-    assert f"cannot be reloaded: Permission denied ({secret}); run `her2db load`" in result.output
+    assert f"Error: cannot check {mini_db} against the files in {corpus}: Permission denied ({secret})" \
+        in result.output
     assert "Traceback" not in result.output and mini_db.read_bytes() == before
 
 
@@ -363,10 +372,48 @@ def test_an_output_that_cannot_be_written_is_said_in_one_line(mini_db: Path, com
     with open("/dev/full", "w") as full:
         done = subprocess.run([sys.executable, "-c", "from her2db.cli import cli; cli(prog_name='her2db')",
                                *command, "--db", str(mini_db)], stdout=full, stderr=subprocess.PIPE, text=True,
-                              timeout=60)
+                              timeout=60)  # not _her2db: standard output is the full device, not captured
     assert done.returncode == 1
-    assert done.stderr == "Error: cannot write: No space left on device (the command's output)\n"
+    assert done.stderr == "Error: cannot write the output: No space left on device\n"
     assert mini_db.read_bytes() == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists() or not Path("/dev/full").exists(),
+                    reason="needs Linux's /proc/self/mem and /dev/full")
+def test_a_file_that_fails_to_read_is_not_blamed_on_the_output(mini_db: Path) -> None:
+    """A read that fails (a file the system refuses, standard input opened for writing) is said
+    as what it is, not as an output that cannot be written."""
+    done = _her2db("diff", "/proc/self/mem", str(mini_db))
+    assert (done.returncode, done.stderr) == (1, "Error: Input/output error\n")
+    with open("/dev/full", "w") as write_only:
+        done = _her2db("query", "-", "--db", str(mini_db), stdin=write_only)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "Error: cannot read the SQL from standard input: Bad file descriptor" in done.stderr
+
+
+def test_a_stale_linked_database_is_not_written_through_by_a_reading_command(
+        corpus: Path, tmp_path: Path, runner: CliRunner) -> None:
+    """A download kept elsewhere and linked as db/her2db.sqlite: a reading command writes
+    nothing outside the folder, so it says how to bring it up to date; an empty database file
+    is called empty (then reloaded)."""
+    shared = tmp_path / "downloads" / "her2db-2026.06.sqlite"
+    shared.parent.mkdir()
+    load(corpus, shared)
+    link = corpus / "her2db.sqlite"
+    link.symlink_to(shared)
+    _stale(corpus)
+    before = shared.read_bytes()
+    result = runner.invoke(cli, ["query", PFS_MEDIAN, "--db", str(link)])
+    assert result.exit_code == 1
+    assert (f"Error: {link} was loaded from other versions of the files in {corpus}; it is a link, which a "
+            f"reading command does not write through: bring it up to date with `her2db load --db {link}`"
+            ) in result.output
+    assert shared.read_bytes() == before and link.is_symlink()
+    link.unlink()
+    link.write_bytes(b"")
+    result = runner.invoke(cli, ["query", PFS_MEDIAN, "--db", str(link), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert f"note: {link} is empty; reloaded" in result.stderr and "41.9" in result.stdout
 
 
 @pytest.mark.parametrize("command", [["query", PFS_MEDIAN, "--format", "csv"], ["show", "mini-trial"]])
@@ -400,15 +447,13 @@ def test_a_foreign_database_of_that_name_in_a_curated_folder_is_read_as_it_is(
 
 def test_sql_from_a_closed_standard_input_is_a_usage_error(mini_db: Path) -> None:
     """``her2db query - <&-``: started with no standard input at all."""
-    done = subprocess.run([sys.executable, "-c", "from her2db.cli import cli; cli(prog_name='her2db')",
-                           "query", "-", "--db", str(mini_db)], stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=60, preexec_fn=lambda: os.close(0))
+    done = _her2db("query", "-", "--db", str(mini_db), preexec_fn=lambda: os.close(0))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "Error: standard input is closed: give the SQL as the argument, or pipe it in" in done.stderr
 
 
 @pytest.mark.parametrize("args", [["export", ""], ["validate", "--sources", ""], ["query", "select 1", "--db", ""],
-                                  ["import-csv", "mini-trial", "", "--kind", "ae"]])
+                                  ["import-csv", "mini-trial", "", "--kind", "ae"], ["site", "build", "--config", ""]])
 def test_an_empty_name_is_a_usage_error_not_the_current_folder(tmp_path: Path, runner: CliRunner,
                                                                monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     """``""`` (an unset variable in a script) would otherwise mean the folder the command runs in."""
@@ -422,13 +467,19 @@ def test_an_empty_name_is_a_usage_error_not_the_current_folder(tmp_path: Path, r
 @pytest.mark.parametrize("name", ["pipe", "/dev/null"])
 def test_a_database_that_is_no_file_is_said_as_such_never_opened(tmp_path: Path, runner: CliRunner,
                                                                  name: str) -> None:
-    """A pipe is never opened (reading it would wait for a writer forever), nor a device."""
+    """A pipe is never opened (reading it would wait for a writer forever), nor a device; a link
+    to nothing is said as one, not as a database to load."""
     path = tmp_path / name
     if name == "pipe":
         os.mkfifo(path)
     result = runner.invoke(cli, ["query", "select 1", "--db", str(path)])
     assert result.exit_code == 1
     assert f"Error: {path} is not a database file (a folder, a pipe or a device)" in result.output
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(tmp_path / "nowhere.sqlite")
+    result = runner.invoke(cli, ["query", "select 1", "--db", str(link)])
+    assert result.exit_code == 1
+    assert f"Error: {link} is a link to nothing ({tmp_path / 'nowhere.sqlite'}): name the database file" in result.output
 
 
 def test_a_full_disk_during_the_reload_of_a_reading_command_is_one_line(

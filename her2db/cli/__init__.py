@@ -48,15 +48,19 @@ class _Commands(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
-        """An output that cannot be written (a full disk, a terminal gone) is said in one line;
-        a reader that stops reading (``| head``) is click's to handle."""
+        """An input or output error no command expected (a full disk under the output, a
+        terminal gone, a file that fails to read) is said in one line; a reader that stops
+        reading (``| head``) is click's to handle."""
         try:
             return super().invoke(ctx)
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 raise
-            where = f" ({exc.filename})" if exc.filename else " (the command's output)"
-            raise click.ClickException(f"cannot write: {exc.strerror or exc}{where}") from exc
+            from ..util.terminal import os_error_text
+
+            if _in_output(exc):
+                raise click.ClickException(f"cannot write the output: {exc.strerror or exc}") from exc
+            raise click.ClickException(os_error_text(exc)) from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)
@@ -66,6 +70,16 @@ class _Commands(click.Group):
             return None
         module = importlib.import_module(f"{__name__}.{COMMAND_MODULES[cmd_name]}")
         return next(command for command in module.COMMANDS if command.name == cmd_name)
+
+
+def _in_output(exc: OSError) -> bool:
+    """Whether ``exc`` was raised writing the command's output: the innermost frame is click's
+    ``echo`` (every command prints through it)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_globals.get("__name__") == "click.utils" \
+        and tb.tb_frame.f_code.co_name == "echo"
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

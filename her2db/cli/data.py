@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..store.target import DatabaseUrlError
+from ..util.terminal import os_error_text
 from .options import (
     allow_empty_option,
     database_url_option,
@@ -159,8 +160,7 @@ def schema(check: bool) -> None:
     try:
         written = schema_module.write_artefacts()
     except OSError as exc:
-        raise click.ClickException(f"cannot write the schema artefacts: {exc.strerror or exc}"
-                                   f"{f' ({exc.filename})' if exc.filename else ''}") from exc
+        raise click.ClickException(f"cannot write the schema artefacts: {os_error_text(exc)}") from exc
     for path in written:
         click.echo(f"wrote {path}")
     if not schema_module.in_checkout(schema_module.SCHEMA_DIR):

@@ -222,33 +222,41 @@ def _reload_if_stale(db_path: Path) -> None:
     before its reload, a ``git pull``) or by a her2db of another schema is reloaded before it
     answers, and refused if the files do not load or it cannot be reloaded: never read as
     current. Only a file of that name that her2db built: any other database kept there (an
-    older release, a download) is read as it is."""
+    older release, a download) is read as it is; and never through a link (a reading command
+    writes nothing outside the folder)."""
     sources = db_path.parent
     if db_path.name != DEFAULT_DB.name or not db_path.is_file() or not (sources / STUDIES_DIR).is_dir() \
             or not (sources / SOURCES_FILE).is_file():
         return
     from ..store.sqlite import NotOurDatabase, check_replaceable, schema_stamp, stored_schema_stamp
     from ..store.write import DatabasePathError, is_current
+    from ..util.terminal import os_error_text
 
-    stale = f"{db_path} was built by another version of her2db" if stored_schema_stamp(db_path) != schema_stamp() \
-        else f"{db_path} was loaded from other versions of the files in {sources}"
     try:
-        if is_current(db_path, sources):
-            return
-        try:
-            check_replaceable(db_path)
-        except NotOurDatabase:
-            return  # not a database her2db built: read as it is, or refused by the command
-        from ..curate.load import LoadError, load  # here: a current database answers without the models
+        check_replaceable(db_path)  # first: another program's file is read as it is, the files unread
+        current = is_current(db_path, sources)
+    except NotOurDatabase:
+        return
+    except OSError as exc:
+        raise click.ClickException(f"cannot check {db_path} against the files in {sources}: {os_error_text(exc)}") \
+            from exc
+    if current:
+        return
+    stamp = stored_schema_stamp(db_path)
+    stale = f"{db_path} is empty" if stamp is None else f"{db_path} was built by another version of her2db" \
+        if stamp != schema_stamp() else f"{db_path} was loaded from other versions of the files in {sources}"
+    if db_path.is_symlink():
+        raise click.ClickException(f"{stale}; it is a link, which a reading command does not write through: "
+                                   f"bring it up to date with `her2db load --db {db_path}`")
+    from ..curate.load import LoadError, load  # here: a current database answers without the models
 
-        try:
-            load(sources, db_path)
-        except LoadError as exc:
-            raise click.ClickException(f"{db_path} does not match the curated files in {sources} and they do "
-                                       f"not load ({exc}); run `her2db validate`") from exc
+    try:
+        load(sources, db_path)
+    except LoadError as exc:
+        raise click.ClickException(f"{stale}, and the files do not load ({exc}); run `her2db validate`") from exc
     except (DatabasePathError, OSError) as exc:
-        reason = str(exc) if isinstance(exc, DatabasePathError) else \
-            f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}"
+        reason = str(exc) if isinstance(exc, DatabasePathError) else os_error_text(exc)
         raise click.ClickException(f"{stale} and cannot be reloaded: {reason}; run `her2db load` where the "
                                    "files can be read and the database written") from exc
     click.secho(f"note: {stale}; reloaded", fg="yellow", err=True)
+

@@ -66,7 +66,10 @@ def query(sql: str, db_path: Path, database_url: str | None, fmt: str, max_rows:
     if piped:
         if sys.stdin is None:  # started with standard input closed (<&-)
             raise click.UsageError("standard input is closed: give the SQL as the argument, or pipe it in")
-        raw = sys.stdin.buffer.read(MAX_SQL_BYTES + 1)  # a stream that never ends is not waited for
+        try:
+            raw = sys.stdin.buffer.read(MAX_SQL_BYTES + 1)  # a stream that never ends is not waited for
+        except OSError as exc:  # opened for writing only (0>file), a terminal gone
+            raise click.UsageError(f"cannot read the SQL from standard input: {exc.strerror or exc}") from exc
         if len(raw) > MAX_SQL_BYTES:
             raise click.UsageError(f"the SQL on standard input is longer than {MAX_SQL_BYTES:,} bytes")
         try:

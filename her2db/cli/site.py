@@ -11,6 +11,7 @@ import click
 from ..store.target import DatabaseMissing, DatabaseUrlError, is_postgres, sqlite_path
 from .options import (
     F,
+    NamedPath,
     database_url_option,
     db_option,
     echo_problems,
@@ -41,7 +42,7 @@ def site() -> None:
 
 def config_option(func: F) -> F:
     return click.option(
-        "--config", type=click.Path(path_type=Path, dir_okay=False), default=Path("mkdocs.yml"),
+        "--config", type=NamedPath(path_type=Path, dir_okay=False), default=Path("mkdocs.yml"),
         show_default=True, help="MkDocs configuration file.",
     )(func)
 

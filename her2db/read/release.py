@@ -34,6 +34,7 @@ from ..model import curated
 from ..store.sqlite import STAMP_TABLE, connect_readonly
 from ..util.atomic import write_atomic
 from ..util.paths import safe_child
+from ..util.terminal import os_error_text
 from . import diff
 from . import named as sitequeries
 
@@ -238,8 +239,7 @@ def cut(version: str, sources: Path, db_path: Path, date: str) -> Release:
         files.undo()
         load(sources, db_path)
         if isinstance(exc, OSError):
-            raise ReleaseError(f"cannot write the release into {sources}: "
-                               f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}") from exc
+            raise ReleaseError(f"cannot write the release into {sources}: {os_error_text(exc)}") from exc
         raise
     release.files = files
     return release

@@ -6,6 +6,7 @@ Kept light (no SQLAlchemy at import time) because ``her2db query`` imports it on
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -89,6 +90,8 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
         if path.exists():  # a folder, a pipe, a device: never opened (a pipe would wait for a writer)
             raise DatabaseMissing(f"{path} is not a database file (a folder, a pipe or a device); name the "
                                   "file `her2db load` wrote")
+        if path.is_symlink():
+            raise DatabaseMissing(f"{path} is a link to nothing ({os.readlink(path)}): name the database file")
         raise DatabaseMissing(f"database {path} does not exist; run `her2db load` first")
     with path.open("rb") as handle:
         header = handle.read(len(_SQLITE_HEADER))

@@ -50,3 +50,6 @@ def lookalike_note(key: str) -> str | None:
     return f"the key contains non-ASCII characters that look like letters: {names}"
 
 
+def os_error_text(exc: OSError) -> str:
+    """What went wrong and with which file, as a message says it: ``Permission denied (db/x.yaml)``."""
+    return f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}"

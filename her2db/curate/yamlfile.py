@@ -196,10 +196,14 @@ _CONSTRUCT: dict[str, Callable[[str], Any]] = {
     _STR: str,
     _INT: _int,
     _FLOAT: _float,
-    _BOOL: lambda text: text.lower() == "true",
+    _BOOL: lambda text: {"true": True, "false": False}[text.lower()],  # !!bool yes: refused, not false
     _NULL: lambda _text: None,
     _TIMESTAMP: _timestamp,
 }
+
+
+_CODED_NUMBER = re.compile(r"[-+]?0[xob]|.*_", re.IGNORECASE)
+"""A number in a form no source prints: hexadecimal, octal, binary, or with '_' separators."""
 
 
 # The candidates by first character, as ruamel.yaml narrows them: most values are words.
@@ -235,12 +239,15 @@ def _scalar(event: Any) -> Any:
         tag = next((t for t, pattern in candidates if pattern.match(value)), _STR)
         if tag == _STR:
             return value
+    if tag in (_INT, _FLOAT) and _CODED_NUMBER.match(value):  # YAML reads 0x1A as 26, 1_0.5 as 10.5
+        raise _Refused(f"{quoted(value)} is not a number as a source prints one: write it with the digits 0-9 "
+                       "(no hexadecimal, octal or binary form, no '_')", event)
     construct = _CONSTRUCT.get(tag)
     if construct is None:
         raise _Refused(f"the tag {tag!r} is not supported (write the plain value)", event)
     try:
         return construct(value)
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, KeyError) as exc:
         raise _Refused(f"cannot read {quoted(value)} as {tag.rsplit(':', 1)[-1]}", event) from exc
 
 

@@ -166,6 +166,35 @@ def test_a_linked_database_is_reloaded_where_the_link_points_and_stays_a_link(co
     assert not (tmp_path / "nowhere").exists() and link.is_symlink()
 
 
+def test_a_journal_left_by_an_edit_killed_mid_transaction_is_not_played_into_the_new_database(
+        corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    """A set killed while SQLite commits leaves a hot journal beside the database; the load
+    that replaces the database removes it, or the next connection that may write plays it
+    back into the new file (a malformed database, or the old rows back)."""
+    journal = mini_db.with_name(f"{mini_db.name}-journal")
+    conn = sqlite3.connect(mini_db, isolation_level=None)
+    conn.execute("PRAGMA cache_size = 1")  # pages spill to the file: the journal holds the old ones
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("DELETE FROM adverse_event")
+    conn.execute("UPDATE study SET title = 'half-way'")
+    hot = journal.read_bytes()  # what a process killed here leaves
+    conn.execute("ROLLBACK")
+    conn.close()
+    journal.write_bytes(hot)
+    study = corpus / "studies" / "mini-trial.yaml"
+    study.write_text(study.read_text(encoding="utf-8").replace("value: 40.7", "value: 41.9"), encoding="utf-8")
+    result = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(mini_db)])
+    assert result.exit_code == 0, result.output
+    assert not journal.exists()
+    conn = sqlite3.connect(mini_db)  # read-write: a journal there would be played back now
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT value_text FROM v_arm_results WHERE endpoint = 'PFS' AND statistic = 'median'"
+                            ).fetchall() == [("41.9",)]
+    finally:
+        conn.close()
+
+
 def test_load_replaces_its_own_and_unmarked_earlier_databases(corpus: Path, mini_db: Path) -> None:
     load(corpus, mini_db)  # marked: replaced
     conn = sqlite3.connect(mini_db)

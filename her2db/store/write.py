@@ -206,10 +206,20 @@ def write_sqlite(db_path: Path, rows_for: RowsFor) -> dict[str, int]:
         os.chmod(tmp, mode)
         check_target(db_path)  # again: the file may have changed while we wrote
         try:
+            _drop_journal(db_path)
             os.replace(tmp, db_path)
         except OSError as exc:  # an immutable file, a folder in its place, a sticky folder not ours
             raise DatabasePathError(f"cannot write the database {db_path}: {exc.strerror or exc}") from exc
     return counts
+
+
+def _drop_journal(db_path: Path) -> None:
+    """Remove the rollback journal an edit killed mid-transaction left beside the database
+    being replaced: it belongs to the old file, and the first connection that may write would
+    play it back into the new one (a malformed database, or the old rows back)."""
+    journal = db_path.with_name(f"{db_path.name}-journal")
+    if journal.is_file() and not journal.is_symlink():
+        journal.unlink()
 
 
 def is_current(db_path: Path, sources: Path) -> bool:

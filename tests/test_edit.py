@@ -1048,3 +1048,41 @@ def test_rename_updates_every_reference_in_one_change(corpus: Path, mini_db: Pat
         refused = runner.invoke(cli, ["rename", STUDY, *args, "--sources", str(corpus), "--db", str(mini_db)])
         assert refused.exit_code in (1, 2) and message in refused.output, (args, refused.output)
     assert study.read_text() == after
+
+
+FLOW_STUDY = """\
+id: zz-test
+acronym: ZZ
+title: Test
+kind: registry
+setting: metastatic
+arms:
+  - key: a
+    label: Arm A
+    role: cohort
+    n_treated: 100
+    source_id: huober-review
+    locator: text
+"""
+
+
+@pytest.mark.parametrize("results", [
+    "results:\n  - {endpoint: OS, # c1\n     arm: a, # c2\n     statistic: median, value: 12.5, unit: months, "
+    'source_id: huober-review, locator: "text"  # c3\n    }\n',
+    "results: [{endpoint: OS, arm: a, statistic: median, value: 12.5, unit: months, source_id: huober-review, "
+    'locator: "text"}, {endpoint: PFS, arm: a, statistic: median, value: 7.0, unit: months, '
+    "source_id: huober-review, locator: text}]\n",
+], ids=["comment-in-flow-record", "section-in-one-flow-list"])
+def test_a_flow_layout_set_cannot_edit_in_place_is_refused_cleanly(corpus: Path, runner: CliRunner,
+                                                                   results: str) -> None:
+    """Valid YAML that the in-place edit cannot rewrite: said, nothing written (a traceback before)."""
+    (corpus / "studies" / "zz-test.yaml").write_text(FLOW_STUDY + results, encoding="utf-8")
+    db = corpus / "her2db.sqlite"
+    loaded = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(db)])
+    assert loaded.exit_code == 0, loaded.output
+    before = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    result = runner.invoke(cli, ["set", "zz-test", "results[0]", "value", "12.0", "--sources", str(corpus),
+                                 "--db", str(db)])
+    assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
+    assert "cannot be edited in place; nothing written (edit it by hand)" in result.output
+    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and not p.name.startswith(".")} == before

@@ -201,7 +201,12 @@ def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
         start, end = _item_span(root, target.section, target.index or 0, lines)
     if isinstance(node, Mapping) and node.flow:
         text = "".join(lines[start:end])
-        fields = list(_flow_fields(text))
+        try:
+            fields = list(_flow_fields(text))
+        except (ValueError, IndexError) as exc:  # a comment inside the record, a section in one flow list
+            raise EditError(f"{doc.path}: this record's layout (a comment inside its braces, or a section "
+                            "written as one flow list) cannot be edited in place; nothing written (edit it "
+                            "by hand)") from exc
         spans = {key: (a, b) for key, _, a, b in fields}
         if value is None:
             i = [f[0] for f in fields].index(field)

@@ -1086,3 +1086,23 @@ def test_a_flow_layout_set_cannot_edit_in_place_is_refused_cleanly(corpus: Path,
     assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
     assert "cannot be edited in place; nothing written (edit it by hand)" in result.output
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and not p.name.startswith(".")} == before
+
+
+def test_ctrl_c_once_the_file_is_written_says_the_edit_stands(
+        corpus: Path, mini_db: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interrupt while the database is updated: the file is written (the edit stands), the
+    database rolled back; said as such, not as "Aborted!"."""
+    from her2db.curate import incremental
+
+    def interrupted(self: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(incremental.StudyEdit, "apply", interrupted)
+    before = mini_db.read_bytes()
+    result = runner.invoke(cli, ["set", STUDY, "results[0]", "notes", "after the interrupt", "--sources",
+                                 str(corpus), "--db", str(mini_db)])
+    assert result.exit_code == 0, result.output
+    assert "written to" in result.output and "Aborted" not in result.output
+    assert "database not updated: interrupted (the files are written; run `her2db load`)" in result.output
+    assert "notes: after the interrupt" in _study(corpus).read_text(encoding="utf-8")
+    assert mini_db.read_bytes() == before

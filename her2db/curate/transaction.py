@@ -109,10 +109,14 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
     except OSError as exc:  # a folder or file that takes no change: the file is as it was
         raise EditError(f"{description}: cannot write {path} ({exc.strerror or exc}); nothing was written") from exc
     try:
-        updated = fast.apply() if fast is not None else None
-    except sqlite3.Error:
-        updated = None  # rolled back: the full load below updates the database or says why not
-    return EditResult(path, description, warnings, updated or reload(sources, db_path))
+        try:
+            updated = fast.apply() if fast is not None else None
+        except sqlite3.Error:
+            updated = None  # rolled back: the full load below updates the database or says why not
+        return EditResult(path, description, warnings, updated or reload(sources, db_path))
+    except KeyboardInterrupt:  # Ctrl-C once the file is written: the edit stands, the database rolled back
+        return EditResult(path, description, warnings, "database not updated: interrupted (the files are "
+                                                       "written; run `her2db load`)")
 
 
 def _check_database(db_path: Path | None) -> None:

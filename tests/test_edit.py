@@ -683,10 +683,10 @@ def test_a_file_that_takes_no_write_is_a_clean_refusal(corpus: Path, mini_db: Pa
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} == files
 
 
-def test_a_vocabulary_that_cannot_be_read_and_a_stale_temp_folder_are_clean_refusals(
+def test_a_vocabulary_that_cannot_be_read_is_refused_and_look_alike_temp_files_are_kept(
         corpus: Path, mini_db: Path, runner: CliRunner) -> None:
-    """A pipe where drugs.yaml belongs (read for the edit's choices), then a folder left where an
-    interrupted edit's temporary file would be: each said by name, nothing written, no wait."""
+    """A pipe where drugs.yaml belongs (read for the edit's choices) is said by name, nothing
+    written, no wait; an edit then sweeps only its own leftovers, not what is named like them."""
     drugs = corpus / "vocabulary" / "drugs.yaml"
     kept = drugs.read_bytes()
     drugs.unlink()
@@ -698,10 +698,21 @@ def test_a_vocabulary_that_cannot_be_read_and_a_stale_temp_folder_are_clean_refu
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and p.name != transaction.LOCK_FILE} == files
     drugs.unlink()
     drugs.write_bytes(kept)
-    (corpus / "studies" / ".mini-trial.yaml.left.tmp").mkdir()
+    # names like an interrupted edit's leftovers that no edit wrote (a folder, a file of the user's
+    # own, a link) are kept; only write_atomic's own temporary files are swept
+    theirs = [corpus / "studies" / name for name in (".mini-trial.yaml.abcd1234.tmp", ".mini-trial.yaml.left.tmp",
+                                                     ".mini-trial.yaml.efgh5678.tmp")]
+    theirs[0].mkdir()
+    theirs[1].write_text("mine\n", encoding="utf-8")
+    theirs[2].symlink_to(kept_elsewhere := corpus.parent / "kept.txt")
+    kept_elsewhere.write_text("mine too\n", encoding="utf-8")
+    swept = corpus / "studies" / ".mini-trial.yaml.k3j4l5m6.tmp"
+    swept.write_text("half an edit\n", encoding="utf-8")
     stale = runner.invoke(cli, ["set", STUDY, "results[0]", "value", "40.8", "--sources", str(corpus),
                                 "--db", str(mini_db)])
-    assert stale.exit_code == 1 and "(Is a directory); nothing was written" in stale.output, stale.output
+    assert stale.exit_code == 0, stale.output
+    assert theirs[0].is_dir() and theirs[1].read_text(encoding="utf-8") == "mine\n" and theirs[2].is_symlink()
+    assert kept_elsewhere.read_text(encoding="utf-8") == "mine too\n" and not swept.exists()
     assert "Traceback" not in piped.output + stale.output
 
 

@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..util.atomic import write_atomic
+from ..util.atomic import leftover_pattern, write_atomic
 from ..util.lock import file_lock
 from .corpus import Problem
 from .fields import EditError
@@ -103,8 +103,10 @@ def commit(sources: Path, rel: str, new_text: str, db_path: Path | None, descrip
         diff = "".join(difflib.unified_diff(old, new_text.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"))
         return EditResult(path, description, warnings, None, written=False, diff=diff)
     try:
-        for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an interrupted edit; we hold the lock
-            stale.unlink()
+        leftover = leftover_pattern(path)  # write_atomic's names: a file a user named alike is not ours
+        for stale in path.parent.iterdir():  # left by an interrupted edit; we hold the lock
+            if leftover.fullmatch(stale.name) and stale.is_file() and not stale.is_symlink():
+                stale.unlink()
         write_atomic(path, new_text)
     except OSError as exc:  # a folder or file that takes no change: the file is as it was
         raise EditError(f"{description}: cannot write {path} ({exc.strerror or exc}); nothing was written") from exc

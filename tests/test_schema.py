@@ -75,15 +75,16 @@ def test_schema_outside_a_checkout_writes_only_its_folder(tmp_path: Path, runner
     victim = tmp_path / "victim.txt"
     victim.write_text("mine\n", encoding="utf-8")
     (tmp_path / "schema" / "er.md").symlink_to(victim)
-    package_file = schema.PACKAGE_TABLES.stat()
+    package_files = [path.stat().st_mtime_ns for path in schema.PACKAGE_ARTEFACTS]
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli, ["schema"])
     assert result.exit_code == 0, result.output
-    assert "tables.sql is the installed package's, outside this folder: not written" in result.output
+    assert "tables.sql and validators.json are the installed package's, outside this folder: not written" \
+        in result.output
     assert victim.read_text(encoding="utf-8") == "mine\n"
     assert not (tmp_path / "schema" / "er.md").is_symlink()
     assert schema.stale_artefacts(Path("schema")) == []
-    assert schema.PACKAGE_TABLES.stat().st_mtime_ns == package_file.st_mtime_ns
+    assert [path.stat().st_mtime_ns for path in schema.PACKAGE_ARTEFACTS] == package_files
 
 
 def test_a_schema_path_that_is_a_file_is_a_clean_error(tmp_path: Path, runner: CliRunner,

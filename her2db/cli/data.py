@@ -142,8 +142,9 @@ def coverage(sources: Path, review_text: Path | None, uncovered: bool) -> None:
 @click.command()
 @click.option("--check", is_flag=True, help="Only report artefacts that differ from the models.")
 def schema(check: bool) -> None:
-    """Regenerate her2db/store/sql/tables.sql, schema/study.schema.json and schema/er.md (in the
-    current folder, a checkout's root) from the models. Outside a checkout, only schema/.
+    """Regenerate her2db/store/sql/tables.sql, her2db/model/validators.json,
+    schema/study.schema.json and schema/er.md (in the current folder, a checkout's root) from the
+    models. Outside a checkout, only schema/.
 
     \b
     Example:
@@ -164,8 +165,9 @@ def schema(check: bool) -> None:
     for path in written:
         click.echo(f"wrote {path}")
     if not schema_module.in_checkout(schema_module.SCHEMA_DIR):
-        click.echo(f"{schema_module.PACKAGE_TABLES.name} is the installed package's, outside this folder: "
-                   "not written (run this in a checkout of her2db to regenerate it)")
+        names = " and ".join(path.name for path in schema_module.PACKAGE_ARTEFACTS)
+        click.echo(f"{names} are the installed package's, outside this folder: "
+                   "not written (run this in a checkout of her2db to regenerate them)")
 
 
 COMMANDS = (load, validate, coverage, schema)

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..model import curated
+from ..model import curated, prebuilt
 from ..model.registry import fields_of, sections_of
 from ..store.target import SOURCES_FILE, STUDIES_DIR
 from ..util.terminal import clip, lookalike_note, quoted
@@ -181,7 +181,7 @@ def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus
         return None
     corpus.documents[rel] = doc.located()
     try:
-        return model.model_validate(doc.data)
+        return prebuilt.validate(model, doc.data)
     except ValidationError as exc:
         problems.extend(_shape_problems(doc, exc, prefix or Path(rel).stem, rel))
         if model is curated.StudyFile and isinstance(doc.data, dict):

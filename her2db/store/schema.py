@@ -1,6 +1,7 @@
 """Generate the schema artefacts from the models.
 
-The DDL a load runs (``her2db/store/sql/tables.sql``, the one DDL file), and in ``schema/``
+The DDL a load runs (``her2db/store/sql/tables.sql``, the one DDL file), the curated models'
+prebuilt validators (``her2db/model/validators.json``, see ``model.prebuilt``), and in ``schema/``
 ``study.schema.json`` (JSON Schema of a study file, for editors) and ``er.md`` (a Mermaid ER
 diagram) are generated, committed, and kept in step with the models by a test, so a reader of
 the repository sees the real schema without running anything.
@@ -16,7 +17,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite
 from sqlmodel import SQLModel
 
-from ..model import curated
+from ..model import curated, prebuilt
 from ..model import tables as models
 from ..util.atomic import write_atomic
 from .sqlite import TABLES_SQL
@@ -84,9 +85,14 @@ def in_checkout(directory: Path) -> bool:
     return PACKAGE_TABLES.resolve().is_relative_to(directory.resolve().parent)
 
 
+PACKAGE_ARTEFACTS: dict[Path, Callable[[], str]] = {PACKAGE_TABLES: ddl, prebuilt.VALIDATORS_JSON: prebuilt.generate}
+"""The generated files inside the package (what a load reads without importing the ORM, and the
+curated models' prebuilt validators)."""
+
+
 def _artefacts(directory: Path) -> dict[Path, Callable[[], str]]:
     found = {directory / name: generate for name, generate in ARTEFACTS.items()}
-    return found | {PACKAGE_TABLES: ddl} if in_checkout(directory) else found
+    return found | PACKAGE_ARTEFACTS if in_checkout(directory) else found
 
 
 def stale_artefacts(directory: Path = SCHEMA_DIR) -> list[str]:
@@ -99,7 +105,8 @@ def stale_artefacts(directory: Path = SCHEMA_DIR) -> list[str]:
         except (OSError, UnicodeDecodeError):
             current = None
         if current != generate():
-            stale.append(path.name if path.parent == directory else f"her2db/store/sql/{path.name}")
+            stale.append(path.name if path.parent == directory
+                         else path.resolve().relative_to(directory.resolve().parent).as_posix())
     return stale
 
 

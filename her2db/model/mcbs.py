@@ -9,20 +9,18 @@ toxicity) and never an official ESMO-MCBS score. Pure: inputs in, a ``Grade`` ou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, partial
-from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import yaml
 
-FORMS_YAML = resources.files("her2db.model") / "mcbs_forms.yaml"
+FORMS_YAML = Path(__file__).with_name("mcbs_forms.yaml")
 LABEL = "computed preliminary grade, not an official ESMO-MCBS score"
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One verified threshold row of a form's sheet."""
 
     grade: int
@@ -35,8 +33,7 @@ class Row:
         return f"grade {self.grade}: HR lower 95% CI limit ≤{self.hr_lower_max} AND gain ≥{self.gain_min} months"
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(NamedTuple):
     """One sheet of a form: control-arm medians in (above, upto]."""
 
     id: str
@@ -50,8 +47,7 @@ class Band:
         return (self.above is None or median > self.above) and (self.upto is None or median <= self.upto)
 
 
-@dataclass(frozen=True)
-class Form:
+class Form(NamedTuple):
     code: str
     endpoint: str
     title: str
@@ -60,8 +56,7 @@ class Form:
     bands: tuple[Band, ...]
 
 
-@dataclass(frozen=True)
-class Forms:
+class Forms(NamedTuple):
     version: str
     scorecards: str
     sources: dict[str, dict[str, str]]
@@ -90,8 +85,7 @@ def load_forms() -> Forms:
     return Forms(data["version"], data["scorecards"], data["sources"], forms)
 
 
-@dataclass(frozen=True)
-class Median:
+class Median(NamedTuple):
     """One arm's median of the endpoint, as printed; ``record_id`` is its data point."""
 
     value: Decimal | None
@@ -101,8 +95,7 @@ class Median:
     qualifier: str | None = None
 
 
-@dataclass(frozen=True)
-class Effect:
+class Effect(NamedTuple):
     """One endpoint's inputs: the hazard ratio with its CI and both arms' medians, all from the
     same analysis and population."""
 
@@ -118,16 +111,14 @@ class Effect:
     population: str | None = None
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(NamedTuple):
     kind: str = "randomized trial"
     setting: str = "metastatic"
     os: Effect | None = None
     pfs: Effect | None = None
 
 
-@dataclass(frozen=True)
-class Grade:
+class Grade(NamedTuple):
     """The result: a grade, or None with the reason it is not scorable; ``row`` the threshold
     row that applied (or the rows tried), ``effect`` the inputs used."""
 

@@ -18,7 +18,6 @@ names and those two builtins.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib
 import json
@@ -87,6 +86,8 @@ def _validators() -> dict[str, pydantic_core.SchemaValidator]:
 
 def _module_names() -> list[str]:
     """``curated`` and the package's modules it imports, directly or not: what its schema reads."""
+    import ast  # here: only ``her2db schema`` reads the sources
+
     names, todo = [], [curated.__name__]
     while todo:
         name = todo.pop()

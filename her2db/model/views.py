@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
-VIEWS_YAML = resources.files("her2db.model") / "views.yaml"
+VIEWS_YAML = Path(__file__).with_name("views.yaml")
 
 
 @dataclass(frozen=True)

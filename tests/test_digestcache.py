@@ -84,3 +84,20 @@ def test_a_reading_command_writes_no_memory(corpus: Path, settled: None) -> None
     before = sorted(p.name for p in corpus.iterdir())
     assert file_digests(corpus) == _hashed(corpus)
     assert sorted(p.name for p in corpus.iterdir()) == before
+
+
+def test_the_memory_is_rewritten_only_when_a_digest_is_learnt(corpus: Path, mini_db: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit leaves its file too recent to remember: dropping the old entry is no reason to
+    rewrite the memory (at 1,000 studies that is the cost of every edit); a settled change is."""
+    monkeypatch.setattr(digestcache, "SETTLED_NS", -10**18)
+    file_digests(corpus, remember=True)
+    memory = corpus / digestcache.MEMORY_FILE
+    before = memory.stat()
+    monkeypatch.setattr(digestcache, "SETTLED_NS", 10**18)  # nothing counts as settled now
+    edit.set_field(corpus, "mini-trial", "results[0]", "notes", "a note", mini_db)
+    assert file_digests(corpus, remember=True) == _hashed(corpus)
+    assert (memory.stat().st_ino, memory.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    monkeypatch.setattr(digestcache, "SETTLED_NS", -10**18)
+    assert file_digests(corpus, remember=True) == _hashed(corpus)
+    assert json.loads(memory.read_text())["files"][STUDY][5] == _hashed(corpus)[STUDY].hex()

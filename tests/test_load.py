@@ -428,5 +428,5 @@ def test_links_back_up_the_sources_folder_are_walked_once(corpus: Path) -> None:
     every level: a diff of such a revision never returned. Each real folder is read once."""
     (corpus / "studies" / "loop").symlink_to("..")
     (corpus / "studies" / "up").symlink_to("../../db")
-    names = [rel for rel, _ in write.source_files(corpus)]
+    names = [rel for rel, _, _ in write.source_files(corpus)]
     assert sorted(names) == sorted(set(names)) and "studies/mini-trial.yaml" in names

@@ -41,8 +41,7 @@ Status = tuple[int, int, int, int, int]
 """A file's device, inode, size, modification and status-change times (ns)."""
 
 
-def _status(path: Path) -> Status:
-    st = path.stat()
+def _status(st: os.stat_result) -> Status:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
@@ -87,24 +86,32 @@ def _write(memory: Path, entries: dict[str, tuple[Status, bytes]]) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def cached_digests(sources: Path, files: Iterable[tuple[str, Path]], remember: bool = False) -> dict[str, bytes]:
-    """The SHA-256 digest of each of ``files`` (relative path, path), by relative path: the
-    remembered one where the file's status is the one remembered, else hashed (and, with
+def cached_digests(sources: Path, files: Iterable[tuple[str, str, os.stat_result]],
+                   remember: bool = False) -> dict[str, bytes]:
+    """The SHA-256 digest of each of ``files`` (relative path, path, status), by relative path:
+    the remembered one where the file's status is the one remembered, else hashed (and, with
     ``remember``, remembered if the file has settled). Only a command that writes to the
-    sources folder anyway (an edit) remembers: a reading command writes nothing there."""
+    sources folder anyway (an edit) remembers, and only when it learnt a digest: an entry that
+    no longer matches its file is harmless (the file is hashed), so forgetting it is no reason
+    to rewrite the memory. A reading command writes nothing there."""
     began = time.time_ns()
     memory = sources / MEMORY_FILE
     remembered = _read(memory)
     known = remembered or {}
     out: dict[str, bytes] = {}
     keep: dict[str, tuple[Status, bytes]] = {}
-    for rel, path in files:
-        status = _status(path)
+    learnt = False
+    for rel, path, st in files:
+        status = _status(st)
         entry = known.get(rel)
-        out[rel] = entry[1] if entry is not None and entry[0] == status else \
-            hashlib.sha256(path.read_bytes()).digest()
+        if entry is not None and entry[0] == status:
+            out[rel] = entry[1]
+        else:
+            with open(path, "rb") as handle:
+                out[rel] = hashlib.sha256(handle.read()).digest()
         if max(status[3], status[4]) < began - SETTLED_NS:
             keep[rel] = (status, out[rel])
-    if remember and remembered is not None and keep != known:
+            learnt = learnt or keep[rel] != entry
+    if remember and remembered is not None and learnt:
         _write(memory, keep)
     return out

@@ -107,14 +107,11 @@ def _run(conn: sqlite3.Connection, table: str, owner: tuple[str, str], study_id:
     """The first rowid of the study's rows in ``table`` (where they would go if it has none)
     and how many there are; None if the table is not numbered 1, 2, ... (not as a load wrote it)."""
     join, column = owner
-    before, count = conn.execute(
-        f'SELECT count(*) FILTER (WHERE {column} < ?), count(*) FILTER (WHERE {column} = ?) '
-        f'FROM "{table}" {join}', (study_id, study_id)).fetchone()
-    if count:
-        low, high = conn.execute(f'SELECT min("{table}".rowid), max("{table}".rowid) FROM "{table}" {join} '
-                                 f"WHERE {column} = ?", (study_id,)).fetchone()
-        if (low, high) != (before + 1, before + count):
-            return None
+    before = conn.execute(f'SELECT count(*) FROM "{table}" {join} WHERE {column} < ?', (study_id,)).fetchone()[0]
+    count, low, high = conn.execute(f'SELECT count(*), min("{table}".rowid), max("{table}".rowid) '
+                                    f'FROM "{table}" {join} WHERE {column} = ?', (study_id,)).fetchone()
+    if count and (low, high) != (before + 1, before + count):
+        return None
     total, last = conn.execute(f'SELECT count(*), coalesce(max(rowid), 0) FROM "{table}"').fetchone()
     return (before + 1, count) if total == last else None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,8 +103,9 @@ def check_target(db_path: Path) -> None:
         raise DatabasePathError(f"cannot read {db_path}: {exc.strerror or exc}") from exc
 
 
-def source_files(sources: Path, db_path: Path | None = None) -> Iterator[tuple[str, Path]]:
-    """The curated files under ``sources``, each with its path relative to it: not the database,
+def source_files(sources: Path, db_path: Path | None = None) -> Iterator[tuple[str, str, os.stat_result]]:
+    """The curated files under ``sources``, each with its path relative to it, its path and its
+    status (one ``stat`` a file: at 1,000 studies every command walks them): not the database,
     its temporary files or dotfiles."""
     target = db_path.resolve() if db_path is not None else None
     walked: set[tuple[int, int]] = set()
@@ -114,12 +116,19 @@ def source_files(sources: Path, db_path: Path | None = None) -> Iterator[tuple[s
             continue
         walked.add((where.st_dev, where.st_ino))
         rel = Path(folder).relative_to(sources).as_posix()
+        prefix = "" if rel == "." else f"{rel}/"
         for name in names:
-            path = Path(folder, name)
-            if name.startswith(".") or ".sqlite" in name or not path.is_file():
+            if name.startswith(".") or ".sqlite" in name:
                 continue
-            if target is None or name != target.name or path.resolve() != target:
-                yield (name if rel == "." else f"{rel}/{name}"), path
+            path = os.path.join(folder, name)
+            try:
+                status = os.stat(path)
+            except (OSError, ValueError):
+                continue  # a link to nothing, or a file gone meanwhile: no curated file
+            if not stat.S_ISREG(status.st_mode):
+                continue
+            if target is None or name != target.name or Path(path).resolve() != target:
+                yield prefix + name, path, status
 
 
 FileDigests = dict[str, bytes]

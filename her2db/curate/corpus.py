@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,8 +33,7 @@ EXCEPTIONS_FILE = "coverage-exceptions.yaml"
 STUDY_SUFFIX = ".yaml"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     severity: Severity
     file: str
     line: int | None
@@ -215,8 +214,7 @@ SECTIONS = sections_of(curated.StudyFile)
 """A study file's sections (``results``, ``arms``, ...), each with its record model."""
 
 
-@dataclass(frozen=True)
-class Unchecked:
+class Unchecked(NamedTuple):
     """Stands in for a record that failed the shape check; its key, if any, stays known so
     that references to it are not reported a second time."""
 

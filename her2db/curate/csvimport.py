@@ -20,7 +20,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..model.numbers import Printed
 from ..util.paths import STREAM, is_stream
@@ -38,8 +38,7 @@ KINDS = ("ae", "result", "comparison", "characteristic", "population", "analysis
 MAX_BYTES = 20_000_000
 
 
-@dataclass(frozen=True)
-class CsvProblem:
+class CsvProblem(NamedTuple):
     """One problem of an imported file, where a spreadsheet shows it."""
 
     file: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .csvcells import CellError, grade, suggest
 from .fields import FieldSpec
@@ -17,8 +18,7 @@ from .fields import FieldSpec
 WIDE_FIELDS = ("arm", "grade", "n", "pct", "n_at_risk")
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     name: str  # as the header prints it
     fields: tuple[str, ...]  # the curated fields its cells fill
     form: str = "field"  # field, n_pct, ci, wide (ARM GRADE) or wide_risk (ARM n_at_risk)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 import typing
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -55,8 +54,7 @@ class EditError(Exception):
         self.usage = usage
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+class FieldSpec(NamedTuple):
     """One field of a curated record as the command line sees it."""
 
     name: str

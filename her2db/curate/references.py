@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..model import curated
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, list_fields
@@ -102,8 +101,7 @@ def check_study(known: Known, sources: dict[str, Any], entry: StudyDoc, root: Pa
     return report.problems
 
 
-@dataclass(frozen=True)
-class Known:
+class Known(NamedTuple):
     """The ids a study may refer to, gathered once per corpus (or read from its database)."""
 
     source_ids: set[str]

@@ -11,11 +11,10 @@ empty cell only for a value the source does not give.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Absence:
+class Absence(NamedTuple):
     key: str
     """The marker's name in markup (``data-absent``) and styles."""
     text: str

@@ -107,8 +107,7 @@ def cached_digests(sources: Path, files: Iterable[tuple[str, str, os.stat_result
         if entry is not None and entry[0] == status:
             out[rel] = entry[1]
         else:
-            with open(path, "rb") as handle:
-                out[rel] = hashlib.sha256(handle.read()).digest()
+            out[rel] = hashlib.sha256(Path(path).read_bytes()).digest()
         if max(status[3], status[4]) < began - SETTLED_NS:
             keep[rel] = (status, out[rel])
             learnt = learnt or keep[rel] != entry

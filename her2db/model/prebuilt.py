@@ -48,7 +48,7 @@ def file_models() -> list[type[BaseModel]]:
 
 def validate(model: type[M], data: Any) -> M:
     """``model.model_validate(data)``, with the prebuilt validator when it is current."""
-    validator = _validators().get(model.__name__)
+    validator = _validator(model.__name__)
     return model.model_validate(data) if validator is None else validator.validate_python(data)
 
 
@@ -65,23 +65,33 @@ def generate() -> str:
 
 
 @cache
-def _validators() -> dict[str, pydantic_core.SchemaValidator]:
-    """The prebuilt validators by model name; none if the file is missing or out of date."""
+def _current() -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The prebuilt schemas by model name and the modules they name; None if the file is
+    missing or out of date."""
     try:
         record = json.loads(VALIDATORS_JSON.read_text(encoding="utf-8"))
         names = sorted(record["modules"])
         if record["format"] != FORMAT or record["pydantic_core"] != pydantic_core.__version__ \
                 or not all(name.startswith(f"{PACKAGE}.") for name in names) \
-                or record["modules"] != _module_digests(names):
-            return {}
-        modules = {name: importlib.import_module(name) for name in names}
-        out = {}
-        for name, schema in record["models"].items():
-            decoded = _decode(schema, modules)
-            out[name] = pydantic_core.SchemaValidator(decoded, decoded.get("config"))
-        return out
-    except (OSError, ValueError, LookupError, TypeError, AttributeError, ImportError, pydantic_core.SchemaError):
-        return {}
+                or record["modules"] != _module_digests(names) or not isinstance(record["models"], dict):
+            return None
+        return record["models"], {name: importlib.import_module(name) for name in names}
+    except (OSError, ValueError, LookupError, TypeError, AttributeError, ImportError):
+        return None
+
+
+@cache
+def _validator(name: str) -> pydantic_core.SchemaValidator | None:
+    """The prebuilt validator of the model ``name`` (each compiled when first asked for: an edit
+    needs one); None if there is none that is current."""
+    if (current := _current()) is None or name not in current[0]:
+        return None
+    schemas, modules = current
+    try:
+        decoded = _decode(schemas[name], modules)
+        return pydantic_core.SchemaValidator(decoded, decoded.get("config"))
+    except (LookupError, TypeError, ValueError, AttributeError, pydantic_core.SchemaError):
+        return None
 
 
 def _module_names() -> list[str]:

@@ -36,14 +36,15 @@ def replace_study(db_path: Path, study_id: str, rows_for: StudyRows, loaded_from
             conn.execute("ROLLBACK")
             return False
         tables = table_columns(conn)
-        owners = _owners(conn, tables)
+        foreign, integer = _keys(conn)
+        owners = _owners(tables, foreign)
         runs = {table: _run(conn, table, owner, study_id) for table, owner in owners.items()}
         if any(run is None for run in runs.values()):
             conn.execute("ROLLBACK")  # not numbered as a load numbers: load in full
             return False
         first = {table: run[0] for table, run in runs.items() if run is not None}
         rows = rows_for(first, {name: set(columns) for name, columns in tables.items()})
-        references = _references(conn, tables)
+        references = _references(foreign, integer)
         for table, run in runs.items():
             assert run is not None
             start, count = run
@@ -53,13 +54,13 @@ def replace_study(db_path: Path, study_id: str, rows_for: StudyRows, loaded_from
             assert run is not None
             start, count = run
             if delta := len(rows.get(table, [])) - count:
-                _move(conn, table, tables[table], start + count - 1, delta)
+                _move(conn, table, tables[table], integer[table], start + count - 1, delta)
                 for name, column in references.get(table, []):
                     _shift(conn, name, column, start + count - 1, delta)
         for table, columns in tables.items():
             if not (table_rows := rows.get(table)):
                 continue
-            if "id" in columns and _integer_key(conn, table):  # the rows' ids are their rowids
+            if "id" in columns and integer[table]:  # the rows' ids are their rowids
                 conn.executemany(insert_sql(table, columns), ([row.get(c) for c in columns] for row in table_rows))
             else:
                 conn.executemany(insert_sql(table, ["rowid", *columns]),
@@ -85,18 +86,37 @@ def _loaded_from(conn: sqlite3.Connection, digest: str) -> bool:
     return row is not None and row[0] == digest
 
 
-def _owners(conn: sqlite3.Connection, tables: dict[str, list[str]]) -> dict[str, tuple[str, str]]:
+Foreign = dict[str, list[tuple[str, str, str]]]
+"""Each table's foreign keys: (the table it refers to, the column, the column referred to)."""
+
+
+def _keys(conn: sqlite3.Connection) -> tuple[Foreign, dict[str, bool]]:
+    """Each table's foreign keys, and whether its key is an integer ``id`` (then the rowid
+    itself), read from the schema in one query each."""
+    foreign: Foreign = {}
+    for table, parent, column, to in conn.execute(
+            "SELECT m.name, f.\"table\", f.\"from\", f.\"to\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
+            "WHERE m.type = 'table' ORDER BY m.rowid, f.id, f.seq"):
+        foreign.setdefault(table, []).append((parent, column, to))
+    keys: dict[str, list[tuple[str, str]]] = {}
+    for table, name, kind in conn.execute(
+            "SELECT m.name, p.name, p.type FROM sqlite_master m, pragma_table_info(m.name) p "
+            "WHERE m.type = 'table' AND p.pk ORDER BY m.rowid, p.pk"):
+        keys.setdefault(table, []).append((name, kind))
+    tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return foreign, {table: keys.get(table) == [("id", "INTEGER")] for table in tables}
+
+
+def _owners(tables: dict[str, list[str]], foreign: Foreign) -> dict[str, tuple[str, str]]:
     """The tables that hold a study's rows, each with how a row names its study: (the join that
     reaches the study's id, the column holding it). The study itself, the tables whose
     ``study_id`` refers to it, and the tables that refer by id to one of those (an arm's drugs)."""
     owners = {STUDY_TABLE: ("", f'"{STUDY_TABLE}".id')}
-    foreign = {table: conn.execute("SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?)",
-                                   (table,)).fetchall() for table in tables}
     for table in tables:
-        if any(parent == STUDY_TABLE and column == "study_id" for parent, column, _ in foreign[table]):
+        if any(parent == STUDY_TABLE and column == "study_id" for parent, column, _ in foreign.get(table, [])):
             owners[table] = ("", f'"{table}".study_id')
     for table in tables:
-        for parent, column, to in foreign[table]:
+        for parent, column, to in foreign.get(table, []):
             if table not in owners and parent in owners and parent != STUDY_TABLE and to == "id":
                 owners[table] = (f'JOIN "{parent}" ON "{parent}".id = "{table}"."{column}"',
                                  f'"{parent}".study_id')
@@ -116,29 +136,23 @@ def _run(conn: sqlite3.Connection, table: str, owner: tuple[str, str], study_id:
     return (before + 1, count) if total == last else None
 
 
-def _references(conn: sqlite3.Connection, tables: dict[str, list[str]]) -> dict[str, list[tuple[str, str]]]:
+def _references(foreign: Foreign, integer: dict[str, bool]) -> dict[str, list[tuple[str, str]]]:
     """For each table, the (table, column) pairs that refer to its integer ids."""
     out: dict[str, list[tuple[str, str]]] = {}
-    for table in tables:
-        for parent, column, to in conn.execute(
-                "SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?)", (table,)):
-            if to == "id" and _integer_key(conn, parent):
+    for table, keys in foreign.items():
+        for parent, column, to in keys:
+            if to == "id" and integer.get(parent):
                 out.setdefault(parent, []).append((table, column))
     return out
 
 
-def _integer_key(conn: sqlite3.Connection, table: str) -> bool:
-    """Whether ``table``'s key is an integer ``id`` (then the rowid itself)."""
-    keys = [(name, kind) for _, name, kind, _, _, pk in conn.execute(f'PRAGMA table_info("{table}")') if pk]
-    return keys == [("id", "INTEGER")]
-
-
-def _move(conn: sqlite3.Connection, table: str, columns: list[str], after: int, delta: int) -> None:
+def _move(conn: sqlite3.Connection, table: str, columns: list[str], integer_key: bool, after: int,
+          delta: int) -> None:
     """Add ``delta`` to the rowids (ids) above ``after``: the rows are copied aside, deleted, and
     inserted again with their new ids, one pass over the table's indexes each way. (Changing the
     ids in place takes two passes, through the negative numbers: see ``_shift``.) The copy's
     columns have the table's affinities, so every value comes back as it was stored."""
-    key = "id" if "id" in columns and _integer_key(conn, table) else "rowid"
+    key = "id" if "id" in columns and integer_key else "rowid"
     names = ", ".join(f'"{column}"' for column in columns if column != key)
     conn.execute(f'CREATE TEMP TABLE "{_MOVED}" AS SELECT rowid AS "{_MOVED}", {names} FROM "{table}" '
                  "WHERE rowid > ?", (after,))

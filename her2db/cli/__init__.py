@@ -8,6 +8,7 @@ wrong), 2 usage errors (click's own, and bad arguments).
 from __future__ import annotations
 
 import errno
+import gc
 import importlib
 import os
 
@@ -31,6 +32,15 @@ COMMAND_MODULES = {
 """Each command's module (``cli/<module>.py``, whose ``COMMANDS`` holds it): a command imports
 its module only when it runs (``--help`` imports them all), so ``her2db query`` does not pay for
 building the curator commands' options. tests/test_cli.py checks this against the modules."""
+
+WITHOUT_CYCLE_COLLECTION = frozenset(("load", "validate", "query", "studies", "show", "add", "new-study", "set",
+                                      "remove", "rename", "import-csv", "check", "todo"))
+"""Commands the console script runs with Python's cycle collector off. Importing pydantic and
+building the curated models creates some hundred thousand objects, and the collector scans them
+again and again as they accumulate: about 13 ms of an edit's 0.21 s, 7% of a load of 1,000
+studies. These commands make no reference cycles to speak of (curated data, models, rows;
+a load of 1,000 studies peaks at the same memory either way), so plain reference counting
+frees all they drop. The others (the site's MkDocs, exports, releases) keep the collector."""
 
 
 class _Commands(click.Group):
@@ -66,6 +76,8 @@ class _Commands(click.Group):
         return sorted(COMMAND_MODULES)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in WITHOUT_CYCLE_COLLECTION:
+            gc.enable()  # `main` turned it off: this command may make reference cycles
         if cmd_name not in COMMAND_MODULES:
             return None
         module = importlib.import_module(f"{__name__}.{COMMAND_MODULES[cmd_name]}")
@@ -98,3 +110,9 @@ def cli() -> None:
         her2db load && her2db query "select * from v_comparisons where endpoint = 'PFS'"
     """
 
+
+def main() -> None:
+    """The ``her2db`` console script: ``cli``, with the cycle collector off until a command
+    outside ``WITHOUT_CYCLE_COLLECTION`` is asked for."""
+    gc.disable()
+    cli()

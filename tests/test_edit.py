@@ -1061,6 +1061,70 @@ def test_rename_updates_every_reference_in_one_change(corpus: Path, mini_db: Pat
     assert study.read_text() == after
 
 
+BLOCK_RECORDS = """\
+# a heading comment
+id: zz-block
+arms:
+  - key: a  # the arm
+    label: Arm A
+  - key: b
+    label: >-
+      Arm B, a label folded
+      over two lines
+results:
+  - endpoint: OS
+    arm: a
+    notes: "quoted, and
+      over two lines"
+  - {endpoint: PFS, arm: a, p_versus: b}
+  - endpoint: ORR
+    arm: b
+    p_versus: a
+"""
+
+
+@pytest.mark.parametrize("edits", [
+    [(("arms", 0), "key", "z"), (("results", 0), "arm", "z"), (("results", 1), "arm", "z"),
+     (("results", 2), "p_versus", "z")],
+    [(("arms", 1), "label", "B"), (("results", 0), "notes", "one line"), (("results", 2), "arm", "c")],
+    [(("arms", 0), "label", "first"), (("arms", 1), "key", "second")],
+], ids=["a-rename", "multi-line-values", "adjacent-records"])
+def test_set_fields_is_set_text_field_by_field(tmp_path: Path, edits: list) -> None:
+    """Several fields set from one read of the layout give the text that setting them one at a
+    time (a parse of the file each) gives: what a rename of a key with many references relies on."""
+    path = tmp_path / "zz-block.yaml"
+    path.write_text(BLOCK_RECORDS, encoding="utf-8")
+    doc = read_document(path)
+    targets = [(yamledit.Target(*where), field, value) for where, field, value in edits]
+    one_by_one = BLOCK_RECORDS
+    for target, field, value in targets:
+        one_by_one = yamledit.set_text(read_document(path, one_by_one), target, field, value)
+    assert yamledit.set_fields(doc, targets) == one_by_one != BLOCK_RECORDS
+
+
+def test_set_fields_leaves_two_fields_of_one_flow_record_to_the_caller(tmp_path: Path) -> None:
+    path = tmp_path / "zz-block.yaml"
+    path.write_text(BLOCK_RECORDS, encoding="utf-8")
+    target = yamledit.Target("results", 1)
+    assert yamledit.set_fields(read_document(path), [(target, "arm", "z"), (target, "p_versus", "z")]) is None
+
+
+def test_rename_with_two_references_in_one_flow_record(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
+    """An adverse event compared with its own arm (an error of its own): the rename falls back
+    to one field at a time, gets the text right (the edit is refused for the error, not for a
+    text that parses to other data) and writes nothing."""
+    study = _study(corpus)
+    text = study.read_text(encoding="utf-8")
+    study.write_text(text.replace("  - {arm: exp, term: nausea,", "  - {arm: exp, p_versus: exp, term: nausea,", 1),
+                     encoding="utf-8")
+    before = study.read_bytes()
+    done = runner.invoke(cli, ["rename", STUDY, "arms[exp]", "tdxd", "--sources", str(corpus), "--db", str(mini_db)])
+    assert done.exit_code == 1, done.output
+    assert "adverse_events[0] › p_versus" in done.output and "would not parse" not in done.output, done.output
+    assert "cannot be edited in place" not in done.output
+    assert study.read_bytes() == before
+
+
 FLOW_STUDY = """\
 id: zz-test
 acronym: ZZ

@@ -10,7 +10,7 @@ from ..model.registry import KEY_COLUMNS
 from .edit import EditError, resolve, study_rel
 from .fields import STUDY_SECTIONS
 from .transaction import EditResult, commit, corpus_lock
-from .yamledit import Target, check_same, set_text
+from .yamledit import Target, check_same, set_fields, set_text
 from .yamlfile import read_document
 
 
@@ -35,16 +35,18 @@ def rename_key(sources: Path, study_id: str, path: str, new_key: str, db_path: P
             raise EditError(f"{study_id} › {target.section}[{taken[0]}] already has the key {new_key}; choose "
                             "another (keys name one record each)", usage=True)
         expected = json.loads(json.dumps(doc.data))
-        expected[target.section][target.index]["key"] = new_key
-        text = set_text(doc, target, "key", new_key)
-        changed = 0
+        edits = [(target, "key", new_key)]
         for section in STUDY_SECTIONS.values():
             for index, item in enumerate(doc.data.get(section) or []):
-                for field in named_by:
-                    if item.get(field) == old:
-                        expected[section][index][field] = new_key
-                        text = set_text(read_document(sources / rel, text), Target(section, index), field, new_key)
-                        changed += 1
+                edits += [(Target(section, index), field, new_key) for field in named_by if item.get(field) == old]
+        for edit_target, field, value in edits:
+            expected[edit_target.section][edit_target.index][field] = value
+        text = set_fields(doc, edits)
+        if text is None:  # two references in one flow record: one at a time
+            text = doc.text
+            for edit_target, field, value in edits:
+                text = set_text(read_document(sources / rel, text), edit_target, field, value)
+        changed = len(edits) - 1
         check_same(doc, text, expected)
         return commit(sources, rel, text, db_path,
                       f"rename {target.describe(study_id)} {old} → {new_key} and {changed} reference(s)", dry_run)

@@ -193,7 +193,32 @@ def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
     """The text of ``doc`` with one field of one record replaced (or added at its end), or
     removed when ``value`` is None."""
     lines = doc.text.splitlines(keepends=True)
+    start, end, replacement = _field_edit(doc, lines, layout(doc.text), target, field, value)
+    return "".join(lines[:start] + replacement + lines[end:])
+
+
+def set_fields(doc: Document, edits: list[tuple[Target, str, Any]]) -> str | None:
+    """The text of ``doc`` with several existing fields replaced, from one read of its layout:
+    each edit replaces lines of its own, applied from the end of the file back so that every
+    edit's lines are still where the layout found them (a rename's references, in one pass
+    rather than a parse of the file per reference). None when two edits share a line (fields of
+    one flow record): the caller then edits one field at a time."""
+    lines = doc.text.splitlines(keepends=True)
     root = layout(doc.text)
+    pieces = sorted((_field_edit(doc, lines, root, target, field, value) for target, field, value in edits),
+                    key=lambda piece: piece[:2], reverse=True)
+    if any(later[0] < earlier[1] or later[:2] == earlier[:2] for later, earlier in zip(pieces, pieces[1:],
+                                                                                           strict=False)):
+        return None
+    for start, end, replacement in pieces:
+        lines[start:end] = replacement
+    return "".join(lines)
+
+
+def _field_edit(doc: Document, lines: list[str], root: Mapping, target: Target, field: str,
+                value: Any) -> tuple[int, int, list[str]]:
+    """What setting (``value`` None: removing) one field does to ``lines``: the lines
+    [start, end) and what replaces them."""
     if target.section is None:
         node, (start, end) = root, (0, len(lines))
     else:
@@ -220,23 +245,22 @@ def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
         else:
             close = text.rindex("}")
             text = text[:close] + f", {field}: {scalar(value, True)}" + text[close:]
-        return "".join(lines[:start]) + text + "".join(lines[end:])
+        return start, end, [text]
     spans = _key_spans(node, end, lines)
     if value is None:
         a, b = spans[field]
         prefix = lines[a][: node.key_at(field)[1]]
-        rest = lines[b:]
-        if prefix.strip() and rest:  # the first field carried the item's dash: the next one takes it
-            rest = [prefix + rest[0].lstrip()] + rest[1:]
-        return "".join(lines[:a] + rest)
+        if prefix.strip() and b < len(lines):  # the first field carried the item's dash: the next one takes it
+            return a, b + 1, [prefix + lines[b].lstrip()]
+        return a, b, []
     if field in spans:
         a, b = spans[field]
         prefix = lines[a][: node.key_at(field)[1]]
-        return "".join(lines[:a] + [f"{prefix}{field}: {scalar(value, False)}\n"] + lines[b:])
+        return a, b, [f"{prefix}{field}: {scalar(value, False)}\n"]
     last = list(node.keys())[-1]
     col = node.key_at(last)[1]
     at = spans[last][1]
-    return "".join(lines[:at] + [" " * col + f"{field}: {scalar(value, False)}\n"] + lines[at:])
+    return at, at, [" " * col + f"{field}: {scalar(value, False)}\n"]
 
 
 def remove_text(doc: Document, target: Target) -> str:

@@ -1163,6 +1163,43 @@ def test_a_flow_layout_set_cannot_edit_in_place_is_refused_cleanly(corpus: Path,
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and not p.name.startswith(".")} == before
 
 
+def _zz_study(corpus: Path, runner: CliRunner, text: str) -> Path:
+    """The study FLOW_STUDY (block arms), written as ``text`` says, loaded."""
+    path = corpus / "studies" / "zz-test.yaml"
+    path.write_bytes(text.encode("utf-8"))
+    loaded = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(corpus / "her2db.sqlite")])
+    assert loaded.exit_code == 0, loaded.output
+    return path
+
+
+def test_set_keeps_the_comment_after_the_value_it_replaces(corpus: Path, runner: CliRunner) -> None:
+    """A curator's note beside a number (``n_treated: 100  # Table 1``) stays when the number
+    is corrected; DESIGN: comments are kept."""
+    path = _zz_study(corpus, runner, FLOW_STUDY.replace("    n_treated: 100\n",
+                                                        "    n_treated: 100  # Table 1, not the text\n"))
+    done = runner.invoke(cli, ["set", "zz-test", "arms[a]", "n_treated", "101", "--sources", str(corpus),
+                               "--db", str(corpus / "her2db.sqlite")])
+    assert done.exit_code == 0, done.output
+    assert "    n_treated: 101  # Table 1, not the text\n" in path.read_text(encoding="utf-8")
+    done = runner.invoke(cli, ["set", "zz-test", "arms[a]", "label", "Arm A, # not a comment", "--sources",
+                               str(corpus), "--db", str(corpus / "her2db.sqlite")])
+    assert done.exit_code == 0, done.output
+    assert "  # Table 1, not the text\n" in path.read_text(encoding="utf-8")
+
+
+def test_edits_of_a_file_saved_with_crlf_keep_crlf(corpus: Path, runner: CliRunner) -> None:
+    """A file saved on Windows: the lines an edit writes end as the others do, never a mix."""
+    path = _zz_study(corpus, runner, FLOW_STUDY.replace("\n", "\r\n"))
+    where = ["--sources", str(corpus), "--db", str(corpus / "her2db.sqlite")]
+    for args in (["set", "zz-test", "arms[a]", "n_treated", "101"], ["set", "zz-test", "arms[a]", "n_randomized", "102"],
+                 ["add", "result", "zz-test", "--endpoint", "OS", "--arm", "a", "--statistic", "median",
+                  "--value", "12.5", "--unit", "months", "--source-id", "huober-review", "--locator", "text"]):
+        done = runner.invoke(cli, [*args, *where])
+        assert done.exit_code == 0, (args, done.output)
+    data = path.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") and b"n_randomized: 102\r\n" in data and b"12.5" in data
+
+
 def test_ctrl_c_once_the_file_is_written_says_the_edit_stands(
         corpus: Path, mini_db: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """An interrupt while the database is updated: the file is written (the edit stands), the

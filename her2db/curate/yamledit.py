@@ -160,8 +160,9 @@ def add_text(doc: Document, section: str, records: list[dict[str, Any]], order: 
     """The text of ``doc`` with ``records`` appended to ``section`` in the style of its last
     item (flow ``- {...}`` or block); a missing or empty section is written in block style."""
     lines = doc.text.splitlines(keepends=True)
+    eol = _eol(lines[0]) if lines else "\n"
     if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+        lines[-1] += eol
     root = layout(doc.text)
     seq = root.get(section)
     if isinstance(seq, Sequence) and len(seq) and not seq.flow:
@@ -172,10 +173,10 @@ def add_text(doc: Document, section: str, records: list[dict[str, Any]], order: 
         quoted = frozenset(k for k, v in last.items() if double_quoted(v)) \
             if isinstance(last, Mapping) else frozenset()
         new = [line for record in records for line in render_item(record, dash_col, flow, quoted)]
-        return "".join(lines[:end] + new + lines[end:])
+        return "".join(lines[:end] + _ended(new, eol) + lines[end:])
     if isinstance(seq, Sequence) and len(seq):
         raise EditError(f"{section} is written as one flow list ([...]); add to it by hand")
-    block = [f"{section}:\n"] + [line for record in records for line in render_item(record, 2, False)]
+    block = _ended([f"{section}:\n"] + [line for record in records for line in render_item(record, 2, False)], eol)
     if section in root:  # `section: []` or an empty key
         start = root.key_at(section)[0]
         end = _trim(lines, start, _section_end(root, section, lines))
@@ -256,11 +257,31 @@ def _field_edit(doc: Document, lines: list[str], root: Mapping, target: Target, 
     if field in spans:
         a, b = spans[field]
         prefix = lines[a][: node.key_at(field)[1]]
-        return a, b, [f"{prefix}{field}: {scalar(value, False)}\n"]
+        return a, b, [f"{prefix}{field}: {scalar(value, False)}{_comment_after(node, field, lines)}{_eol(lines[a])}"]
     last = list(node.keys())[-1]
     col = node.key_at(last)[1]
     at = spans[last][1]
-    return at, at, [" " * col + f"{field}: {scalar(value, False)}\n"]
+    return at, at, [" " * col + f"{field}: {scalar(value, False)}{_eol(lines[at - 1])}"]
+
+
+def _comment_after(node: Mapping, field: str, lines: list[str]) -> str:
+    """The comment written after a one-line value (``value: 12.5  # Table 2``), with the space
+    before it: kept when the value is replaced."""
+    line, column = node.value_end(field)
+    if line != node.key_at(field)[0]:
+        return ""
+    rest = lines[line][column:].rstrip("\r\n")
+    return rest if rest.lstrip().startswith("#") else ""
+
+
+def _eol(line: str) -> str:
+    """The line ending a new line takes from its neighbour: a file saved with CRLF keeps them."""
+    return "\r\n" if line.endswith("\r\n") else "\n"
+
+
+def _ended(new: list[str], eol: str) -> list[str]:
+    """New lines (written with ``\\n``) ending as the file's lines do."""
+    return new if eol == "\n" else [line.removesuffix("\n") + eol for line in new]
 
 
 def remove_text(doc: Document, target: Target) -> str:
@@ -271,7 +292,7 @@ def remove_text(doc: Document, target: Target) -> str:
     start, end = _item_span(root, target.section, target.index, lines)
     if len(root[target.section]) == 1:
         key_line = root.key_at(target.section)[0]
-        return "".join(lines[:key_line] + [f"{target.section}: []\n"] + lines[end:])
+        return "".join(lines[:key_line] + [f"{target.section}: []{_eol(lines[key_line])}"] + lines[end:])
     return "".join(lines[:start] + lines[end:])
 
 

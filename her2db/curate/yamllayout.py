@@ -41,6 +41,11 @@ class Mapping:
         mark = self._pairs[key][0].start_mark
         return mark.line, mark.column
 
+    def value_end(self, key: str) -> tuple[int, int]:
+        """The 0-based line and column just after ``key``'s value (where a comment after it starts)."""
+        mark = self._pairs[key][1].end_mark
+        return mark.line, mark.column
+
 
 class Sequence:
     """A sequence node: its items wrapped, and the line where each starts."""

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..model.formulas import reads_as_formula
+from ..model.registry import field_aliases
 from ..util.terminal import printable
 from .corpus import (
     AE_TERMS_FILE,
@@ -41,8 +42,8 @@ def texts(value: Any, loc: tuple[PathKey, ...] = ()) -> Iterator[tuple[tuple[Pat
     if isinstance(value, str):
         yield loc, value
     elif isinstance(value, BaseModel):
-        for name, info in type(value).model_fields.items():
-            yield from texts(getattr(value, name, None), loc + (info.alias or name,))
+        for name, alias in field_aliases(type(value)):
+            yield from texts(getattr(value, name, None), loc + (alias,))
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from texts(item, loc + (i,))

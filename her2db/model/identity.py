@@ -15,6 +15,7 @@ that restates it), then the most recent source, then file order.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -53,7 +54,15 @@ _NOT_SLUG = re.compile(r"[^a-z0-9.]+")
 def slug(value: Any) -> str:
     """A key part as id text: lower case, signs spelt out (``>=3`` is ``ge-3``), a non-ASCII
     character as its code point (a look-alike never gives another key's id), every other run of
-    non-alphanumerics one hyphen; a number as its shortest text (``12.0`` is ``12``)."""
+    non-alphanumerics one hyphen; a number as its shortest text (``12.0`` is ``12``). The same
+    few hundred values recur through a corpus's record ids: each is worked out once."""
+    try:
+        return _slug_of(value)
+    except TypeError:  # a value that cannot be a key of the cache
+        return _slug(value)
+
+
+def _slug(value: Any) -> str:
     if isinstance(value, float):
         value = f"{value:g}"
     text = str(value).lower()
@@ -62,6 +71,9 @@ def slug(value: Any) -> str:
     for sign, word in _SIGNS:
         text = text.replace(sign, f"-{word}-")
     return _NOT_SLUG.sub("-", text).strip("-.") or "x"
+
+
+_slug_of = functools.lru_cache(maxsize=1 << 16, typed=True)(_slug)  # typed: True is not 1
 
 
 def natural_key(section: str, record: Any) -> tuple[Any, ...]:

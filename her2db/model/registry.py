@@ -74,7 +74,20 @@ DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
 def fields_of(model: type) -> frozenset[str]:
     """The fields a record model has (empty for anything else): asking a pydantic model for a
     field it lacks (``hasattr``, ``getattr`` with a default) raises inside pydantic, slowly."""
-    return frozenset(getattr(model, "model_fields", {}))
+    return frozenset(field_names(model))
+
+
+@functools.cache
+def field_names(model: type) -> tuple[str, ...]:
+    """A model's fields in declaration order. Cached: pydantic's ``model_fields`` is a class
+    property that costs microseconds a call, and the rows and checks ask it for every record."""
+    return tuple(getattr(model, "model_fields", {}))
+
+
+@functools.cache
+def field_aliases(model: type) -> tuple[tuple[str, str], ...]:
+    """Each field with the name the YAML file spells it by (its alias, such as a drug's ``class``)."""
+    return tuple((name, info.alias or name) for name, info in getattr(model, "model_fields", {}).items())
 
 
 @functools.cache
@@ -130,7 +143,7 @@ def record_values(record: BaseModel, columns: Collection[str],
     also ``X_text``, a list of names one ``; ``-separated text, a key of another record (arm,
     analysis, ...) that record's row id from ``keys``."""
     out: dict[str, Any] = {}
-    for name in type(record).model_fields:
+    for name in field_names(type(record)):
         value = getattr(record, name)
         if name in KEY_COLUMNS and name not in columns:
             column, section = KEY_COLUMNS[name]

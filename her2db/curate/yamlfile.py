@@ -222,10 +222,12 @@ def reads_as_text(value: str) -> bool:
     return bool(value) and not any(pattern.match(value) for _, pattern in _BY_FIRST.get(value[0], ()))
 
 
-def _scalar(event: Any) -> Any:
-    """The value of a scalar event, typed as ruamel.yaml's YAML 1.2 safe loader types it."""
+def _scalar(event: Any, plain_text: bool) -> Any:
+    """The value of a scalar event, typed as ruamel.yaml's YAML 1.2 safe loader types it;
+    ``plain_text``: the file holds no control or invisible character, so only a double-quoted
+    value (the one style with escapes, "\\x07") can."""
     tag, value = event.tag, event.value
-    if hidden := hidden_character(value):  # an escape ("\x07") or a character no one sees (U+202E)
+    if (not plain_text or event.style == '"') and (hidden := hidden_character(value)):  # U+0007, U+202E
         raise _Refused(f"the character {hidden} (a control or invisible character) is not allowed "
                        "in a value: write plain text", event)
     if tag is None or tag == "!":
@@ -301,6 +303,7 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, Lines]:
     start_events = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     stack: list[_Frame] = []
     result: tuple[Any, Lines] | None = None
+    plain_text = hidden_character(text) is None  # then each value needs no look of its own
     same_line: dict[int, int] = {}
     try:
         while True:
@@ -311,7 +314,7 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, Lines]:
             if kind is scalar_event:
                 if event.anchor:
                     raise _Refused(f"anchor &{event.anchor} is not allowed: curated files need none", event)
-                value: Any = _scalar(event)
+                value: Any = _scalar(event, plain_text)
                 node: Lines = line
             elif kind in end_events:
                 done = stack.pop()

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from her2db.curate.yamlfile import read_document
 from her2db.model import curated, prebuilt
+from her2db.model.numbers import Printed
 
 STUDIES = sorted((ROOT / "db" / "studies").glob("*.yaml"))
 
@@ -83,12 +84,14 @@ def test_an_edited_model_module_sets_the_file_aside(fresh: Path) -> None:
 
 @pytest.mark.parametrize("spoil", [
     lambda r: r.update(pydantic_core="0.0.1"),
+    lambda r: r.update(pydantic="2.0.0"),
+    lambda r: r["models"]["StudyFile"].update(cls={"$object": "her2db.model.curated:BaseModel"}),
     lambda r: r.update(format="something else"),
     lambda r: r["modules"].update({"os": "0" * 64}),
     lambda r: r["models"]["StudyFile"].update(cls={"$object": "her2db.model.curated:nothing_here"}),
     lambda r: r["models"]["StudyFile"].update(cls={"$object": "builtins:eval"}),
     lambda r: r["models"]["StudyFile"].update(type="no such schema"),
-], ids=["other pydantic-core", "other format", "a module outside the package", "a name not in the module",
+], ids=["other pydantic-core", "other pydantic", "a module the schema module imports", "other format", "a module outside the package", "a name not in the module",
         "a builtin other than list and dict", "a schema pydantic-core refuses"])
 def test_a_spoilt_file_is_not_used(fresh: Path, spoil: Any) -> None:
     record = json.loads(fresh.read_text(encoding="utf-8"))
@@ -113,3 +116,30 @@ def test_an_object_without_a_name_cannot_be_prebuilt() -> None:
 def test_two_definitions_of_one_name_cannot_be_prebuilt() -> None:
     with pytest.raises(TypeError, match="two definitions named a.B"):
         prebuilt._encode({"ref": "a.B:1", "schema": {"ref": "a.B:2"}}, {})
+
+
+def test_every_form_of_import_is_followed_into_the_digests() -> None:
+    """A change to any model module the schema reads sets the file aside, however it is
+    imported: registry.py has ``from . import curated`` and ``from .numbers import Printed``."""
+    assert {"her2db.model.curated", "her2db.model.numbers", "her2db.model.dates"} <= \
+        set(prebuilt._module_names("her2db.model.registry"))
+    assert set(json.loads(prebuilt.VALIDATORS_JSON.read_text(encoding="utf-8"))["modules"]) == \
+        set(prebuilt._module_names())
+
+
+def test_the_check_compares_schemas_not_versions() -> None:
+    """A new pydantic that generates the same schemas leaves the committed file current (CI
+    does not turn red on a release); any other difference does not."""
+    text = prebuilt.VALIDATORS_JSON.read_text(encoding="utf-8")
+    record = json.loads(text)
+    assert prebuilt.same_schemas(text, json.dumps({**record, "pydantic": "9.9.9", "pydantic_core": "9.9.9"}))
+    record["models"]["StudyFile"]["schema"]["fields"].pop("title")
+    assert not prebuilt.same_schemas(text, json.dumps(record)) and not prebuilt.same_schemas(text, "not json")
+
+
+@pytest.mark.parametrize("value", [{"type": "default", "default": Printed(95.0, "95.0")},
+                                   {"type": "x", "$object": "her2db.model.curated:os"}],
+                         ids=["a subclass of float", "a dict that looks like a reference"])
+def test_what_json_cannot_hold_faithfully_cannot_be_prebuilt(value: dict[str, Any]) -> None:
+    with pytest.raises(TypeError):
+        prebuilt._encode(value, {})

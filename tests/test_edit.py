@@ -1088,10 +1088,16 @@ results:
      (("results", 2), "p_versus", "z")],
     [(("arms", 1), "label", "B"), (("results", 0), "notes", "one line"), (("results", 2), "arm", "c")],
     [(("arms", 0), "label", "first"), (("arms", 1), "key", "second")],
-], ids=["a-rename", "multi-line-values", "adjacent-records"])
+    [(("results", 1), "arm", "z"), (("results", 1), "p_versus", None), (("results", 1), "notes", "n")],
+    [(("results", 2), "notes", "n"), (("results", 2), "p_versus", None), (("results", 2), "checked_by", "X")],
+    [(("results", 0), "endpoint", None), (("results", 0), "arm", "z")],
+], ids=["a-rename", "multi-line-values", "adjacent-records", "one-flow-record", "one-block-record",
+        "a-dash-moves-to-an-edited-field"])
 def test_set_fields_is_set_text_field_by_field(tmp_path: Path, edits: list) -> None:
     """Several fields set from one read of the layout give the text that setting them one at a
-    time (a parse of the file each) gives: what a rename of a key with many references relies on."""
+    time (a parse of the file each) gives: what a rename of a key with many references, and a
+    change that clears a record's check marks, rely on. The last case, where a removed first
+    field hands its dash to an edited one, is made one field at a time."""
     path = tmp_path / "zz-block.yaml"
     path.write_text(BLOCK_RECORDS, encoding="utf-8")
     doc = read_document(path)
@@ -1102,17 +1108,10 @@ def test_set_fields_is_set_text_field_by_field(tmp_path: Path, edits: list) -> N
     assert yamledit.set_fields(doc, targets) == one_by_one != BLOCK_RECORDS
 
 
-def test_set_fields_leaves_two_fields_of_one_flow_record_to_the_caller(tmp_path: Path) -> None:
-    path = tmp_path / "zz-block.yaml"
-    path.write_text(BLOCK_RECORDS, encoding="utf-8")
-    target = yamledit.Target("results", 1)
-    assert yamledit.set_fields(read_document(path), [(target, "arm", "z"), (target, "p_versus", "z")]) is None
-
-
 def test_rename_with_two_references_in_one_flow_record(corpus: Path, mini_db: Path, runner: CliRunner) -> None:
-    """An adverse event compared with its own arm (an error of its own): the rename falls back
-    to one field at a time, gets the text right (the edit is refused for the error, not for a
-    text that parses to other data) and writes nothing."""
+    """An adverse event compared with its own arm (an error of its own): both references in
+    the one flow record change (the edit is refused for the error, not for a text that parses
+    to other data), and nothing is written."""
     study = _study(corpus)
     text = study.read_text(encoding="utf-8")
     study.write_text(text.replace("  - {arm: exp, term: nausea,", "  - {arm: exp, p_versus: exp, term: nausea,", 1),

@@ -34,7 +34,7 @@ from .fields import (
     spec_of,
 )
 from .transaction import EditResult, commit, corpus_lock
-from .yamledit import Target, add_text, check_same, remove_text, scalar, set_text
+from .yamledit import Target, add_text, check_same, remove_text, scalar, set_fields
 from .yamlfile import Document, read_document
 
 # the command line imports these from here
@@ -225,12 +225,13 @@ def set_field(sources: Path, study_id: str, path: str, field: str, text: str | N
             except ValueError as exc:
                 raise EditError(f"{target.describe(study_id, field)}: {exc}", usage=True) from exc
             record[field] = value
-        new_text = set_text(doc, target, field, value)
+        edits = [(target, field, value)]
         if field not in curated.REVIEW_FIELDS:  # a checked record that changes is no longer checked
             for mark in curated.REVIEW_FIELDS:
                 if mark in record:
                     del record[mark]
-                    new_text = set_text(read_document(sources / rel, new_text), target, mark, None)
+                    edits.append((target, mark, None))
+        new_text = set_fields(doc, edits)
         parsed = check_same(doc, new_text, expected)
         return commit(sources, rel, new_text, db_path, f"set {target.describe(study_id, field)}", dry_run,
                       focus=(target.describe(study_id),), parsed=parsed)

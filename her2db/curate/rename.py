@@ -10,7 +10,7 @@ from ..model.registry import KEY_COLUMNS
 from .edit import EditError, resolve, study_rel
 from .fields import STUDY_SECTIONS
 from .transaction import EditResult, commit, corpus_lock
-from .yamledit import Target, check_same, set_fields, set_text
+from .yamledit import Target, check_same, set_fields
 from .yamlfile import read_document
 
 
@@ -42,11 +42,8 @@ def rename_key(sources: Path, study_id: str, path: str, new_key: str, db_path: P
         for edit_target, field, value in edits:
             expected[edit_target.section][edit_target.index][field] = value
         text = set_fields(doc, edits)
-        if text is None:  # two references in one flow record: one at a time
-            text = doc.text
-            for edit_target, field, value in edits:
-                text = set_text(read_document(sources / rel, text), edit_target, field, value)
         changed = len(edits) - 1
-        check_same(doc, text, expected)
+        parsed = check_same(doc, text, expected)
         return commit(sources, rel, text, db_path,
-                      f"rename {target.describe(study_id)} {old} → {new_key} and {changed} reference(s)", dry_run)
+                      f"rename {target.describe(study_id)} {old} → {new_key} and {changed} reference(s)", dry_run,
+                      parsed=parsed)

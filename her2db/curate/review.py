@@ -25,7 +25,7 @@ from .corpus import Problem, record_path
 from .edit import EditError, resolve, study_rel
 from .transaction import EditResult, commit, corpus_lock
 from .validate import validate
-from .yamledit import check_same, set_text
+from .yamledit import check_same, set_fields
 from .yamlfile import read_document
 
 QUESTION = re.compile(r"\?|\bTODO\b|\bto be confirmed\b|\bunclear\b", re.IGNORECASE)
@@ -57,12 +57,10 @@ def check_record(sources: Path, study_id: str, ref: str, by: str, on: str | None
         expected = json.loads(json.dumps(doc.data))
         marks = {"checked_by": by, "checked_on": on}
         expected[target.section][target.index].update(marks)
-        text = doc.text
-        for name, value in marks.items():
-            text = set_text(read_document(sources / rel, text), target, name, value)
-        check_same(doc, text, expected)
+        text = set_fields(doc, [(target, name, value) for name, value in marks.items()])
+        parsed = check_same(doc, text, expected)
         return commit(sources, rel, text, db_path, f"check {target.describe(study_id)} by {clip(by)} on {on}", dry_run,
-                      focus=(target.describe(study_id),))
+                      focus=(target.describe(study_id),), parsed=parsed)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Any
 from ..model.numbers import Printed
 from .corpus import record_path
 from .fields import EditError
-from .yamlfile import Document, parse_yaml, reads_as_text
+from .yamlfile import Document, parse_yaml, read_document, reads_as_text
 from .yamllayout import Mapping, Sequence, double_quoted, layout
 
 _SCALAR = Path("<scalar>")
@@ -194,32 +194,41 @@ def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
     """The text of ``doc`` with one field of one record replaced (or added at its end), or
     removed when ``value`` is None."""
     lines = doc.text.splitlines(keepends=True)
-    start, end, replacement = _field_edit(doc, lines, layout(doc.text), target, field, value)
+    (start, end, replacement), = _record_edits(doc, lines, layout(doc.text), target, [(field, value)])
     return "".join(lines[:start] + replacement + lines[end:])
 
 
-def set_fields(doc: Document, edits: list[tuple[Target, str, Any]]) -> str | None:
-    """The text of ``doc`` with several existing fields replaced, from one read of its layout:
-    each edit replaces lines of its own, applied from the end of the file back so that every
-    edit's lines are still where the layout found them (a rename's references, in one pass
-    rather than a parse of the file per reference). None when two edits share a line (fields of
-    one flow record): the caller then edits one field at a time."""
+def set_fields(doc: Document, edits: list[tuple[Target, str, Any]]) -> str:
+    """The text of ``doc`` with several fields set (``value`` None: removed), as ``set_text``
+    would set them one after the other, from one read of its layout where it can: the edits of
+    a flow record are made in turn on its text, and the edits replace lines of their own,
+    applied from the end of the file back so that every edit's lines are still where the
+    layout found them (a rename's references, in one pass rather than a parse of the file per
+    reference). Two edits of a block record that touch one line (a removed first field whose
+    dash the next, also edited, takes) are made one at a time."""
     lines = doc.text.splitlines(keepends=True)
     root = layout(doc.text)
-    pieces = sorted((_field_edit(doc, lines, root, target, field, value) for target, field, value in edits),
+    changes: dict[Target, list[tuple[str, Any]]] = {}
+    for target, field, value in edits:
+        changes.setdefault(target, []).append((field, value))
+    pieces = sorted((piece for target, fields in changes.items()
+                     for piece in _record_edits(doc, lines, root, target, fields)),
                     key=lambda piece: piece[:2], reverse=True)
     if any(later[0] < earlier[1] or later[:2] == earlier[:2] for later, earlier in zip(pieces, pieces[1:],
                                                                                            strict=False)):
-        return None
+        text = doc.text
+        for target, field, value in edits:
+            text = set_text(read_document(doc.path, text), target, field, value)
+        return text
     for start, end, replacement in pieces:
         lines[start:end] = replacement
     return "".join(lines)
 
 
-def _field_edit(doc: Document, lines: list[str], root: Mapping, target: Target, field: str,
-                value: Any) -> tuple[int, int, list[str]]:
-    """What setting (``value`` None: removing) one field does to ``lines``: the lines
-    [start, end) and what replaces them."""
+def _record_edits(doc: Document, lines: list[str], root: Mapping, target: Target,
+                  changes: list[tuple[str, Any]]) -> list[tuple[int, int, list[str]]]:
+    """What setting (``value`` None: removing) fields of one record does to ``lines``: the lines
+    [start, end) each change replaces, and with what."""
     if target.section is None:
         node, (start, end) = root, (0, len(lines))
     else:
@@ -227,27 +236,36 @@ def _field_edit(doc: Document, lines: list[str], root: Mapping, target: Target, 
         start, end = _item_span(root, target.section, target.index or 0, lines)
     if isinstance(node, Mapping) and node.flow:
         text = "".join(lines[start:end])
-        try:
-            fields = list(_flow_fields(text))
-        except (ValueError, IndexError) as exc:  # a comment inside the record, a section in one flow list
-            raise EditError(f"{doc.path}: this record's layout (a comment inside its braces, or a section "
-                            "written as one flow list) cannot be edited in place; nothing written (edit it "
-                            "by hand)") from exc
-        spans = {key: (a, b) for key, _, a, b in fields}
-        if value is None:
-            i = [f[0] for f in fields].index(field)
-            if i:  # from the end of the previous value: drops ", field: value"
-                text = text[:fields[i - 1][3]] + text[fields[i][3]:]
-            else:
-                text = text[:fields[0][1]] + (text[fields[1][1]:] if len(fields) > 1 else "}")
-        elif field in spans:
-            a, b = spans[field]
-            text = text[:a] + scalar(value, True) + text[b:]
-        else:
-            close = text.rindex("}")
-            text = text[:close] + f", {field}: {scalar(value, True)}" + text[close:]
-        return start, end, [text]
+        for field, value in changes:
+            text = _flow_edit(doc, text, field, value)
+        return [(start, end, [text])]
     spans = _key_spans(node, end, lines)
+    return [_block_edit(node, spans, lines, field, value) for field, value in changes]
+
+
+def _flow_edit(doc: Document, text: str, field: str, value: Any) -> str:
+    """``text``, a flow record ``{...}``, with one field set or removed."""
+    try:
+        fields = list(_flow_fields(text))
+    except (ValueError, IndexError) as exc:  # a comment inside the record, a section in one flow list
+        raise EditError(f"{doc.path}: this record's layout (a comment inside its braces, or a section "
+                        "written as one flow list) cannot be edited in place; nothing written (edit it "
+                        "by hand)") from exc
+    spans = {key: (a, b) for key, _, a, b in fields}
+    if value is None:
+        i = [f[0] for f in fields].index(field)
+        if i:  # from the end of the previous value: drops ", field: value"
+            return text[:fields[i - 1][3]] + text[fields[i][3]:]
+        return text[:fields[0][1]] + (text[fields[1][1]:] if len(fields) > 1 else "}")
+    if field in spans:
+        a, b = spans[field]
+        return text[:a] + scalar(value, True) + text[b:]
+    close = text.rindex("}")
+    return text[:close] + f", {field}: {scalar(value, True)}" + text[close:]
+
+
+def _block_edit(node: Mapping, spans: dict[str, tuple[int, int]], lines: list[str], field: str,
+                value: Any) -> tuple[int, int, list[str]]:
     if value is None:
         a, b = spans[field]
         prefix = lines[a][: node.key_at(field)[1]]

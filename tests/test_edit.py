@@ -1140,26 +1140,49 @@ arms:
 """
 
 
-@pytest.mark.parametrize("results", [
-    "results:\n  - {endpoint: OS, # c1\n     arm: a, # c2\n     statistic: median, value: 12.5, unit: months, "
-    'source_id: huober-review, locator: "text"  # c3\n    }\n',
-    "results: [{endpoint: OS, arm: a, statistic: median, value: 12.5, unit: months, source_id: huober-review, "
-    'locator: "text"}, {endpoint: PFS, arm: a, statistic: median, value: 7.0, unit: months, '
-    "source_id: huober-review, locator: text}]\n",
-], ids=["comment-in-flow-record", "section-in-one-flow-list"])
-def test_a_flow_layout_set_cannot_edit_in_place_is_refused_cleanly(corpus: Path, runner: CliRunner,
-                                                                   results: str) -> None:
+def test_a_section_written_as_one_flow_list_is_refused_cleanly(corpus: Path, runner: CliRunner) -> None:
     """Valid YAML that the in-place edit cannot rewrite: said, nothing written (a traceback before)."""
-    (corpus / "studies" / "zz-test.yaml").write_text(FLOW_STUDY + results, encoding="utf-8")
-    db = corpus / "her2db.sqlite"
-    loaded = runner.invoke(cli, ["load", "--sources", str(corpus), "--db", str(db)])
-    assert loaded.exit_code == 0, loaded.output
+    results = ("results: [{endpoint: OS, arm: a, statistic: median, value: 12.5, unit: months, source_id: "
+               'huober-review, locator: "text"}, {endpoint: PFS, arm: a, statistic: median, value: 7.0, '
+               "unit: months, source_id: huober-review, locator: text}]\n")
+    path = _zz_study(corpus, runner, FLOW_STUDY + results)
     before = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and not p.name.startswith(".")}
     result = runner.invoke(cli, ["set", "zz-test", "results[0]", "value", "12.0", "--sources", str(corpus),
-                                 "--db", str(db)])
+                                 "--db", str(corpus / "her2db.sqlite")])
     assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
     assert "cannot be edited in place; nothing written (edit it by hand)" in result.output
     assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file() and not p.name.startswith(".")} == before
+    assert path.is_file()
+
+
+FLOW_RECORDS = (
+    "results:\n"
+    "  - {endpoint: OS, # c1\n     arm: a, # c2\n     statistic: median, value: 12.5, unit: months, "
+    'source_id: huober-review, locator: "text"  # c3\n    }\n'
+    "  - {endpoint: PFS, arm: a, statistic: median, value: 7.0, unit: months, source_id: huober-review, "
+    "locator: 'the curator''s text', notes: \"ends in a backslash \\\\\", checked_by: AC, "
+    'checked_on: "2026-01-01"}  # see {Fig 2}\n'
+)
+
+
+@pytest.mark.parametrize(("record", "args", "written"), [
+    ("results[0]", ["value", "12.0"], "statistic: median, value: 12.0, unit: months"),
+    ("results[1]", ["value", "7.5"], "value: 7.5, unit: months"),
+    ("results[1]", ["caution", "small"], 'notes: "ends in a backslash \\\\", caution: small}  # see {Fig 2}'),
+], ids=["comments-between-fields", "escapes-in-quoted-values", "a-brace-in-the-comment-after"])
+def test_flow_records_with_comments_and_escapes_are_edited_in_place(corpus: Path, runner: CliRunner, record: str,
+                                                                    args: list[str], written: str) -> None:
+    """Comments inside a flow record's braces, ``''`` and ``\\\\`` in quoted values, and a brace in the
+    comment after the record: the field is found where YAML puts it, every comment stays, and a
+    checked record loses its marks (a traceback or a wrong refusal before)."""
+    path = _zz_study(corpus, runner, FLOW_STUDY + FLOW_RECORDS)
+    done = runner.invoke(cli, ["set", "zz-test", record, *args, "--sources", str(corpus),
+                               "--db", str(corpus / "her2db.sqlite")])
+    assert done.exit_code == 0, done.output
+    text = path.read_text(encoding="utf-8")
+    assert all(comment in text for comment in ("# c1", "# c2", "# c3", "# see {Fig 2}"))
+    assert "'the curator''s text'" in text and (record == "results[0]" or "checked_by" not in text)
+    assert written in text
 
 
 def _zz_study(corpus: Path, runner: CliRunner, text: str) -> Path:
@@ -1197,6 +1220,51 @@ def test_edits_of_a_file_saved_with_crlf_keep_crlf(corpus: Path, runner: CliRunn
         assert done.exit_code == 0, (args, done.output)
     data = path.read_bytes()
     assert data.count(b"\n") == data.count(b"\r\n") and b"n_randomized: 102\r\n" in data and b"12.5" in data
+
+
+def test_check_on_the_last_record_of_a_file_without_a_final_newline(corpus: Path, runner: CliRunner) -> None:
+    """The marks go on lines of their own (they were glued to the last line, and the file blamed)."""
+    path = _zz_study(corpus, runner, FLOW_STUDY.rstrip("\n"))
+    done = runner.invoke(cli, ["check", "zz-test", "arms[a]", "--by", "AC", "--on", "2026-01-02", "--sources",
+                               str(corpus), "--db", str(corpus / "her2db.sqlite")])
+    assert done.exit_code == 0, done.output
+    assert path.read_text(encoding="utf-8").endswith('    locator: text\n    checked_by: AC\n    checked_on: "2026-01-02"\n')
+
+
+def test_a_removed_first_field_hands_its_dash_past_comment_lines(corpus: Path, runner: CliRunner) -> None:
+    """A checked record whose marks come first, a comment line after them: the edit clears the
+    marks and the dash goes to the next field, the comment staying above it (it went onto the
+    comment line, leaving an item that later edits refused)."""
+    text = FLOW_STUDY.replace("  - key: a\n", '  - checked_by: AC\n    checked_on: "2026-01-01"\n    # the arm\n    key: a\n')
+    path = _zz_study(corpus, runner, text)
+    where = ["--sources", str(corpus), "--db", str(corpus / "her2db.sqlite")]
+    done = runner.invoke(cli, ["set", "zz-test", "arms[a]", "n_treated", "101", *where])
+    assert done.exit_code == 0, done.output
+    assert "arms:\n    # the arm\n  - key: a\n    label: Arm A\n" in path.read_text(encoding="utf-8")
+    again = runner.invoke(cli, ["set", "zz-test", "arms[a]", "label", "Arm A1", *where])
+    assert again.exit_code == 0, again.output
+
+
+def test_set_keeps_the_comment_after_a_value_over_two_lines(corpus: Path, runner: CliRunner) -> None:
+    path = _zz_study(corpus, runner, FLOW_STUDY.replace("    label: Arm A\n",
+                                                        '    label: "Arm\n      A"  # the label as printed\n'))
+    done = runner.invoke(cli, ["set", "zz-test", "arms[a]", "label", "on", "--sources", str(corpus),
+                               "--db", str(corpus / "her2db.sqlite")])
+    assert done.exit_code == 0, done.output
+    assert '    label: "on"  # the label as printed\n    role: cohort\n' in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("record", "field", "written"), [
+    ("arms[a]", "label", '    label: "Arm B"\n'), ("results[0]", "locator", 'locator: "Arm B"  # c3'),
+], ids=["block", "flow"])
+def test_set_keeps_a_value_double_quoted_if_it_was(corpus: Path, runner: CliRunner, record: str, field: str,
+                                                  written: str) -> None:
+    """The curation page promises quoting kept: a double-quoted value stays double-quoted."""
+    path = _zz_study(corpus, runner, FLOW_STUDY.replace("    label: Arm A\n", '    label: "Arm A"\n') + FLOW_RECORDS)
+    done = runner.invoke(cli, ["set", "zz-test", record, field, "Arm B", "--sources", str(corpus),
+                               "--db", str(corpus / "her2db.sqlite")])
+    assert done.exit_code == 0, done.output
+    assert written in path.read_text(encoding="utf-8")
 
 
 def test_ctrl_c_once_the_file_is_written_says_the_edit_stands(

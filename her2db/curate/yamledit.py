@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,12 @@ from typing import Any
 from ..model.numbers import Printed
 from .corpus import record_path
 from .fields import EditError
-from .yamlfile import Document, parse_yaml, read_document, reads_as_text
+from .yamlfile import Document, YamlFileError, parse_yaml, read_document, reads_as_text
 from .yamllayout import Mapping, Sequence, double_quoted, layout
 
 _SCALAR = Path("<scalar>")
 _PLAIN_START = re.compile(r"^[A-Za-z0-9(]")
+_YAML11_BOOLEANS = frozenset(("y", "n", "yes", "no", "on", "off"))
 
 
 def _plain_ok(text: str, flow: bool) -> bool:
@@ -32,6 +32,8 @@ def _plain_ok(text: str, flow: bool) -> bool:
     if ": " in text or " #" in text or text.endswith(":"):
         return False
     if flow and any(c in text for c in ",[]{}"):
+        return False
+    if text.lower() in _YAML11_BOOLEANS:  # text to us (YAML 1.2), true or false to a YAML 1.1 reader
         return False
     try:
         return reads_as_text(text) and parse_yaml(_SCALAR, text)[0] == text
@@ -105,15 +107,17 @@ def _item_span(root: Mapping, section: str, index: int, lines: list[str]) -> tup
     return start, _trim(lines, start, stop)
 
 
-def _flow_fields(text: str) -> Iterator[tuple[str, int, int, int]]:
+def _flow_fields(text: str) -> tuple[list[tuple[str, int, int, int]], int]:
     """(key, key start, value start, value end) of each field of the flow mapping ``{...}``
-    in ``text``."""
+    in ``text``, and where its closing brace is. Comments between fields are skipped; quoted
+    values end where YAML ends them (``\\"`` and ``''`` are escapes)."""
+    fields: list[tuple[str, int, int, int]] = []
     i = text.index("{") + 1
     while True:
-        while i < len(text) and text[i] in " \t\r\n,":
-            i += 1
-        if i >= len(text) or text[i] == "}":
-            return
+        while i < len(text) and (text[i] in " \t\r\n," or text[i] == "#"):
+            i = text.index("\n", i) if text[i] == "#" else i + 1  # a comment runs to its line's end
+        if text[i] == "}":
+            return fields, i
         key_start, colon = i, text.index(":", i)
         key = text[i:colon].strip().strip("\"'")
         j = colon + 1
@@ -123,8 +127,8 @@ def _flow_fields(text: str) -> Iterator[tuple[str, int, int, int]]:
         if text[j] in "\"'":
             quote = text[j]
             j += 1
-            while text[j] != quote or (quote == '"' and text[j - 1] == "\\"):
-                j += 1
+            while text[j] != quote or (quote == "'" and text[j + 1:j + 2] == "'"):
+                j += 2 if text[j] == "\\" and quote == '"' or text[j] == quote else 1
             j += 1
         elif text[j] == "[":
             j = text.index("]", j) + 1
@@ -133,7 +137,7 @@ def _flow_fields(text: str) -> Iterator[tuple[str, int, int, int]]:
                 j += 1
             while text[j - 1] in " \t\r\n":
                 j -= 1
-        yield key, key_start, start, j
+        fields.append((key, key_start, start, j))
         i = j
 
 
@@ -193,9 +197,17 @@ def add_text(doc: Document, section: str, records: list[dict[str, Any]], order: 
 def set_text(doc: Document, target: Target, field: str, value: Any) -> str:
     """The text of ``doc`` with one field of one record replaced (or added at its end), or
     removed when ``value`` is None."""
-    lines = doc.text.splitlines(keepends=True)
+    lines = _lines(doc)
     (start, end, replacement), = _record_edits(doc, lines, layout(doc.text), target, [(field, value)])
     return "".join(lines[:start] + replacement + lines[end:])
+
+
+def _lines(doc: Document) -> list[str]:
+    """The lines of ``doc``, the last one ended (a line an edit adds after it starts its own)."""
+    lines = doc.text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += _eol(lines[0])
+    return lines
 
 
 def set_fields(doc: Document, edits: list[tuple[Target, str, Any]]) -> str:
@@ -206,7 +218,7 @@ def set_fields(doc: Document, edits: list[tuple[Target, str, Any]]) -> str:
     layout found them (a rename's references, in one pass rather than a parse of the file per
     reference). Two edits of a block record that touch one line (a removed first field whose
     dash the next, also edited, takes) are made one at a time."""
-    lines = doc.text.splitlines(keepends=True)
+    lines = _lines(doc)
     root = layout(doc.text)
     changes: dict[Target, list[tuple[str, Any]]] = {}
     for target, field, value in edits:
@@ -218,7 +230,11 @@ def set_fields(doc: Document, edits: list[tuple[Target, str, Any]]) -> str:
                                                                                            strict=False)):
         text = doc.text
         for target, field, value in edits:
-            text = set_text(read_document(doc.path, text), target, field, value)
+            try:
+                text = set_text(read_document(doc.path, text), target, field, value)
+            except YamlFileError as exc:  # the text half edited, not the file, does not read
+                raise EditError(f"{doc.path}: the edited text would not parse ({exc.message}); nothing "
+                                "written") from exc
         return text
     for start, end, replacement in pieces:
         lines[start:end] = replacement
@@ -240,28 +256,34 @@ def _record_edits(doc: Document, lines: list[str], root: Mapping, target: Target
             text = _flow_edit(doc, text, field, value)
         return [(start, end, [text])]
     spans = _key_spans(node, end, lines)
-    return [_block_edit(node, spans, lines, field, value) for field, value in changes]
+    pieces = [_block_edit(node, spans, lines, field, value) for field, value in changes]
+    added = [piece for piece in pieces if piece[0] == piece[1]]  # new fields: all after the last one
+    if len(added) < 2:
+        return pieces
+    at = added[0][0]
+    return [piece for piece in pieces if piece[0] != piece[1]] + [(at, at, [line for p in added for line in p[2]])]
 
 
 def _flow_edit(doc: Document, text: str, field: str, value: Any) -> str:
     """``text``, a flow record ``{...}``, with one field set or removed."""
     try:
-        fields = list(_flow_fields(text))
-    except (ValueError, IndexError) as exc:  # a comment inside the record, a section in one flow list
-        raise EditError(f"{doc.path}: this record's layout (a comment inside its braces, or a section "
-                        "written as one flow list) cannot be edited in place; nothing written (edit it "
+        fields, close = _flow_fields(text)
+        names = [f[0] for f in fields]
+        if value is None or field in names:
+            i = names.index(field)
+    except (ValueError, IndexError) as exc:  # a section in one flow list, a layout the scan misreads
+        raise EditError(f"{doc.path}: this record's layout (a section written as one flow list, or a field "
+                        "the scan cannot place) cannot be edited in place; nothing written (edit it "
                         "by hand)") from exc
-    spans = {key: (a, b) for key, _, a, b in fields}
     if value is None:
-        i = [f[0] for f in fields].index(field)
         if i:  # from the end of the previous value: drops ", field: value"
             return text[:fields[i - 1][3]] + text[fields[i][3]:]
-        return text[:fields[0][1]] + (text[fields[1][1]:] if len(fields) > 1 else "}")
-    if field in spans:
-        a, b = spans[field]
-        return text[:a] + scalar(value, True) + text[b:]
-    close = text.rindex("}")
-    return text[:close] + f", {field}: {scalar(value, True)}" + text[close:]
+        return text[:fields[0][1]] + (text[fields[1][1]:] if len(fields) > 1 else text[close:])
+    if field in names:
+        _, _, a, b = fields[i]
+        return text[:a] + scalar(value, True, quote=text[a] == '"') + text[b:]  # quoted as it was
+    end = fields[-1][3] if fields else close
+    return text[:end] + f", {field}: {scalar(value, True)}" + text[end:]
 
 
 def _block_edit(node: Mapping, spans: dict[str, tuple[int, int]], lines: list[str], field: str,
@@ -269,24 +291,30 @@ def _block_edit(node: Mapping, spans: dict[str, tuple[int, int]], lines: list[st
     if value is None:
         a, b = spans[field]
         prefix = lines[a][: node.key_at(field)[1]]
-        if prefix.strip() and b < len(lines):  # the first field carried the item's dash: the next one takes it
-            return a, b + 1, [prefix + lines[b].lstrip()]
+        if prefix.strip():  # the first field carried the item's dash: the next field takes it
+            after = next((k for k in range(b, len(lines)) if not _is_filler(lines[k])), None)
+            if after is not None:  # comment lines between stay, above the dash
+                return a, after + 1, [*lines[b:after], prefix + lines[after].lstrip()]
         return a, b, []
     if field in spans:
         a, b = spans[field]
         prefix = lines[a][: node.key_at(field)[1]]
-        return a, b, [f"{prefix}{field}: {scalar(value, False)}{_comment_after(node, field, lines)}{_eol(lines[a])}"]
+        comment = _comment_after(node, field, lines, b)
+        text = scalar(value, False, quote=double_quoted(node[field]))  # quoted as it was
+        return a, b, [f"{prefix}{field}: {text}{comment}{_eol(lines[a])}"]
     last = list(node.keys())[-1]
     col = node.key_at(last)[1]
     at = spans[last][1]
     return at, at, [" " * col + f"{field}: {scalar(value, False)}{_eol(lines[at - 1])}"]
 
 
-def _comment_after(node: Mapping, field: str, lines: list[str]) -> str:
-    """The comment written after a one-line value (``value: 12.5  # Table 2``), with the space
-    before it: kept when the value is replaced."""
+def _comment_after(node: Mapping, field: str, lines: list[str], end: int) -> str:
+    """The comment written after a value on its last line (``value: 12.5  # Table 2``, or after
+    the closing quote of a value over two lines), with the space before it: kept when the value
+    is replaced. A value that ends at the start of a line (``>-`` text, a block list) or past
+    the field's lines (``end``) has none of its own."""
     line, column = node.value_end(field)
-    if line != node.key_at(field)[0]:
+    if column == 0 or not node.key_at(field)[0] <= line < end:
         return ""
     rest = lines[line][column:].rstrip("\r\n")
     return rest if rest.lstrip().startswith("#") else ""

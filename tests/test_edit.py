@@ -1175,11 +1175,8 @@ def test_flow_records_with_comments_and_escapes_are_edited_in_place(corpus: Path
     """Comments inside a flow record's braces, ``''`` and ``\\\\`` in quoted values, and a brace in the
     comment after the record: the field is found where YAML puts it, every comment stays, and a
     checked record loses its marks (a traceback or a wrong refusal before)."""
-    path = _zz_study(corpus, runner, FLOW_STUDY + FLOW_RECORDS)
-    done = runner.invoke(cli, ["set", "zz-test", record, *args, "--sources", str(corpus),
-                               "--db", str(corpus / "her2db.sqlite")])
-    assert done.exit_code == 0, done.output
-    text = path.read_text(encoding="utf-8")
+    _zz_study(corpus, runner, FLOW_STUDY + FLOW_RECORDS)
+    text = _zz_set(corpus, runner, record, *args)
     assert all(comment in text for comment in ("# c1", "# c2", "# c3", "# see {Fig 2}"))
     assert "'the curator''s text'" in text and (record == "results[0]" or "checked_by" not in text)
     assert written in text
@@ -1194,19 +1191,20 @@ def _zz_study(corpus: Path, runner: CliRunner, text: str) -> Path:
     return path
 
 
+def _zz_set(corpus: Path, runner: CliRunner, record: str, field: str, value: str) -> str:
+    """``her2db set zz-test RECORD FIELD VALUE``, which must succeed; the file's text after it."""
+    done = runner.invoke(cli, ["set", "zz-test", record, field, value, "--sources", str(corpus),
+                               "--db", str(corpus / "her2db.sqlite")])
+    assert done.exit_code == 0, done.output
+    return (corpus / "studies" / "zz-test.yaml").read_text(encoding="utf-8")
+
+
 def test_set_keeps_the_comment_after_the_value_it_replaces(corpus: Path, runner: CliRunner) -> None:
     """A curator's note beside a number (``n_treated: 100  # Table 1``) stays when the number
     is corrected; DESIGN: comments are kept."""
-    path = _zz_study(corpus, runner, FLOW_STUDY.replace("    n_treated: 100\n",
-                                                        "    n_treated: 100  # Table 1, not the text\n"))
-    done = runner.invoke(cli, ["set", "zz-test", "arms[a]", "n_treated", "101", "--sources", str(corpus),
-                               "--db", str(corpus / "her2db.sqlite")])
-    assert done.exit_code == 0, done.output
-    assert "    n_treated: 101  # Table 1, not the text\n" in path.read_text(encoding="utf-8")
-    done = runner.invoke(cli, ["set", "zz-test", "arms[a]", "label", "Arm A, # not a comment", "--sources",
-                               str(corpus), "--db", str(corpus / "her2db.sqlite")])
-    assert done.exit_code == 0, done.output
-    assert "  # Table 1, not the text\n" in path.read_text(encoding="utf-8")
+    _zz_study(corpus, runner, FLOW_STUDY.replace("    n_treated: 100\n", "    n_treated: 100  # Table 1, not the text\n"))
+    assert "    n_treated: 101  # Table 1, not the text\n" in _zz_set(corpus, runner, "arms[a]", "n_treated", "101")
+    assert "  # Table 1, not the text\n" in _zz_set(corpus, runner, "arms[a]", "label", "Arm A, # not a comment")
 
 
 def test_edits_of_a_file_saved_with_crlf_keep_crlf(corpus: Path, runner: CliRunner) -> None:
@@ -1236,22 +1234,14 @@ def test_a_removed_first_field_hands_its_dash_past_comment_lines(corpus: Path, r
     marks and the dash goes to the next field, the comment staying above it (it went onto the
     comment line, leaving an item that later edits refused)."""
     text = FLOW_STUDY.replace("  - key: a\n", '  - checked_by: AC\n    checked_on: "2026-01-01"\n    # the arm\n    key: a\n')
-    path = _zz_study(corpus, runner, text)
-    where = ["--sources", str(corpus), "--db", str(corpus / "her2db.sqlite")]
-    done = runner.invoke(cli, ["set", "zz-test", "arms[a]", "n_treated", "101", *where])
-    assert done.exit_code == 0, done.output
-    assert "arms:\n    # the arm\n  - key: a\n    label: Arm A\n" in path.read_text(encoding="utf-8")
-    again = runner.invoke(cli, ["set", "zz-test", "arms[a]", "label", "Arm A1", *where])
-    assert again.exit_code == 0, again.output
+    _zz_study(corpus, runner, text)
+    assert "arms:\n    # the arm\n  - key: a\n    label: Arm A\n" in _zz_set(corpus, runner, "arms[a]", "n_treated", "101")
+    assert "  - key: a\n    label: Arm A1\n" in _zz_set(corpus, runner, "arms[a]", "label", "Arm A1")
 
 
 def test_set_keeps_the_comment_after_a_value_over_two_lines(corpus: Path, runner: CliRunner) -> None:
-    path = _zz_study(corpus, runner, FLOW_STUDY.replace("    label: Arm A\n",
-                                                        '    label: "Arm\n      A"  # the label as printed\n'))
-    done = runner.invoke(cli, ["set", "zz-test", "arms[a]", "label", "on", "--sources", str(corpus),
-                               "--db", str(corpus / "her2db.sqlite")])
-    assert done.exit_code == 0, done.output
-    assert '    label: "on"  # the label as printed\n    role: cohort\n' in path.read_text(encoding="utf-8")
+    _zz_study(corpus, runner, FLOW_STUDY.replace("    label: Arm A\n", '    label: "Arm\n      A"  # the label as printed\n'))
+    assert '    label: "on"  # the label as printed\n    role: cohort\n' in _zz_set(corpus, runner, "arms[a]", "label", "on")
 
 
 @pytest.mark.parametrize(("record", "field", "written"), [
@@ -1260,11 +1250,8 @@ def test_set_keeps_the_comment_after_a_value_over_two_lines(corpus: Path, runner
 def test_set_keeps_a_value_double_quoted_if_it_was(corpus: Path, runner: CliRunner, record: str, field: str,
                                                   written: str) -> None:
     """The curation page promises quoting kept: a double-quoted value stays double-quoted."""
-    path = _zz_study(corpus, runner, FLOW_STUDY.replace("    label: Arm A\n", '    label: "Arm A"\n') + FLOW_RECORDS)
-    done = runner.invoke(cli, ["set", "zz-test", record, field, "Arm B", "--sources", str(corpus),
-                               "--db", str(corpus / "her2db.sqlite")])
-    assert done.exit_code == 0, done.output
-    assert written in path.read_text(encoding="utf-8")
+    _zz_study(corpus, runner, FLOW_STUDY.replace("    label: Arm A\n", '    label: "Arm A"\n') + FLOW_RECORDS)
+    assert written in _zz_set(corpus, runner, record, field, "Arm B")
 
 
 def test_ctrl_c_once_the_file_is_written_says_the_edit_stands(

@@ -1220,6 +1220,20 @@ def test_edits_of_a_file_saved_with_crlf_keep_crlf(corpus: Path, runner: CliRunn
     assert data.count(b"\n") == data.count(b"\r\n") and b"n_randomized: 102\r\n" in data and b"12.5" in data
 
 
+
+def test_an_added_record_ends_its_lines_as_the_record_above_it(corpus: Path, runner: CliRunner) -> None:
+    """A file whose first lines end with CRLF and whose arms end with LF (edited on two
+    systems): a new arm's lines end as its neighbours' do, not as line 1's."""
+    text = FLOW_STUDY.replace("\n", "\r\n", 3)
+    path = _zz_study(corpus, runner, text)
+    done = runner.invoke(cli, ["add", "arm", "zz-test", "--key", "b", "--label", "Arm B", "--role", "cohort",
+                               "--source-id", "huober-review", "--locator", "text", "--sources", str(corpus),
+                               "--db", str(corpus / "her2db.sqlite")])
+    assert done.exit_code == 0, done.output
+    data = path.read_bytes()
+    assert b"  - key: b\n    label: Arm B\n" in data and data.count(b"\r\n") == 3
+
+
 def test_check_on_the_last_record_of_a_file_without_a_final_newline(corpus: Path, runner: CliRunner) -> None:
     """The marks go on lines of their own (they were glued to the last line, and the file blamed)."""
     path = _zz_study(corpus, runner, FLOW_STUDY.rstrip("\n"))

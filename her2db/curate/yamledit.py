@@ -177,7 +177,7 @@ def add_text(doc: Document, section: str, records: list[dict[str, Any]], order: 
         quoted = frozenset(k for k, v in last.items() if double_quoted(v)) \
             if isinstance(last, Mapping) else frozenset()
         new = [line for record in records for line in render_item(record, dash_col, flow, quoted)]
-        return "".join(lines[:end] + _ended(new, eol) + lines[end:])
+        return "".join(lines[:end] + _ended(new, _eol(lines[end - 1])) + lines[end:])  # as the item above
     if isinstance(seq, Sequence) and len(seq):
         raise EditError(f"{section} is written as one flow list ([...]); add to it by hand")
     block = _ended([f"{section}:\n"] + [line for record in records for line in render_item(record, 2, False)], eol)

@@ -1268,6 +1268,18 @@ def test_set_keeps_a_value_double_quoted_if_it_was(corpus: Path, runner: CliRunn
     assert written in _zz_set(corpus, runner, record, field, "Arm B")
 
 
+@pytest.mark.parametrize(("notes", "written"), [
+    ("    notes: >-  # the curator's wording\n      Folded\n      text.\n",
+     "    notes: New note.  # the curator's wording\n    source_id:"),
+    ("    notes:\n      # the curator's wording below\n      Plain text.\n",
+     "    notes: New note.\n      # the curator's wording below\n    source_id:"),
+], ids=["after-the-indicator", "a-line-before-the-value"])
+def test_set_keeps_the_comments_between_a_key_and_its_value(corpus: Path, runner: CliRunner, notes: str,
+                                                            written: str) -> None:
+    _zz_study(corpus, runner, FLOW_STUDY.replace("    n_treated: 100\n", "    n_treated: 100\n" + notes))
+    assert written in _zz_set(corpus, runner, "arms[a]", "notes", "New note.")
+
+
 def test_ctrl_c_once_the_file_is_written_says_the_edit_stands(
         corpus: Path, mini_db: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """An interrupt while the database is updated: the file is written (the edit stands), the

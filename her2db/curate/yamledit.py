@@ -299,9 +299,10 @@ def _block_edit(node: Mapping, spans: dict[str, tuple[int, int]], lines: list[st
     if field in spans:
         a, b = spans[field]
         prefix = lines[a][: node.key_at(field)[1]]
-        comment = _comment_after(node, field, lines, b)
+        indicator, between = _comments_before_value(node, field, lines)
+        comment = _comment_after(node, field, lines, b) or indicator
         text = scalar(value, False, quote=double_quoted(node[field]))  # quoted as it was
-        return a, b, [f"{prefix}{field}: {text}{comment}{_eol(lines[a])}"]
+        return a, b, [f"{prefix}{field}: {text}{comment}{_eol(lines[a])}", *between]
     last = list(node.keys())[-1]
     col = node.key_at(last)[1]
     at = spans[last][1]
@@ -318,6 +319,17 @@ def _comment_after(node: Mapping, field: str, lines: list[str], end: int) -> str
         return ""
     rest = lines[line][column:].rstrip("\r\n")
     return rest if rest.lstrip().startswith("#") else ""
+
+
+def _comments_before_value(node: Mapping, field: str, lines: list[str]) -> tuple[str, list[str]]:
+    """The comments between a key and its value, kept when the value is replaced: the one after
+    a block text's indicator (``notes: >-  # as printed``), which goes after the new value on its
+    line, and comment lines before the value's first line, which follow it."""
+    line, column, style = node.value_start(field)
+    between = [text for text in lines[node.key_at(field)[0] + 1:line] if text.lstrip().startswith("#")]
+    indicator = lines[line][column:].rstrip("\r\n") if style in ("|", ">") else ""
+    after = indicator[len(indicator.split(" ", 1)[0]):]  # what follows ">-": spaces and the comment
+    return (after if after.lstrip().startswith("#") else ""), between
 
 
 def _eol(line: str) -> str:

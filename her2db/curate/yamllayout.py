@@ -41,6 +41,12 @@ class Mapping:
         mark = self._pairs[key][0].start_mark
         return mark.line, mark.column
 
+    def value_start(self, key: str) -> tuple[int, int, str | None]:
+        """The 0-based line and column where ``key``'s value starts, and its scalar style (``|`` or
+        ``>`` for block text, a quote, or None)."""
+        node = self._pairs[key][1]
+        return node.start_mark.line, node.start_mark.column, getattr(node, "style", None)
+
     def value_end(self, key: str) -> tuple[int, int]:
         """The 0-based line and column just after ``key``'s value (where a comment after it starts)."""
         mark = self._pairs[key][1].end_mark

@@ -1162,6 +1162,8 @@ FLOW_RECORDS = (
     "  - {endpoint: PFS, arm: a, statistic: median, value: 7.0, unit: months, source_id: huober-review, "
     "locator: 'the curator''s text', notes: \"ends in a backslash \\\\\", checked_by: AC, "
     'checked_on: "2026-01-01"}  # see {Fig 2}\n'
+    "  - {endpoint: PFS, arm: a, statistic: rate, timepoint_months: 12, value: 50.0, unit: \"%\", "
+    "source_id: huober-review, locator: text  # a plain value, then a comment\n    }\n"
 )
 
 
@@ -1169,7 +1171,9 @@ FLOW_RECORDS = (
     ("results[0]", ["value", "12.0"], "statistic: median, value: 12.0, unit: months"),
     ("results[1]", ["value", "7.5"], "value: 7.5, unit: months"),
     ("results[1]", ["caution", "small"], 'notes: "ends in a backslash \\\\", caution: small}  # see {Fig 2}'),
-], ids=["comments-between-fields", "escapes-in-quoted-values", "a-brace-in-the-comment-after"])
+    ("results[2]", ["locator", "Table 3"], "locator: Table 3  # a plain value, then a comment\n    }"),
+], ids=["comments-between-fields", "escapes-in-quoted-values", "a-brace-in-the-comment-after",
+        "a-comment-after-a-plain-value"])
 def test_flow_records_with_comments_and_escapes_are_edited_in_place(corpus: Path, runner: CliRunner, record: str,
                                                                     args: list[str], written: str) -> None:
     """Comments inside a flow record's braces, ``''`` and ``\\\\`` in quoted values, and a brace in the
@@ -1177,8 +1181,8 @@ def test_flow_records_with_comments_and_escapes_are_edited_in_place(corpus: Path
     checked record loses its marks (a traceback or a wrong refusal before)."""
     _zz_study(corpus, runner, FLOW_STUDY + FLOW_RECORDS)
     text = _zz_set(corpus, runner, record, *args)
-    assert all(comment in text for comment in ("# c1", "# c2", "# c3", "# see {Fig 2}"))
-    assert "'the curator''s text'" in text and (record == "results[0]" or "checked_by" not in text)
+    assert all(comment in text for comment in ("# c1", "# c2", "# c3", "# see {Fig 2}", "# a plain value"))
+    assert "'the curator''s text'" in text and (record != "results[1]" or "checked_by" not in text)
     assert written in text
 
 

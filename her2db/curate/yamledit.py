@@ -132,8 +132,8 @@ def _flow_fields(text: str) -> tuple[list[tuple[str, int, int, int]], int]:
             j += 1
         elif text[j] == "[":
             j = text.index("]", j) + 1
-        else:
-            while text[j] not in ",}":
+        else:  # a plain value ends at a comma, the brace or a comment
+            while text[j] not in ",}" and not (text[j] == "#" and text[j - 1] in " \t"):
                 j += 1
             while text[j - 1] in " \t\r\n":
                 j -= 1
@@ -163,10 +163,8 @@ def _later_section(root: Mapping, section: str, order: list[str]) -> str | None:
 def add_text(doc: Document, section: str, records: list[dict[str, Any]], order: list[str]) -> str:
     """The text of ``doc`` with ``records`` appended to ``section`` in the style of its last
     item (flow ``- {...}`` or block); a missing or empty section is written in block style."""
-    lines = doc.text.splitlines(keepends=True)
+    lines = _lines(doc)
     eol = _eol(lines[0]) if lines else "\n"
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += eol
     root = layout(doc.text)
     seq = root.get(section)
     if isinstance(seq, Sequence) and len(seq) and not seq.flow:

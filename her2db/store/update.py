@@ -36,7 +36,7 @@ def replace_study(db_path: Path, study_id: str, rows_for: StudyRows, loaded_from
             conn.execute("ROLLBACK")
             return False
         tables = table_columns(conn)
-        foreign, integer = _keys(conn)
+        foreign, integer = _keys(conn, tables)
         owners = _owners(tables, foreign)
         runs = {table: _run(conn, table, owner, study_id) for table, owner in owners.items()}
         if any(run is None for run in runs.values()):
@@ -90,7 +90,7 @@ Foreign = dict[str, list[tuple[str, str, str]]]
 """Each table's foreign keys: (the table it refers to, the column, the column referred to)."""
 
 
-def _keys(conn: sqlite3.Connection) -> tuple[Foreign, dict[str, bool]]:
+def _keys(conn: sqlite3.Connection, tables: dict[str, list[str]]) -> tuple[Foreign, dict[str, bool]]:
     """Each table's foreign keys, and whether its key is an integer ``id`` (then the rowid
     itself), read from the schema in one query each."""
     foreign: Foreign = {}
@@ -103,7 +103,6 @@ def _keys(conn: sqlite3.Connection) -> tuple[Foreign, dict[str, bool]]:
             "SELECT m.name, p.name, p.type FROM sqlite_master m, pragma_table_info(m.name) p "
             "WHERE m.type = 'table' AND p.pk ORDER BY m.rowid, p.pk"):
         keys.setdefault(table, []).append((name, kind))
-    tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     return foreign, {table: keys.get(table) == [("id", "INTEGER")] for table in tables}
 
 

@@ -17,7 +17,8 @@ from her2db.cli import cli
 from her2db.curate import review_text as coverage
 from her2db.curate.corpus import read_corpus
 from her2db.curate.validate import validate
-from her2db.model.curated import ExceptionEntry, StudyFile
+from her2db.model import classes
+from her2db.model.classes import StudyFile
 
 REVIEW_NAME = "000_37a715a4a7adbb6f.txt"
 
@@ -101,7 +102,7 @@ def test_each_quote_is_found_where_it_stands_in_texts_of_any_spacing() -> None:
             records.append({"key": f"k{len(records)}", "label": "A", "role": "cohort",
                             "n_randomized": int(value) if value.is_integer() else 1, "quote": quote, **PROVENANCE})
         study = _study(arms=records)
-        exception = ExceptionEntry(number=rng.choice(["383", "47", "0.56"]), reason="a test")
+        exception = _exception(number=rng.choice(["383", "47", "0.56"]), reason="a test")
         report = coverage.check_coverage(text, [study], [exception])
         owners = dict(report.held)
         got = [owners.get(o) for o in coverage.extract_numbers(text)]
@@ -110,8 +111,12 @@ def test_each_quote_is_found_where_it_stands_in_texts_of_any_spacing() -> None:
         assert all(o.token != exception.number for o in report.uncovered)
 
 
+def _exception(**values: object) -> classes.ExceptionEntry:
+    return classes.validate(classes.ExceptionEntry, values)
+
+
 def _study(**sections: object) -> StudyFile:
-    return StudyFile.model_validate({"id": "mini", "acronym": "MINI", "title": "t", "kind": "randomized trial",
+    return classes.validate(StudyFile, {"id": "mini", "acronym": "MINI", "title": "t", "kind": "randomized trial",
                                      "setting": "metastatic", **sections})
 
 
@@ -136,7 +141,7 @@ def test_a_number_counts_only_where_the_quote_holding_it_stands() -> None:
         "line 1: '3' → mini › adverse_events[0]",
         "line 1: '32' → mini › adverse_events[0]",
     ]
-    excepted = coverage.check_coverage(TEXT, [study], [ExceptionEntry(
+    excepted = coverage.check_coverage(TEXT, [study], [_exception(
         number="32", context="death by 32%", reason="restates the HR of 0.68")])
     assert excepted.uncovered == [] and excepted.unused_exceptions == []
     assert "line 1: '32' → exception: restates the HR of 0.68" in excepted.lines()
@@ -151,7 +156,7 @@ def test_a_quote_folded_over_lines_still_matches() -> None:
 
 def test_exception_context_limits_what_it_excuses() -> None:
     text = "grade ≥3 events in 3 patients"
-    grade = ExceptionEntry(number="3", reason="grade label", context="grade ≥3")
+    grade = _exception(number="3", reason="grade label", context="grade ≥3")
     report = coverage.check_coverage(text, [], [grade])
     assert [o.sentence for o in report.uncovered] == [text]  # the second 3 is data
     assert report.unused_exceptions == []

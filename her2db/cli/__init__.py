@@ -36,12 +36,13 @@ building the curator commands' options. tests/test_cli.py checks this against th
 FEWER_COLLECTIONS = frozenset(("load", "validate", "query", "studies", "show", "add", "new-study", "set",
                                "remove", "rename", "import-csv", "check", "todo"))
 """Commands the console script runs with Python's cycle collector looking a hundred times less
-often (``COLLECTION_THRESHOLDS``). Importing pydantic and building the curated models makes
-some hundred thousand objects, and at its default thresholds the collector traverses them
-again and again as they accumulate: about 12 ms of an edit's 0.21 s, 7% of a load of 1,000
-studies. It still runs: a study that fails the shape check leaves reference cycles behind
-(pydantic builds a throwaway class for each salvaged field), and with the collector off a
-validation of 800 such studies peaked at 2.95 GB instead of 114 MB; at these thresholds, 175 MB.
+often (``COLLECTION_THRESHOLDS``). Reading the curated files makes some hundred thousand
+objects, and at its default thresholds the collector traverses them again and again as they
+accumulate: about 12 ms of an edit's 0.21 s, 7% of a load of 1,000 studies. It still runs: a
+study that fails the shape check can leave reference cycles behind (with pydantic's models, a
+throwaway class for each salvaged field), and with the collector off a validation of 800 such
+studies peaked at 2.95 GB instead of 114 MB; at these thresholds, 175 MB (100 MB with the
+plain record classes of ``model/classes.py``).
 The other commands (the site's MkDocs, exports, releases) keep Python's defaults."""
 COLLECTION_THRESHOLDS = (100_000, 10, 100)
 _DEFAULT_THRESHOLDS = gc.get_threshold()

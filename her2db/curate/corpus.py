@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic_core import ValidationError
 
-from ..model import curated, prebuilt
-from ..model.registry import fields_of, sections_of
+from ..model import classes
+from ..model.registry import field_names, fields_of, sections_of
 from ..store.target import SOURCES_FILE, STUDIES_DIR
 from ..util.terminal import clip, lookalike_note, quoted
 from .yamlfile import Document, Located, PathKey, YamlFileError, printable, read_document
 
 Severity = Literal["error", "warning"]
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 ENDPOINTS_FILE = "vocabulary/endpoints.yaml"
 DRUGS_FILE = "vocabulary/drugs.yaml"
@@ -55,7 +55,7 @@ class Problem(NamedTuple):
 @dataclass
 class StudyDoc:
     document: Located
-    study: curated.StudyFile
+    study: classes.StudyFile
 
 
 @dataclass
@@ -63,14 +63,14 @@ class Corpus:
     """Everything in ``db/`` that parsed; files that did not are absent (and reported)."""
 
     root: Path
-    sources: list[curated.Source] = field(default_factory=list)
-    endpoints: list[curated.EndpointTerm] = field(default_factory=list)
-    drugs: list[curated.DrugTerm] = field(default_factory=list)
-    ae_terms: list[curated.AeTermEntry] = field(default_factory=list)
+    sources: list[classes.Source] = field(default_factory=list)
+    endpoints: list[classes.EndpointTerm] = field(default_factory=list)
+    drugs: list[classes.DrugTerm] = field(default_factory=list)
+    ae_terms: list[classes.AeTermEntry] = field(default_factory=list)
     studies: list[StudyDoc] = field(default_factory=list)
-    releases: list[curated.ReleaseEntry] = field(default_factory=list)
-    changelogs: list[curated.ReleaseChangelogFile] = field(default_factory=list)
-    exceptions: list[curated.ExceptionEntry] = field(default_factory=list)
+    releases: list[classes.ReleaseEntry] = field(default_factory=list)
+    changelogs: list[classes.ReleaseChangelogFile] = field(default_factory=list)
+    exceptions: list[classes.ExceptionEntry] = field(default_factory=list)
     documents: dict[str, Located] = field(default_factory=dict)
     """Where each file's nodes are (the files' text and data are not kept once checked)."""
     overrides: dict[str, str] = field(default_factory=dict)
@@ -180,22 +180,22 @@ def _parse(root: Path, rel: str, model: type[M], problems: list[Problem], corpus
         return None
     corpus.documents[rel] = doc.located()
     try:
-        return prebuilt.validate(model, doc.data)
+        return classes.validate(model, doc.data)
     except ValidationError as exc:
         problems.extend(_shape_problems(doc, exc, prefix or Path(rel).stem, rel))
-        if model is curated.StudyFile and isinstance(doc.data, dict):
+        if model is classes.StudyFile and isinstance(doc.data, dict):
             return _salvage_study(doc.data)  # type: ignore[return-value]
         return _salvage_entries(model, doc.data, corpus)
 
 
 def _read_changelogs(root: Path, problems: list[Problem],
-                     corpus: Corpus) -> list[curated.ReleaseChangelogFile]:
+                     corpus: Corpus) -> list[classes.ReleaseChangelogFile]:
     """The changelogs ``her2db release`` wrote, each of a release recorded in releases.yaml."""
     versions = {r.version for r in corpus.releases}
     out = []
     for path in sorted((root / RELEASES_DIR).glob("*.yaml")):
         rel = f"{RELEASES_DIR}/{path.name}"
-        changelog = _parse(root, rel, curated.ReleaseChangelogFile, problems, corpus, required=False)
+        changelog = _parse(root, rel, classes.ReleaseChangelogFile, problems, corpus, required=False)
         if changelog is None:
             continue
         line = corpus.documents[rel].line(("version",)) if rel in corpus.documents else None
@@ -210,7 +210,7 @@ def _read_changelogs(root: Path, problems: list[Problem],
     return out
 
 
-SECTIONS = sections_of(curated.StudyFile)
+SECTIONS = sections_of(classes.StudyFile)
 """A study file's sections (``results``, ``arms``, ...), each with its record model."""
 
 
@@ -227,46 +227,47 @@ def _salvage_entries(model: type[M], data: Any, corpus: Corpus) -> M | None:
     not an "unknown source" in every study. None for any other file; the shape problems were
     already reported."""
     sections = sections_of(model)
-    if len(sections) != 1 or len(model.model_fields) != 1 or not isinstance(data, dict):
+    if len(sections) != 1 or len(field_names(model)) != 1 or not isinstance(data, dict):
         return None
     (name, item_model), = sections.items()
     items = data.get(name)
-    valid = []
+    valid: list[Any] = []
     for item in items if isinstance(items, list) else []:
         try:
-            valid.append(item_model.model_validate(item))
+            valid.append(classes.validate(item_model, item))
         except ValidationError:
             names = [item.get(key) for key in ENTRY_NAMES] if isinstance(item, dict) else []
             corpus.unchecked.setdefault(name, set()).update(n for n in names if isinstance(n, str))
-    return model.model_construct(None, **{name: valid})
+    return classes.construct(model, **{name: valid})
 
 
 ENTRY_NAMES = ("id", "code", "term")  # what studies name a source, an endpoint, a drug, a term by
 
 
-def _salvage_study(data: dict[str, Any]) -> curated.StudyFile:
+def _salvage_study(data: dict[str, Any]) -> classes.StudyFile:
     """The valid parts of a study file whose shape has errors, so that its other records
     are still checked. Invalid records become ``Unchecked`` (indices stay true to the file);
     invalid scalar fields become ``None``; shape problems were already reported."""
     fields: dict[str, Any] = {}
-    for name, info in curated.StudyFile.model_fields.items():
+    for spec in classes.fields(classes.StudyFile):
+        name = spec.name
         raw = data.get(name)
         if name in SECTIONS:
             items: list[Any] = []
             for item in raw if isinstance(raw, list) else []:
                 try:
-                    items.append(SECTIONS[name].model_validate(item))
+                    items.append(classes.validate(SECTIONS[name], item))
                 except ValidationError:
                     items.append(Unchecked(item.get("key") if isinstance(item, dict) else None))
             fields[name] = items
             continue
         try:
-            fields[name] = curated.StudyFile.__pydantic_validator__.validate_assignment(
-                curated.StudyFile.model_construct(), name, raw).__dict__[name]
+            fields[name] = classes.validator(classes.StudyFile).validate_assignment(
+                classes.construct(classes.StudyFile), name, raw).__dict__[name]
         except (ValidationError, TypeError):
             # a required field (the id) has no default: None, never pydantic's "undefined" marker
-            fields[name] = None if info.is_required() else info.get_default(call_default_factory=True)
-    return curated.StudyFile.model_construct(**fields)
+            fields[name] = None if spec.required else spec.default_value()
+    return classes.construct(classes.StudyFile, **fields)
 
 
 def _outside(root: Path, path: Path) -> str | None:
@@ -319,18 +320,18 @@ def read_corpus(root: Path, overrides: dict[str, str] | None = None,
     if not root.is_dir():
         problems.append(Problem("error", str(root), None, "", "sources folder does not exist"))
         return corpus, problems
-    if (sources_file := _parse(root, SOURCES_FILE, curated.SourcesFile, problems, corpus)) is not None:
+    if (sources_file := _parse(root, SOURCES_FILE, classes.SourcesFile, problems, corpus)) is not None:
         corpus.sources = sources_file.sources
-    if (endpoints_file := _parse(root, ENDPOINTS_FILE, curated.EndpointsFile, problems, corpus)) is not None:
+    if (endpoints_file := _parse(root, ENDPOINTS_FILE, classes.EndpointsFile, problems, corpus)) is not None:
         corpus.endpoints = endpoints_file.endpoints
-    if (drugs_file := _parse(root, DRUGS_FILE, curated.DrugsFile, problems, corpus)) is not None:
+    if (drugs_file := _parse(root, DRUGS_FILE, classes.DrugsFile, problems, corpus)) is not None:
         corpus.drugs = drugs_file.drugs
-    if (terms_file := _parse(root, AE_TERMS_FILE, curated.AeTermsFile, problems, corpus)) is not None:
+    if (terms_file := _parse(root, AE_TERMS_FILE, classes.AeTermsFile, problems, corpus)) is not None:
         corpus.ae_terms = terms_file.terms
-    if (releases_file := _parse(root, RELEASES_FILE, curated.ReleasesFile, problems, corpus, required=False)):
+    if (releases_file := _parse(root, RELEASES_FILE, classes.ReleasesFile, problems, corpus, required=False)):
         corpus.releases = releases_file.releases
     corpus.changelogs = _read_changelogs(root, problems, corpus)
-    if (exceptions_file := _parse(root, EXCEPTIONS_FILE, curated.CoverageExceptionsFile, problems, corpus,
+    if (exceptions_file := _parse(root, EXCEPTIONS_FILE, classes.CoverageExceptionsFile, problems, corpus,
                          required=False)):
         corpus.exceptions = exceptions_file.exceptions
     study_files, study_problems = discover_studies(root, corpus.overrides)
@@ -341,7 +342,7 @@ def read_corpus(root: Path, overrides: dict[str, str] | None = None,
                                 "intentionally empty corpus"))
     for path in study_files:
         rel = f"{STUDIES_DIR}/{path.name}"
-        study = _parse(root, rel, curated.StudyFile, problems, corpus, prefix=path.stem)
+        study = _parse(root, rel, classes.StudyFile, problems, corpus, prefix=path.stem)
         if study is not None:
             corpus.studies.append(StudyDoc(corpus.documents[rel], study))
     return corpus, problems
@@ -353,7 +354,7 @@ def read_study(root: Path, rel: str, text: str,
     ``read_corpus`` reads it."""
     corpus = Corpus(root=root, overrides={rel: text})
     problems: list[Problem] = []
-    study = _parse(root, rel, curated.StudyFile, problems, corpus, prefix=Path(rel).stem, parsed=parsed)
+    study = _parse(root, rel, classes.StudyFile, problems, corpus, prefix=Path(rel).stem, parsed=parsed)
     return (None if study is None else StudyDoc(corpus.documents[rel], study)), problems
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..model import classes
 from ..model.numbers import Printed
 from ..util.paths import STREAM, is_stream
 from ..util.terminal import clip, quoted
@@ -156,7 +157,7 @@ class _Table:
             if column.form in ("n_pct", "wide"):
                 return self.reader.count_cell(cell)
             if column.form == "ci":
-                default = model_for(self.kind).model_fields["ci_level"].default
+                default = next(f.default for f in classes.fields(model_for(self.kind)) if f.name == "ci_level")
                 return self.reader.interval(cell, column.level, default)
             return self.reader.field(column.fields[-1] if column.form == "wide_risk" else column.fields[0], cell)
         except (CellError, ValueError) as exc:

@@ -16,8 +16,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from ..model import curated
+from ..model import classes, values
 from ..model.identity import NATURAL_KEYS, REPORT_SEPARATOR, SECTION_KINDS, record_id
+from ..model.registry import field_names
 from ..util.terminal import clip, printable, quoted
 from .corpus import AE_TERMS_FILE, ENDPOINTS_FILE, ENTRY_NAMES, SOURCES_FILE, STUDIES_DIR, record_path
 from .fields import (
@@ -131,7 +132,7 @@ def study_rel(sources: Path, study_id: str) -> str:
     ids there are. A name that is there but no plain file (a folder, a pipe) is said as what it
     is by ``read_document``, which reads it next."""
     rel = f"{STUDIES_DIR}/{study_id}.yaml"
-    if len(study_id) > MAX_STUDY_ID or not re.fullmatch(curated.SLUG_PATTERN, study_id) \
+    if len(study_id) > MAX_STUDY_ID or not re.fullmatch(values.SLUG_PATTERN, study_id) \
             or not (sources / rel).exists():
         known = sorted(p.stem for p in (sources / STUDIES_DIR).glob("*.yaml"))
         raise EditError(f"unknown study {quoted(printable(study_id))} (known: {', '.join(known) or 'none'})",
@@ -169,7 +170,7 @@ def append_records(sources: Path, doc: Document, study_id: str | None, kind: str
     else:
         assert study_id is not None
         section = STUDY_SECTIONS[kind]
-        order, label = list(curated.StudyFile.model_fields), study_id
+        order, label = list(field_names(classes.StudyFile)), study_id
     new_text = add_text(doc, section, records, order)
     expected = dict(doc.data)
     expected[section] = list(expected.get(section) or []) + records
@@ -226,8 +227,8 @@ def set_field(sources: Path, study_id: str, path: str, field: str, text: str | N
                 raise EditError(f"{target.describe(study_id, field)}: {exc}", usage=True) from exc
             record[field] = value
         edits = [(target, field, value)]
-        if field not in curated.REVIEW_FIELDS:  # a checked record that changes is no longer checked
-            for mark in curated.REVIEW_FIELDS:
+        if field not in values.REVIEW_FIELDS:  # a checked record that changes is no longer checked
+            for mark in values.REVIEW_FIELDS:
                 if mark in record:
                     del record[mark]
                     edits.append((target, mark, None))

@@ -1,19 +1,16 @@
 """The fields of each kind of curated record as the command line and CSV import see them,
-derived from the curated model (``model.registry`` reads its annotations), and command-line
+derived from the curated model (the facts ``model.classes`` holds of its fields), and command-line
 texts coerced to the model's types.
 """
 
 from __future__ import annotations
 
 import re
-import typing
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel
-
-from ..model import curated
+from ..model import classes, values
 from ..model.numbers import Printed
-from ..model.registry import sections_of, types_in
+from ..model.registry import sections_of
 from ..util.terminal import hidden_character, printable, quoted
 from .corpus import AE_TERMS_FILE, DRUGS_FILE, ENDPOINTS_FILE, SOURCES_FILE, Problem
 
@@ -30,11 +27,11 @@ STUDY_SECTIONS = {
     "characteristic": "characteristics",
 }
 # kind name on the command line -> (the curated file holding such records, its section, model)
-FILE_KINDS: dict[str, tuple[str, str, type[BaseModel]]] = {
-    "source": (SOURCES_FILE, "sources", curated.Source),
-    "drug": (DRUGS_FILE, "drugs", curated.DrugTerm),
-    "ae-term": (AE_TERMS_FILE, "terms", curated.AeTermEntry),
-    "endpoint-code": (ENDPOINTS_FILE, "endpoints", curated.EndpointTerm),
+FILE_KINDS: dict[str, tuple[str, str, type]] = {
+    "source": (SOURCES_FILE, "sources", classes.Source),
+    "drug": (DRUGS_FILE, "drugs", classes.DrugTerm),
+    "ae-term": (AE_TERMS_FILE, "terms", classes.AeTermEntry),
+    "endpoint-code": (ENDPOINTS_FILE, "endpoints", classes.EndpointTerm),
 }
 # what `set` and `remove` take in place of a study id to edit one of those files
 FILE_NAMES = {"sources": "source", "drugs": "drug", "ae-terms": "ae-term", "endpoint-codes": "endpoint-code"}
@@ -68,51 +65,29 @@ class FieldSpec(NamedTuple):
         return "--" + self.name.replace("_", "-")
 
 
-def model_for(kind: str) -> type[BaseModel]:
+def model_for(kind: str) -> type:
     if kind in FILE_KINDS:
         return FILE_KINDS[kind][2]
     if kind == "study":
-        return curated.StudyFile
+        return classes.StudyFile
     if kind not in STUDY_SECTIONS:
         raise EditError(f"unknown kind '{kind}'", usage=True)
     return section_model(STUDY_SECTIONS[kind])
 
 
-def section_model(section: str) -> type[BaseModel]:
-    return sections_of(curated.StudyFile)[section]
-
-
-_TYPE_NAMES = {bool: "bool", int: "int", float: "float", Printed: "float", str: "str"}
-
-
-def _types(annotation: Any) -> tuple[set[str], tuple[str, ...] | None]:
-    """The plain types (and ``Literal`` choices) an annotation admits; anything else is text."""
-    found: set[str] = set()
-    choices: tuple[str, ...] | None = None
-    for kind in types_in(annotation):
-        origin = typing.get_origin(kind)
-        if origin is typing.Literal:
-            found.add("str")
-            choices = choices or tuple(str(a) for a in typing.get_args(kind))
-        elif origin is list:
-            found.add("list")
-        elif kind is not type(None):
-            found.add(_TYPE_NAMES.get(kind, "str"))
-    return found, choices
+def section_model(section: str) -> type:
+    return sections_of(classes.StudyFile)[section]
 
 
 def field_specs(kind: str) -> list[FieldSpec]:
     """Every field of ``kind``'s model except the sections of a study file."""
     specs = []
-    fields = model_for(kind).model_fields
-    provenance = [n for n in curated.Provenance.model_fields if n in fields]
-    for name in [n for n in fields if n not in provenance] + provenance:  # provenance last
-        info = fields[name]
-        if (kind == "study" and name in STUDY_SECTIONS.values()) or name in curated.REVIEW_FIELDS:
-            continue
-        types, choices = _types(info.annotation)
-        specs.append(FieldSpec(info.alias or name, info.is_required(), frozenset(types), choices,
-                               info.description or ""))
+    fields = classes.fields(model_for(kind))
+    provenance = {field.name for field in classes.fields(classes.Provenance)}
+    for field in [f for f in fields if f.name not in provenance] + [f for f in fields if f.name in provenance]:
+        if (kind == "study" and field.name in STUDY_SECTIONS.values()) or field.name in values.REVIEW_FIELDS:
+            continue  # provenance last
+        specs.append(FieldSpec(field.alias, field.required, frozenset(field.types), field.choices, field.description))
     return specs
 
 

@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
+from ..model.classes import is_record
 from ..model.formulas import FORMULA_STARTS, reads_as_formula
 from ..model.registry import field_aliases
 from ..util.terminal import printable
@@ -52,7 +51,7 @@ def suspect_texts(value: Any, loc: tuple[PathKey, ...] = ()) -> list[tuple[tuple
 
 def _walk(value: Any, loc: tuple[PathKey, ...], found: list[tuple[tuple[PathKey, ...], str]]) -> None:
     pairs: Iterable[tuple[PathKey, Any]]
-    if isinstance(value, BaseModel):
+    if is_record(value):
         pairs = ((alias, getattr(value, name, None)) for name, alias in field_aliases(type(value)))
     elif isinstance(value, list):
         pairs = enumerate(value)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..model import mcbs
-from ..model.curated import ArmResult, Comparison, StudyFile
+from ..model.classes import ArmResult, Comparison, StudyFile
 from ..model.numbers import Printed
 
 Identity = dict[str, list[tuple[str, bool]]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..model import curated
+from ..model import classes, values
 from ..model.numbers import half_unit, text_of
 from ..model.registry import printed_fields
 from .corpus import Reporter, field_value, valid
@@ -73,7 +73,7 @@ def check_printed(report: Reporter, loc: tuple[PathKey, ...], record: Any) -> No
         report("error", loc + ("qualifier",), "a qualifier without a number", "a value to qualify")
 
 
-def check_population_sizes(study: curated.StudyFile, report: Reporter) -> None:
+def check_population_sizes(study: classes.StudyFile, report: Reporter) -> None:
     """Arms and records never count more patients than the population they belong to."""
     populations = {p.key: p for _, p in valid(study.populations)}
     enrolled = next((p for p in populations.values() if p.enrolled and p.n is not None), None)
@@ -94,11 +94,11 @@ def check_population_sizes(study: curated.StudyFile, report: Reporter) -> None:
                        f"{population.n} patients of its population '{population.key}'")
 
 
-def check_breakdowns(study: curated.StudyFile, report: Reporter) -> None:
+def check_breakdowns(study: classes.StudyFile, report: Reporter) -> None:
     """The mutually exclusive parts of one breakdown add up to at most 100% (beyond rounding)."""
-    groups: dict[tuple[Any, ...], list[tuple[int, curated.ArmResult]]] = {}
+    groups: dict[tuple[Any, ...], list[tuple[int, classes.ArmResult]]] = {}
     for i, result in valid(study.results):
-        if result.breakdown and result.unit == curated.PERCENT_UNIT and result.value is not None:
+        if result.breakdown and result.unit == values.PERCENT_UNIT and result.value is not None:
             key = (result.breakdown, result.endpoint, result.arm, result.analysis, result.population,
                    result.subgroup, result.timepoint_months)
             groups.setdefault(key, []).append((i, result))
@@ -170,7 +170,7 @@ def _log_asymmetry(estimate: float, low: float, high: float) -> float:
 LOG_ASYMMETRY_LIMIT = 0.1
 
 
-def check_comparison(report: Reporter, loc: tuple[PathKey, ...], comp: curated.Comparison) -> None:
+def check_comparison(report: Reporter, loc: tuple[PathKey, ...], comp: classes.Comparison) -> None:
     if comp.measure == "not reported":
         for attr in ("estimate", "ci_low", "ci_high"):
             if getattr(comp, attr) is not None:
@@ -190,14 +190,14 @@ def check_comparison(report: Reporter, loc: tuple[PathKey, ...], comp: curated.C
     if comp.experimental == comp.control:
         report("error", loc + ("control",), "experimental and control are the same arm",
                "two different arms")
-    if comp.measure in curated.RATIO_MEASURES:
+    if comp.measure in values.RATIO_MEASURES:
         for attr in ("estimate", "ci_low", "ci_high"):
             value = getattr(comp, attr)
             if value is not None and value <= 0:
                 report("error", loc + (attr,), f"{comp.measure} {attr} {text_of(value)} is not positive",
                        "a ratio above 0")
     check_interval(report, loc, comp.estimate, comp.ci_low, comp.ci_high, "estimate")
-    if (comp.measure in curated.RATIO_MEASURES and comp.estimate and comp.ci_low and comp.ci_high
+    if (comp.measure in values.RATIO_MEASURES and comp.estimate and comp.ci_low and comp.ci_high
             and 0 < comp.ci_low <= comp.estimate <= comp.ci_high):
         if _log_asymmetry(comp.estimate, comp.ci_low, comp.ci_high) > LOG_ASYMMETRY_LIMIT:
             centre = math.sqrt(comp.ci_low * comp.ci_high)
@@ -216,7 +216,7 @@ def check_comparison(report: Reporter, loc: tuple[PathKey, ...], comp: curated.C
         return
     if comp.ci_level not in (None, 95):
         return
-    null = 1.0 if comp.measure in curated.RATIO_MEASURES else 0.0
+    null = 1.0 if comp.measure in values.RATIO_MEASURES else 0.0
     excludes_null = comp.ci_high < null or comp.ci_low > null
     significant = comp.p_value < 0.05 or (comp.p_operator in ("<", "<=") and comp.p_value <= 0.05)
     if excludes_null and not significant and comp.p_operator in ("=", ">"):

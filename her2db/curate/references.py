@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..model import curated
-from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, list_fields
+from ..model import classes, values
+from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, field_names, list_fields
 from ..util.terminal import lookalike_note, printable, quoted
 from . import formulas
 from .corpus import (
@@ -41,8 +41,8 @@ from .numeric_checks import (
 from .reports import check_reports
 from .yamlfile import PathKey
 
-STUDY_LEVEL_FIELDS = tuple(name for name in curated.StudyFile.model_fields
-                           if name not in ("id", "field_basis") and name not in list_fields(curated.StudyFile))
+STUDY_LEVEL_FIELDS = tuple(name for name in field_names(classes.StudyFile)
+                           if name not in ("id", "field_basis") and name not in list_fields(classes.StudyFile))
 
 
 def _duplicates(values: Iterable[str]) -> set[str]:
@@ -118,7 +118,7 @@ class Known(NamedTuple):
                    {t.term for t in corpus.ae_terms} | unchecked.get("terms", set()))
 
 
-def _check_study(known: Known, study: curated.StudyFile, report: Reporter) -> None:
+def _check_study(known: Known, study: classes.StudyFile, report: Reporter) -> None:
     source_ids, endpoint_codes, drug_ids, terms = known.source_ids, known.endpoint_codes, known.drug_ids, known.terms
     keys: dict[str, set[str]] = {}
     for section, what in (("analyses", "analysis key"), ("populations", "population key"),
@@ -182,10 +182,10 @@ def _check_study(known: Known, study: curated.StudyFile, report: Reporter) -> No
             report("error", loc + ("timepoint_months",), "a rate without its timepoint",
                    "timepoint_months (a landmark such as 24 for a 2-year rate), or statistic proportion")
         check_interval(report, loc, result.value, result.ci_low, result.ci_high, "value")
-        pct = result.value if result.unit == curated.PERCENT_UNIT else None
+        pct = result.value if result.unit == values.PERCENT_UNIT else None
         check_share(report, loc, pct, result.n, result.denominator, "value", "denominator")
     for i, item in valid(study.characteristics):
-        pct = item.value if item.unit == curated.PERCENT_UNIT else None
+        pct = item.value if item.unit == values.PERCENT_UNIT else None
         check_share(report, ("characteristics", i), pct, item.n, item.denominator, "value", "denominator")
     for i, comp in valid(study.comparisons):
         check_comparison(report, ("comparisons", i), comp)
@@ -193,7 +193,7 @@ def _check_study(known: Known, study: curated.StudyFile, report: Reporter) -> No
     check_breakdowns(study, report)
 
 
-def _records(study: curated.StudyFile) -> Iterator[tuple[str, int, curated.Provenance]]:
+def _records(study: classes.StudyFile) -> Iterator[tuple[str, int, classes.Provenance]]:
     for section in KEYED_SECTIONS + ROW_SECTIONS:
         for i, record in valid(getattr(study, section)):
             yield section, i, record

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import curated
+from ..model import classes
 from ..model.identity import NATURAL_KEYS, group_reports, preferred_index
 from ..model.numbers import half_unit, text_of
 from .corpus import Reporter
@@ -24,7 +24,7 @@ SECTIONS = tuple(name for name in NATURAL_KEYS if name not in ("analyses", "popu
 """Keyed sections (arms, analyses, ...) are checked for duplicate keys elsewhere."""
 
 
-def check_reports(study: curated.StudyFile, report: Reporter, sources: dict[str, curated.Source]) -> None:
+def check_reports(study: classes.StudyFile, report: Reporter, sources: dict[str, classes.Source]) -> None:
     for section in SECTIONS:
         records = [r for r in getattr(study, section) if _named(section, r)]
         for record_id, reports in group_reports(section, study.id or "", records).items():
@@ -35,12 +35,12 @@ def check_reports(study: curated.StudyFile, report: Reporter, sources: dict[str,
 def _named(section: str, record: Any) -> bool:
     """Whether the record passed its shape check and its key fields have the types a key needs
     (shape errors are reported elsewhere: such a record is not compared)."""
-    return isinstance(record, curated.Provenance) and all(
+    return isinstance(record, classes.Provenance) and all(
         isinstance(getattr(record, name, None), (str, int, float, type(None))) for name in NATURAL_KEYS[section])
 
 
 def _check_group(section: str, record_id: str, reports: list[tuple[int, Any]], report: Reporter,
-                 sources: dict[str, curated.Source]) -> None:
+                 sources: dict[str, classes.Source]) -> None:
     by_source: dict[str, int] = {}
     for index, record in reports:
         if (first := by_source.get(record.source_id)) is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model import curated
+from ..model import classes
 from ..model.dates import is_iso_date
 from ..model.identity import NATURAL_KEYS, record_id
 from ..util.terminal import clip, hidden_character, printable, quoted
@@ -96,7 +96,7 @@ def todo(sources: Path, review_text: Path | None = None) -> Todo:
             questions.append(f"{study.id}: {_short(study.notes)}")
         for section in NATURAL_KEYS:
             for index, record in enumerate(getattr(study, section)):
-                if not isinstance(record, curated.Provenance):
+                if not isinstance(record, classes.Provenance):
                     continue  # failed its shape check: an error below
                 rid = record_id(study.id, section, record)
                 where = f"{record_path(study.id, [section, index])} ({rid})"

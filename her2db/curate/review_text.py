@@ -21,10 +21,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel
-
-from ..model import curated
+from ..model import classes
+from ..model.registry import field_names
 
 # A number not glued to a word, a word and hyphen, or a preceding full stop: "HER2",
 # "DESTINY-Breast09", "HER2CLIMB-05" and the citation in "trial.5" are not numbers of the text;
@@ -86,7 +86,7 @@ def extract_numbers(text: str) -> list[Occurrence]:
     return found
 
 
-def _numbers_of(record: BaseModel) -> Iterator[float]:
+def _numbers_of(record: Any) -> Iterator[float]:
     for name, value in record:
         if isinstance(value, bool) or value is None:
             continue
@@ -109,16 +109,16 @@ class Holder:
     quote: str
 
 
-def holders(studies: list[curated.StudyFile]) -> list[Holder]:
+def holders(studies: list[classes.StudyFile]) -> list[Holder]:
     """Every quoted record of every study, with the record path a curator can find it by."""
     found = []
     for study in studies:
-        for name in curated.StudyFile.model_fields:
+        for name in field_names(classes.StudyFile):
             section = getattr(study, name)
             if not isinstance(section, list):
                 continue
             for i, record in enumerate(section):
-                if isinstance(record, curated.Provenance) and record.quote:
+                if isinstance(record, classes.Provenance) and record.quote:
                     values = frozenset(_key(v) for v in _numbers_of(record))
                     found.append(Holder(f"{study.id} › {name}[{i}]", values, record.quote))
     return found
@@ -156,7 +156,7 @@ class _Spans:
         return spans
 
 
-def _excepted(occurrence: Occurrence, text: str, entry: curated.ExceptionEntry) -> bool:
+def _excepted(occurrence: Occurrence, text: str, entry: classes.ExceptionEntry) -> bool:
     """Whether ``entry`` (an exception for this occurrence's number) explains this occurrence."""
     if entry.context is None:
         return True
@@ -173,9 +173,9 @@ class CoverageReport:
     """Each number of the review with what explains it: a record, an exception, or nothing."""
 
     held: list[tuple[Occurrence, str]] = field(default_factory=list)
-    excepted: list[tuple[Occurrence, curated.ExceptionEntry]] = field(default_factory=list)
+    excepted: list[tuple[Occurrence, classes.ExceptionEntry]] = field(default_factory=list)
     uncovered: list[Occurrence] = field(default_factory=list)
-    unused_exceptions: list[curated.ExceptionEntry] = field(default_factory=list)
+    unused_exceptions: list[classes.ExceptionEntry] = field(default_factory=list)
     unfound_quotes: list[str] = field(default_factory=list)
 
     @property
@@ -191,8 +191,8 @@ class CoverageReport:
         return [line for _, line in sorted(rows)]
 
 
-def check_coverage(text: str, studies: list[curated.StudyFile],
-                   exceptions: list[curated.ExceptionEntry]) -> CoverageReport:
+def check_coverage(text: str, studies: list[classes.StudyFile],
+                   exceptions: list[classes.ExceptionEntry]) -> CoverageReport:
     report = CoverageReport()
     spans = _Spans(text)
     quoted: list[tuple[int, int, Holder]] = []
@@ -202,7 +202,7 @@ def check_coverage(text: str, studies: list[curated.StudyFile],
             report.unfound_quotes.append(holder.path)
         quoted.extend((start, end, holder) for start, end in found)
     quoted.sort(key=lambda item: item[0])
-    by_number: dict[str, list[tuple[int, curated.ExceptionEntry]]] = {}
+    by_number: dict[str, list[tuple[int, classes.ExceptionEntry]]] = {}
     for i, entry in enumerate(exceptions):
         by_number.setdefault(entry.number, []).append((i, entry))
     # The quotes that may hold the next number, in file order: those started at or before it
@@ -244,7 +244,7 @@ def _inside(path: Path, roots: list[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
-def review_text(sources_dir: Path, sources: list[curated.Source],
+def review_text(sources_dir: Path, sources: list[classes.Source],
                 named: Path | None = None) -> tuple[str, Path] | None:
     """The full text of the review the corpus is curated from, when the corpus names it.
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from pydantic import BaseModel
-
-from ..model.curated import StudyFile
+from ..model.classes import StudyFile
 from ..model.identity import group_reports, preferred_index
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, TABLE_OF, record_values
 from ..store.write import Rows
@@ -55,7 +53,7 @@ def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
         yield study_rows(entry.study, columns, sources, ids)
 
 
-def _add(rows: Rows, columns: dict[str, set[str]], table: str, record: BaseModel | None = None,
+def _add(rows: Rows, columns: dict[str, set[str]], table: str, record: Any = None,
          keys: dict[str, dict[str, int]] | None = None, **values: Any) -> None:
     """One row: the record's fields, then ``values``; columns not given are NULL."""
     given = {**(record_values(record, columns[table], keys) if record is not None else {}), **values}

@@ -9,7 +9,7 @@ are typed. In a study file, arms, populations, analyses and subgroups are named 
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -23,24 +23,23 @@ from pydantic import (
     StrictStr,
     WithJsonSchema,
 )
-from pydantic_core import PydanticCustomError
 
-from .dates import is_iso_date
-from .numbers import PRINTED_TEXT, SQLITE_MAX_INT, NotANumber, Printed, parse
+from .numbers import PRINTED_TEXT, SQLITE_MAX_INT, Printed
+from .values import (
+    AE_TERM_PATTERN,
+    DOI_PATTERN,
+    ENDPOINT_CODE_PATTERN,
+    RELEASE_VERSION_PATTERN,
+    SLUG_PATTERN,
+    iso_date,
+    printed,
+)
 
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # finding plugins reads all packages' metadata
 
-def _printed(raw: Any) -> Printed:
-    try:
-        return parse(raw)
-    except NotANumber as exc:
-        raise PydanticCustomError("float_parsing", "input should be {expected}",
-                                  {"expected": str(exc)}) from exc
-
-
 # A number as the source prints it: a YAML number, or a quoted string ("0.70", "29.0") when the
 # printed form has trailing zeros YAML would drop. The value keeps its text (numbers.Printed).
-Number = Annotated[Printed, PlainValidator(_printed), WithJsonSchema({
+Number = Annotated[Printed, PlainValidator(printed), WithJsonSchema({
     "anyOf": [{"type": "number"}, {"type": "string", "pattern": f"^{PRINTED_TEXT.pattern}$"}],
     "description": "A number as printed; quote it (\"0.70\") to keep trailing zeros",
 })]
@@ -89,30 +88,8 @@ DrugClass = Literal[
     "other",
 ]
 
-# Identifiers that become parts of file names and URLs (pages, figures, downloads) must never
-# hold '/', '..', spaces or control characters; ``files.safe_child`` enforces the same when
-# writing. AE terms are words ('interstitial lung disease/pneumonitis'): a writer that names a
-# file after one slugifies it and goes through ``files.safe_child``.
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-ENDPOINT_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
 Key = Annotated[StrictStr, Field(pattern=SLUG_PATTERN)]  # a record's key, in its id: thp, never THP or "T H P"
-AE_TERM_PATTERN = r"^[a-z0-9]+([ /-][a-z0-9]+)*$"
-RELEASE_VERSION_PATTERN = r"^\d{4}\.(0[1-9]|1[0-2])(\.\d+)?$"  # YYYY.MM, a month that exists
-DOI_PATTERN = r"^10\.\d{4,9}/\S+$"  # a bare DOI (10.5281/zenodo.123), not a URL
-
-RATIO_MEASURES = ("HR", "OR", "RR")
-REVIEW_FIELDS = ("checked_by", "checked_on")
-"""Set by ``her2db check`` (a second curator's mark), cleared by any change: never given to ``add``."""
-PERCENT_UNIT = "%"
-
-
-def _iso_date(text: str) -> str:
-    if is_iso_date(text):
-        return text
-    raise PydanticCustomError("date_format", "input should be a date written YYYY-MM-DD that exists, e.g. 2026-12-01")
-
-
-IsoDate = Annotated[StrictStr, AfterValidator(_iso_date)]
+IsoDate = Annotated[StrictStr, AfterValidator(iso_date)]
 
 
 class Strict(BaseModel):

@@ -1,62 +1,38 @@
-"""The curated file models' validators, built from core schemas generated ahead of time.
+"""``validators.json``: what a run needs of the pydantic models without importing pydantic
+(``classes.py`` reads it), written by ``her2db schema`` and kept in step by a test like the DDL.
 
 Pydantic builds a model's validator in two steps: Python walks the model's fields into a *core
-schema* (a plain dict), then pydantic-core compiles that dict. The walk costs about 35 ms for
-``StudyFile``, in every process: more than a curator's whole edit is allowed beyond its floor.
-``her2db schema`` writes each file model's core schema to ``validators.json`` (package data,
-committed, kept in step by a test like the DDL), and a process compiles the dict it reads
-(about 3 ms). The validator is the one pydantic would build from the same schema, so models,
-values and error messages are those of ``Model.model_validate``.
-
-The file is used only while it still describes the models: it records the versions of
-pydantic and pydantic-core and the digest of every model module the schema was generated from
-(``curated.py`` and the modules of this package it imports), and a model whose record does not
-match (a module edited since ``her2db schema``, another pydantic) is validated by pydantic as
-before. Its object references (the model classes, the validating functions, the ``list`` and
-``dict`` factories) are resolved only to objects defined in those modules, and those two
-builtins. ``her2db schema --check`` compares the schemas and digests, not the versions: a new
-pydantic that generates the same schemas leaves the file current in the checkout (rewrite it
-with ``her2db schema`` to use it again).
+schema* (a plain dict), then pydantic-core compiles that dict. The file holds each file model's
+core schema (classes and functions named by module and name), the models' class tree, the facts
+about their fields (``facts.py``), the versions of pydantic and pydantic-core, and the digest of
+every model module the schema was generated from (``curated.py`` and the modules of this
+package it imports). ``her2db schema --check`` compares all but the versions: a new pydantic
+that generates the same schemas leaves the file current in the checkout (rewrite it with
+``her2db schema`` to use it again).
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import json
 import re
-from functools import cache
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pydantic
 import pydantic_core
 from pydantic import BaseModel
 
-from . import curated
+from . import curated, facts
+from .classes import BUILTINS, FORMAT, PACKAGE, REF, VALIDATORS_JSON, module_digests, module_file
 
-VALIDATORS_JSON = Path(__file__).with_name("validators.json")
-FORMAT = "her2db prebuilt validators 1"
-REF = "$object"
-BUILTINS = {"list": list, "dict": dict}
-PACKAGE = __name__.rsplit(".", 1)[0]
-PACKAGE_DIR = Path(__file__).parent
 PLAIN = (str, int, float, bool, type(None))
-
-M = TypeVar("M", bound=BaseModel)
+__all__ = ["VALIDATORS_JSON", "file_models", "generate", "same_schemas"]
 
 
 def file_models() -> list[type[BaseModel]]:
     """The models a whole curated file is validated against (``StudyFile``, ``SourcesFile``, …)."""
-    return [model for name, model in vars(curated).items()
-            if isinstance(model, type) and issubclass(model, BaseModel) and name.endswith("File")]
-
-
-def validate(model: type[M], data: Any) -> M:
-    """``model.model_validate(data)``, with the prebuilt validator when it is current."""
-    validator = _validator(model.__name__)
-    return model.model_validate(data) if validator is None else validator.validate_python(data)
+    return [model for name, model in facts.model_classes().items() if name.endswith("File")]
 
 
 def generate() -> str:
@@ -66,7 +42,11 @@ def generate() -> str:
         model.model_rebuild()
         refs: dict[str, str] = {}
         schemas[model.__name__] = _encode(model.__pydantic_core_schema__, refs)
-    record = {"format": FORMAT, **_versions(), "modules": _module_digests(_module_names()), "models": schemas}
+    classes = facts.model_classes()
+    record = {"format": FORMAT, **_versions(), "modules": module_digests(_module_names()), "models": schemas,
+              "classes": {name: facts.base_name(model) for name, model in classes.items()},
+              "fields": {name: [list(field) for field in facts.fields_of(model)]
+                         for name, model in classes.items()}}
     return json.dumps(record, indent=1) + "\n"  # in pydantic's order: fields are checked in it
 
 
@@ -88,36 +68,6 @@ def _without_versions(record: Any) -> Any:
         if isinstance(record, dict) else record
 
 
-@cache
-def _current() -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """The prebuilt schemas by model name and the modules they name; None if the file is
-    missing or out of date. The modules' files are digested before any is imported."""
-    try:
-        record = json.loads(VALIDATORS_JSON.read_text(encoding="utf-8"))
-        names = sorted(record["modules"])
-        if record["format"] != FORMAT or any(record.get(key) != value for key, value in _versions().items()) \
-                or not all(name.startswith(f"{PACKAGE}.") for name in names) \
-                or record["modules"] != _module_digests(names) or not isinstance(record["models"], dict):
-            return None
-        return record["models"], {name: importlib.import_module(name) for name in names}
-    except (OSError, ValueError, LookupError, TypeError, AttributeError, ImportError):
-        return None
-
-
-@cache
-def _validator(name: str) -> pydantic_core.SchemaValidator | None:
-    """The prebuilt validator of the model ``name`` (each compiled when first asked for: an edit
-    needs one); None if there is none that is current."""
-    if (current := _current()) is None or name not in current[0]:
-        return None
-    schemas, modules = current
-    try:
-        decoded = _decode(schemas[name], modules)
-        return pydantic_core.SchemaValidator(decoded, decoded.get("config"))
-    except (LookupError, TypeError, ValueError, AttributeError, pydantic_core.SchemaError):
-        return None
-
-
 def _module_names(root: str = curated.__name__) -> list[str]:
     """``root`` (``curated``) and the modules of this package it imports, directly or not,
     however the import is written (``from .numbers import x``, ``from . import numbers``,
@@ -131,7 +81,7 @@ def _module_names(root: str = curated.__name__) -> list[str]:
             continue
         names.append(name)
         package = name.rsplit(".", 1)[0]
-        for node in ast.walk(ast.parse(_module_file(name).read_bytes())):
+        for node in ast.walk(ast.parse(module_file(name).read_bytes())):
             if isinstance(node, ast.Import):
                 found = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -140,17 +90,8 @@ def _module_names(root: str = curated.__name__) -> list[str]:
                 found = [base, *(f"{base}.{alias.name}" for alias in node.names)]
             else:
                 continue
-            todo += [module for module in found if module.startswith(f"{PACKAGE}.") and _module_file(module).is_file()]
+            todo += [module for module in found if module.startswith(f"{PACKAGE}.") and module_file(module).is_file()]
     return sorted(names)
-
-
-def _module_file(name: str) -> Path:
-    """The source file of the module ``name`` of this package, found without importing it."""
-    return PACKAGE_DIR.joinpath(*name.removeprefix(f"{PACKAGE}.").split(".")).with_suffix(".py")
-
-
-def _module_digests(names: list[str]) -> dict[str, str]:
-    return {name: hashlib.sha256(_module_file(name).read_bytes()).hexdigest() for name in names}
 
 
 def _encode(value: Any, refs: dict[str, str]) -> Any:
@@ -180,19 +121,3 @@ def _stable_ref(ref: str, refs: dict[str, str]) -> str:
     if refs.setdefault(stable, ref) != ref:
         raise TypeError(f"two definitions named {stable} in a prebuilt core schema")
     return stable
-
-
-def _decode(value: Any, modules: dict[str, Any]) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {REF}:
-            module, name = value[REF].split(":", 1)
-            if module == "builtins":
-                return BUILTINS[name]
-            found = getattr(modules[module], name)
-            if getattr(found, "__module__", None) != module:  # only what the module itself defines
-                raise LookupError(f"{value[REF]} is not defined in {module}")
-            return found
-        return {key: _decode(item, modules) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_decode(item, modules) for item in value]
-    return value

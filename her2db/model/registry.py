@@ -8,34 +8,30 @@ each: a record's field fills the table column of the same name, a printed number
 
 from __future__ import annotations
 
-import functools
-import types
-import typing
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from typing import Any
 
-from pydantic import BaseModel
-
-from . import curated
+from . import classes
+from .classes import per_model
 from .numbers import Printed
 
 # Tables by name (tables.py's ``__tablename__``s): the SQLite load does not import the ORM.
-TABLE_OF: dict[type[BaseModel], str] = {
-    curated.Source: "source",
-    curated.EndpointTerm: "endpoint",
-    curated.DrugTerm: "drug",
-    curated.AeTermEntry: "ae_term",
-    curated.ReleaseEntry: "release",
-    curated.StudyFile: "study",
-    curated.Analysis: "analysis",
-    curated.Population: "population",
-    curated.Arm: "arm",
-    curated.Subgroup: "subgroup",
-    curated.StudyEndpoint: "study_endpoint",
-    curated.ArmResult: "arm_result",
-    curated.Comparison: "comparison",
-    curated.AdverseEvent: "adverse_event",
-    curated.Characteristic: "characteristic",
+TABLE_OF: dict[type, str] = {
+    classes.Source: "source",
+    classes.EndpointTerm: "endpoint",
+    classes.DrugTerm: "drug",
+    classes.AeTermEntry: "ae_term",
+    classes.ReleaseEntry: "release",
+    classes.StudyFile: "study",
+    classes.Analysis: "analysis",
+    classes.Population: "population",
+    classes.Arm: "arm",
+    classes.Subgroup: "subgroup",
+    classes.StudyEndpoint: "study_endpoint",
+    classes.ArmResult: "arm_result",
+    classes.Comparison: "comparison",
+    classes.AdverseEvent: "adverse_event",
+    classes.Characteristic: "characteristic",
 }
 KEY_COLUMNS = {
     # a key naming another record of the study -> (its id column, the section it names)
@@ -70,74 +66,55 @@ DERIVED_TABLES = {"study_source", "study_field_basis", "intervention",
                   "mcbs_grade"}  # ESMO-MCBS preliminary grades computed by the load (curate/mcbs.py)
 
 
-@functools.cache
+@per_model
 def fields_of(model: type) -> frozenset[str]:
-    """The fields a record model has (empty for anything else): asking a pydantic model for a
-    field it lacks (``hasattr``, ``getattr`` with a default) raises inside pydantic, slowly."""
+    """The fields a record model has (empty for anything else)."""
     return frozenset(field_names(model))
 
 
-@functools.cache
+@per_model
 def field_names(model: type) -> tuple[str, ...]:
-    """A model's fields in declaration order. Cached: pydantic's ``model_fields`` is a class
-    property that costs microseconds a call, and the rows and checks ask it for every record."""
-    return tuple(getattr(model, "model_fields", {}))
+    """A model's fields in declaration order."""
+    return tuple(field.name for field in classes.fields(model))
 
 
-@functools.cache
+@per_model
 def field_aliases(model: type) -> tuple[tuple[str, str], ...]:
     """Each field with the name the YAML file spells it by (its alias, such as a drug's ``class``)."""
-    return tuple((name, info.alias or name) for name, info in getattr(model, "model_fields", {}).items())
+    return tuple((field.name, field.alias) for field in classes.fields(model))
 
 
-@functools.cache
+@per_model
 def printed_fields(model: type) -> tuple[str, ...]:
     """Fields holding a printed number, in declaration order: each also fills the column
     ``<field>_text``, and validation checks each as a number."""
-    return tuple(name for name, info in getattr(model, "model_fields", {}).items()
-                 if Printed in types_in(info.annotation))
+    return tuple(field.name for field in classes.fields(model) if field.printed)
 
 
-@functools.cache
-def list_fields(model: type) -> dict[str, Any]:
-    """Fields holding a list, in declaration order, each with the type of its items."""
-    return {name: typing.get_args(info.annotation)[0]
-            for name, info in getattr(model, "model_fields", {}).items()
-            if typing.get_origin(info.annotation) is list}
+@per_model
+def list_fields(model: type) -> tuple[str, ...]:
+    """Fields holding a list, in declaration order."""
+    return tuple(field.name for field in classes.fields(model) if "list" in field.types)
 
 
-@functools.cache
-def sections_of(model: type) -> dict[str, type[BaseModel]]:
+@per_model
+def sections_of(model: type) -> dict[str, type]:
     """The fields holding a list of records (a study file's sections), each with its record
     model."""
-    return {name: item for name, item in list_fields(model).items()
-            if isinstance(item, type) and issubclass(item, BaseModel)}
+    return {field.name: getattr(classes, field.item) for field in classes.fields(model) if field.item}
 
 
-def types_in(annotation: Any) -> Iterator[Any]:
-    """The types a value of ``annotation`` may have, looking through unions and ``Annotated``
-    (``Printed | None`` gives both); a list or a ``Literal`` is one type, given whole."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        yield from types_in(typing.get_args(annotation)[0])
-    elif origin is typing.Union or origin is types.UnionType:
-        for arg in typing.get_args(annotation):
-            yield from types_in(arg)
-    else:
-        yield annotation
-
-
-def model_drift(model: type[BaseModel], columns: set[str]) -> tuple[set[str], set[str]]:
+def model_drift(model: type, columns: set[str]) -> tuple[set[str], set[str]]:
     """(curated fields with no column, columns with no curated field) beyond the documented
     exceptions: both empty while the two models describe the same fields."""
     name = model.__name__
-    fields = {f for f in model.model_fields if f"{name}.{f}" not in NOT_COLUMNS}
+    fields = {f for f in field_names(model) if f"{name}.{f}" not in NOT_COLUMNS}
     keyed = {f for f in fields if f in KEY_COLUMNS and f not in columns}
     derived = {f"{f}_text" for f in printed_fields(model)} | {KEY_COLUMNS[f][0] for f in keyed}
     return fields - keyed - columns, columns - fields - derived - set(GENERATED_COLUMNS)
 
 
-def record_values(record: BaseModel, columns: Collection[str],
+def record_values(record: Any, columns: Collection[str],
                   keys: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
     """The columns ``record`` fills: each field its namesake column, a printed number ``X``
     also ``X_text``, a list of names one ``; ``-separated text, a key of another record (arm,

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..model import curated
+from ..model import values
 from ..model.notation import ABSENCES, NOT_ESTIMABLE, NOT_REACHED, NOT_REPORTED
 from ..model.numbers import display, plain
 from .absent import marker
@@ -67,7 +67,7 @@ def num(value: Any, decimals: int = 0) -> str:
 
 def _decimals(row: dict[str, Any]) -> int:
     """Ratios (HR, OR, RR) are printed with two decimals by convention: 0.30, not 0.3."""
-    return 2 if row.get("measure") in curated.RATIO_MEASURES else 0
+    return 2 if row.get("measure") in values.RATIO_MEASURES else 0
 
 
 def grade(value: str) -> str:

@@ -134,3 +134,35 @@ def test_a_database_of_other_files_is_loaded_in_full(corpus: Path, mini_db: Path
     assert result.reloaded and result.reloaded.startswith("reloaded")
     again = edit.set_field(corpus, "mini-trial", "results[0]", "notes", "another note", mini_db)
     assert again.reloaded and again.reloaded.startswith("updated")
+
+
+def test_each_study_numbers_its_rows_in_a_block_of_its_own(tmp_path: Path) -> None:
+    """The n-th study's rows take ids n × BLOCK + 1, + 2, ...: an edit that removes a record of
+    the first study renumbers no row of the others, and the database is still a full load's."""
+    import sqlite3
+
+    from her2db.store.update import BLOCK
+
+    corpus = synth.write_corpus(tmp_path / "db", 3, seed=2)
+    db = corpus / "her2db.sqlite"
+    load(corpus, db)
+
+    def ids() -> dict[str, list[int]]:
+        conn = sqlite3.connect(db)
+        found: dict[str, list[int]] = {}
+        for study_id, row_id in conn.execute("SELECT study_id, id FROM arm_result ORDER BY id"):
+            found.setdefault(study_id, []).append(row_id)
+        conn.close()
+        return found
+
+    before = ids()
+    studies = sorted(before)
+    assert len(studies) == 3 and all(before[s] == list(range(n * BLOCK + 1, n * BLOCK + 1 + len(before[s])))
+                                      for n, s in enumerate(studies))
+    result = edit.remove_record(corpus, studies[0], "results[0]", db, lambda _: True)
+    assert result.reloaded and result.reloaded.startswith("updated")
+    after = ids()
+    assert after[studies[0]] == before[studies[0]][:-1]
+    assert [after[s] for s in studies[1:]] == [before[s] for s in studies[1:]]
+    load(corpus, tmp_path / "full.sqlite")
+    assert dump(db) == dump(tmp_path / "full.sqlite")

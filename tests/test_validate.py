@@ -429,3 +429,15 @@ def test_an_adverse_event_with_neither_n_nor_pct_is_an_error(corpus: Path) -> No
     errors = [p for p in validate(corpus).errors]
     assert [(p.path, p.message) for p in errors] == [
         ("mini-trial › adverse_events[0]", "an adverse event with neither n nor pct reports nothing")]
+
+
+def test_a_section_longer_than_a_block_of_row_ids_is_an_error(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study's rows take one block of ids per table (store/update.py): a section with more
+    records than a block holds is refused where it starts, before any row is written."""
+    from her2db.curate import references
+
+    monkeypatch.setattr(references, "BLOCK", 2)  # a million records would make the test slow, not truer
+    report = validate(corpus)
+    problems = [p for p in report.errors if "more than a study may hold" in p.message]
+    assert problems and problems[0].file == "studies/mini-trial.yaml" and problems[0].line
+    assert "at most 1: split the study" in (problems[0].expected or "")

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from ..model import classes, values
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, field_names, list_fields
+from ..store.update import BLOCK
 from ..util.terminal import lookalike_note, printable, quoted
 from . import formulas
 from .corpus import (
@@ -96,6 +97,10 @@ def check_study(known: Known, sources: dict[str, Any], entry: StudyDoc, root: Pa
             report("error", ("id",), f"duplicate study id '{study.id}', also in {seen_ids[study.id]}",
                    "each study id in one file")
         seen_ids.setdefault(study.id, rel)
+    for section in KEYED_SECTIONS + ROW_SECTIONS:
+        if len(records := getattr(study, section)) >= BLOCK:  # a study's rows take one block of ids
+            report("error", (section,), f"{len(records):,} records, more than a study may hold in one section",
+                   f"at most {BLOCK - 1:,}: split the study")
     _check_study(known, study, report)
     check_reports(study, report, sources)
     return report.problems

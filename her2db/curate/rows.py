@@ -9,20 +9,25 @@ from typing import Any
 from ..model.classes import StudyFile
 from ..model.identity import group_reports, preferred_index
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, TABLE_OF, record_values
+from ..store.update import BLOCK
 from ..store.write import Rows
 from .corpus import Corpus
 from .mcbs import grade_row
 
 
 class Ids:
-    """Sequential integer ids per table, so that ids depend only on file order; ``first`` the
-    first id of each table (a study's rows replaced in place continue its predecessors')."""
+    """One study's integer ids per table, in file order: from ``base`` + 1 (its block, see
+    ``store.update``), or from ``first``'s id for a table (where an edit replaces its rows)."""
 
-    def __init__(self, first: dict[str, int] | None = None) -> None:
-        self._next = {table: start - 1 for table, start in (first or {}).items()}
+    def __init__(self, first: dict[str, int] | None = None, base: int = 0) -> None:
+        self._base = base
+        self._starts = {table: start - 1 for table, start in (first or {}).items()}
+        self._next = dict(self._starts)
 
     def __call__(self, table: str) -> int:
-        self._next[table] = self._next.get(table, 0) + 1
+        self._next[table] = self._next.get(table, self._base) + 1
+        if self._next[table] - self._starts.get(table, self._base) >= BLOCK:
+            raise ValueError(f"a study holds {BLOCK - 1:,} rows of table {table}, the most one can")
         return self._next[table]
 
 
@@ -45,12 +50,11 @@ def corpus_rows(corpus: Corpus, columns: dict[str, set[str]],
              study_id=change.study_id, record_table=change.table, label=change.record, detail=change.detail)
     yield rows
 
-    ids = Ids()
     sources = {source.id: source for source in corpus.sources}
-    for entry in sorted(corpus.studies, key=lambda e: e.study.id):
+    for place, entry in enumerate(sorted(corpus.studies, key=lambda e: e.study.id)):
         if on_study:
             on_study(entry.study.id)
-        yield study_rows(entry.study, columns, sources, ids)
+        yield study_rows(entry.study, columns, sources, Ids(base=place * BLOCK))
 
 
 def _add(rows: Rows, columns: dict[str, set[str]], table: str, record: Any = None,

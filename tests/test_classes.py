@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,9 +110,12 @@ def test_stored_field_facts_are_read_from_the_models() -> None:
     lambda r: r["models"]["StudyFile"].update(cls={"$object": "builtins:eval"}),
     lambda r: r["classes"].update(Strict="NoSuchBase"),
     lambda r: r.pop("fields"),
+    lambda r: r["fields"].pop("Source"),
+    lambda r: r["models"]["StudyFile"].update(type="no such schema"),
 ], ids=["other pydantic-core", "other pydantic", "an edited model module", "other format",
         "a module outside the package", "a name not in the module", "a name the module only imports",
-        "a builtin other than list and dict", "a class tree that does not hold", "no field facts"])
+        "a builtin other than list and dict", "a class tree that does not hold", "no field facts",
+        "a class without its fields", "a schema pydantic-core refuses"])
 def test_a_spoilt_file_is_not_used(tmp_path: Path, spoil: Any) -> None:
     record = json.loads(classes.VALIDATORS_JSON.read_text(encoding="utf-8"))
     assert classes.build(classes.VALIDATORS_JSON).schemas
@@ -152,3 +156,32 @@ def test_with_the_file_out_of_date_a_run_validates_with_pydantic_alike(corpus: P
                            text=True) for path in (classes.VALIDATORS_JSON, stale)]
     assert runs[0].returncode == runs[1].returncode == 1 and runs[0].stderr == runs[1].stderr
     assert runs[0].stdout == runs[1].stdout and "comparator" in runs[0].stdout + runs[0].stderr
+
+
+PYDANTIC_SIDE = {"model/curated.py", "model/facts.py", "model/prebuilt.py", "store/schema.py",
+                 "read/release.py", "read/fhir.py"}
+"""The modules that work with the pydantic models themselves (or FHIR's): the others receive
+plain records, which have no ``model_dump``, ``model_validate``, ... (mypy, told they are
+pydantic's, cannot see that)."""
+
+
+def test_code_that_holds_plain_records_asks_them_nothing_only_pydantic_answers() -> None:
+    package = ROOT / "her2db"
+    found = [f"{path.relative_to(package)}:{number}: {line.strip()}"
+             for path in sorted(package.rglob("*.py")) if str(path.relative_to(package)) not in PYDANTIC_SIDE
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if re.search(r"\.(model_[a-z_]+|__pydantic_[a-z_]+__)\b|\bBaseModel\b|^\s*(from|import) pydantic\b", line)
+             and not line.strip().startswith("#")]
+    assert [f for f in found if not f.startswith("model/classes.py")] == []
+
+
+def test_refused_data_imports_no_pydantic_either(corpus: Path) -> None:
+    """The errors of a file with shape errors are read without their links, which pydantic-core
+    builds by importing pydantic."""
+    study = corpus / "studies" / "mini-trial.yaml"
+    study.write_text(study.read_text(encoding="utf-8").replace("n: 80", "n: -80", 1), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", "import sys\nfrom her2db.cli import main\n"
+                           "sys.argv = ['her2db', 'validate', '--sources', sys.argv[1]]\n"
+                           "try:\n    main()\nexcept SystemExit:\n    print('pydantic' in sys.modules)",
+                           str(corpus)], capture_output=True, text=True)
+    assert done.stdout.splitlines()[-1] == "False" and "error" in done.stdout + done.stderr

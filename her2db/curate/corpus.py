@@ -132,7 +132,7 @@ def _shape_problems(doc: Document, exc: ValidationError, prefix: str, rel: str) 
     """Turn pydantic's errors into one readable problem per place in the file."""
     problems: list[Problem] = []
     seen: set[tuple[PathKey, ...]] = set()
-    for err in exc.errors():
+    for err in exc.errors(include_url=False):  # the links would import pydantic
         loc = tuple(err["loc"])
         if loc in seen:
             continue

@@ -117,6 +117,8 @@ class Record:
         yield from self.__dict__.items()
 
     def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Record):
+            return NotImplemented
         return type(self) is type(other) and self.__dict__ == other.__dict__
 
     def __repr__(self) -> str:
@@ -124,12 +126,13 @@ class Record:
 
 
 class Models(NamedTuple):
-    """The model classes by name, their fields, and the file models' core schemas (none when
-    pydantic validates)."""
+    """The model classes by name, their fields, and the file models' core schemas and
+    validators (none when pydantic validates)."""
 
     classes: dict[str, type]
     fields: dict[str, tuple[Field, ...]]
     schemas: dict[str, Any]
+    validators: dict[str, pydantic_core.SchemaValidator] = {}
 
 
 @cache
@@ -144,13 +147,13 @@ def build(path: Path) -> Models:
     try:
         if record is not None:
             return _plain(record)
-    except (LookupError, TypeError, ValueError, AttributeError, ImportError):
+    except (LookupError, TypeError, ValueError, AttributeError, ImportError, pydantic_core.SchemaError):
         pass
     from . import facts  # pydantic: the stored file no longer describes the models
 
     models = facts.model_classes()
     return Models(dict(models), {name: tuple(Field(*item) for item in facts.fields_of(model))
-                                 for name, model in models.items()}, {})
+                                 for name, model in models.items()}, {}, {})
 
 
 def _plain(record: dict[str, Any]) -> Models:
@@ -163,7 +166,13 @@ def _plain(record: dict[str, Any]) -> Models:
     modules: dict[str, Any] = {name: importlib.import_module(name) for name in record["modules"]
                                if name != MODELS_MODULE}
     modules[MODELS_MODULE] = built
-    return Models(built, fields, {name: _decode(schema, modules) for name, schema in record["models"].items()})
+    if fields.keys() != built.keys():
+        raise LookupError("the stored fields are not those of the stored classes")
+    schemas = {name: _decode(schema, modules) for name, schema in record["models"].items()}
+    # compiled here, so that a file that does not compile is set aside (some 4 ms, most of it
+    # for StudyFile, which every load and edit needs)
+    return Models(built, fields, schemas, {name: pydantic_core.SchemaValidator(schema, schema.get("config"))
+                                           for name, schema in schemas.items()})
 
 
 def stored(path: Path) -> dict[str, Any] | None:
@@ -247,8 +256,9 @@ def validator(model: type) -> pydantic_core.SchemaValidator:
     if not models.schemas:
         model.model_rebuild()  # type: ignore[attr-defined]  # built on first use (defer_build)
         return model.__pydantic_validator__  # type: ignore[attr-defined]
-    own = models.schemas.get(model.__name__)
-    for schema in [own] if own is not None else models.schemas.values():
+    if model.__name__ in models.validators:
+        return models.validators[model.__name__]
+    for schema in models.schemas.values():
         if (found := _model_schema(schema, model)) is not None:
             return pydantic_core.SchemaValidator(found, found.get("config"))
     raise LookupError(f"no stored schema validates {model.__name__}")

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from pydantic_core import ValidationError
-
 from ..model import classes
 from ..model.registry import field_names, fields_of, sections_of
+from ..model.validator_core import ValidationError
 from ..store.target import SOURCES_FILE, STUDIES_DIR
 from ..util.terminal import clip, lookalike_note, quoted
 from .yamlfile import Document, Located, PathKey, YamlFileError, printable, read_document

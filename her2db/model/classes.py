@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-import pydantic_core
+from . import validator_core as core
 
 if TYPE_CHECKING:  # the names code uses; at run time, the classes ``_models`` builds
     from .curated import AdverseEvent as AdverseEvent
@@ -132,7 +132,7 @@ class Models(NamedTuple):
     classes: dict[str, type]
     fields: dict[str, tuple[Field, ...]]
     schemas: dict[str, Any]
-    validators: dict[str, pydantic_core.SchemaValidator] = {}
+    validators: dict[str, core.SchemaValidator] = {}
 
 
 @cache
@@ -147,7 +147,7 @@ def build(path: Path) -> Models:
     try:
         if record is not None:
             return _plain(record)
-    except (LookupError, TypeError, ValueError, AttributeError, ImportError, pydantic_core.SchemaError):
+    except (LookupError, TypeError, ValueError, AttributeError, ImportError, core.SchemaError):
         pass
     from . import facts  # pydantic: the stored file no longer describes the models
 
@@ -171,7 +171,7 @@ def _plain(record: dict[str, Any]) -> Models:
     schemas = {name: _decode(schema, modules) for name, schema in record["models"].items()}
     # compiled here, so that a file that does not compile is set aside (some 4 ms, most of it
     # for StudyFile, which every load and edit needs)
-    return Models(built, fields, schemas, {name: pydantic_core.SchemaValidator(schema, schema.get("config"))
+    return Models(built, fields, schemas, {name: core.SchemaValidator(schema, schema.get("config"))
                                            for name, schema in schemas.items()})
 
 
@@ -183,7 +183,7 @@ def stored(path: Path) -> dict[str, Any] | None:
         record = json.loads(path.read_text(encoding="utf-8"))
         names = sorted(record["modules"])
         if record["format"] != FORMAT or record.get("pydantic") != pydantic_version() \
-                or record.get("pydantic_core") != pydantic_core.__version__ \
+                or record.get("pydantic_core") != core.VERSION \
                 or not all(name.startswith(f"{PACKAGE}.") for name in names) \
                 or record["modules"] != module_digests(names) \
                 or not all(isinstance(record[key], dict) for key in ("models", "classes", "fields")):
@@ -249,7 +249,7 @@ def validate(model: type[M], data: Any) -> M:
 
 
 @per_model
-def validator(model: type) -> pydantic_core.SchemaValidator:
+def validator(model: type) -> core.SchemaValidator:
     """``model``'s validator: compiled from its stored schema (a file's), or from the schema of
     the file model that holds it (a record's); pydantic's own when the file is not current."""
     models = _models()
@@ -260,7 +260,7 @@ def validator(model: type) -> pydantic_core.SchemaValidator:
         return models.validators[model.__name__]
     for schema in models.schemas.values():
         if (found := _model_schema(schema, model)) is not None:
-            return pydantic_core.SchemaValidator(found, found.get("config"))
+            return core.SchemaValidator(found, found.get("config"))
     raise LookupError(f"no stored schema validates {model.__name__}")
 
 

@@ -30,7 +30,7 @@ def printed(raw: Any) -> Printed:
     try:
         return parse(raw)
     except NotANumber as exc:
-        from pydantic_core import PydanticCustomError  # only for a refused value
+        from .validator_core import PydanticCustomError  # only for a refused value
 
         raise PydanticCustomError("float_parsing", "input should be {expected}",
                                   {"expected": str(exc)}) from exc
@@ -40,6 +40,6 @@ def iso_date(text: str) -> str:
     """A date written YYYY-MM-DD that exists, or pydantic's error saying so."""
     if is_iso_date(text):
         return text
-    from pydantic_core import PydanticCustomError
+    from .validator_core import PydanticCustomError
 
     raise PydanticCustomError("date_format", "input should be a date written YYYY-MM-DD that exists, e.g. 2026-12-01")

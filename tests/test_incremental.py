@@ -166,3 +166,23 @@ def test_each_study_numbers_its_rows_in_a_block_of_its_own(tmp_path: Path) -> No
     assert [after[s] for s in studies[1:]] == [before[s] for s in studies[1:]]
     load(corpus, tmp_path / "full.sqlite")
     assert dump(db) == dump(tmp_path / "full.sqlite")
+
+
+def test_a_database_numbered_another_way_is_loaded_in_full(corpus: Path, mini_db: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """How rows are numbered is part of the schema stamp: a database a her2db numbering rows
+    otherwise wrote is reloaded before an edit, never patched as if numbered as now."""
+    from her2db.store import sqlite as store_sqlite
+
+    stamp = store_sqlite.schema_stamp()
+    monkeypatch.setattr(store_sqlite, "BLOCK", 7)
+    assert store_sqlite.schema_stamp() != stamp
+    monkeypatch.undo()
+    import sqlite3
+
+    conn = sqlite3.connect(mini_db)
+    conn.execute(f"PRAGMA user_version = {stamp ^ 1:d}")  # as another numbering stamps it
+    conn.commit()
+    conn.close()
+    result = edit.set_field(corpus, "mini-trial", "results[0]", "notes", "a note", mini_db)
+    assert result.reloaded and result.reloaded.startswith("reloaded")

@@ -441,3 +441,13 @@ def test_a_section_longer_than_a_block_of_row_ids_is_an_error(corpus: Path, monk
     problems = [p for p in report.errors if "more than a study may hold" in p.message]
     assert problems and problems[0].file == "studies/mini-trial.yaml" and problems[0].line
     assert "at most 1: split the study" in (problems[0].expected or "")
+
+
+def test_more_studies_than_blocks_of_row_ids_is_an_error(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each study's rows take a block of ids, and PostgreSQL's ids are 32-bit: a corpus with
+    more studies than fit is refused before any row is written."""
+    from her2db.curate import references
+
+    monkeypatch.setattr(references, "MAX_STUDIES", 0)
+    problems = [p for p in validate(corpus).errors if "more than a corpus may hold" in p.message]
+    assert [(p.file, p.expected) for p in problems] == [("studies", "at most 0")]

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from ..model import classes, values
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, field_names, list_fields
-from ..store.update import BLOCK
+from ..store.sqlite import BLOCK, MAX_STUDIES
 from ..util.terminal import lookalike_note, printable, quoted
 from . import formulas
 from .corpus import (
@@ -22,6 +22,7 @@ from .corpus import (
     ENDPOINTS_FILE,
     RELEASES_FILE,
     SOURCES_FILE,
+    STUDIES_DIR,
     Corpus,
     Problem,
     Reporter,
@@ -72,6 +73,9 @@ def check(corpus: Corpus) -> list[Problem]:
         _check_unique(report, items, attr, section, what)
         problems.extend(report.problems)
 
+    if len(corpus.studies) > MAX_STUDIES:  # each study's rows take a block of ids
+        problems.append(Problem("error", STUDIES_DIR, None, "", f"{len(corpus.studies):,} studies, more than "
+                                f"a corpus may hold", f"at most {MAX_STUDIES:,}"))
     seen_ids: dict[str, str] = {}
     known = Known.of(corpus)
     sources = {source.id: source for source in corpus.sources}

@@ -9,7 +9,7 @@ from typing import Any
 from ..model.classes import StudyFile
 from ..model.identity import group_reports, preferred_index
 from ..model.registry import KEYED_SECTIONS, ROW_SECTIONS, TABLE_OF, record_values
-from ..store.update import BLOCK
+from ..store.sqlite import BLOCK
 from ..store.write import Rows
 from .corpus import Corpus
 from .mcbs import grade_row

@@ -7,7 +7,9 @@ module, so it is loaded by itself and registered under its own name (``pydantic_
 _pydantic_core``): a later ``import pydantic_core`` (pydantic's models when validators.json is
 out of date, a test) finds it there and shares it, classes and all. If the package is imported
 already, or its compiled module is not where this package's layout puts it, the package is
-imported as usual.
+imported as usual. (One difference remains once the package is imported after it: the
+package has no attribute ``_pydantic_core``, which Python sets only when it loads the module
+itself; ``from pydantic_core._pydantic_core import X``, which pydantic uses, works.)
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ def _compiled() -> ModuleType:
                 found = importlib.util.spec_from_file_location(COMPILED, path) if path.is_file() else None
                 if found is None or found.loader is None:
                     continue
-                module = importlib.util.module_from_spec(found)
-                sys.modules[COMPILED] = module
                 try:
+                    module = importlib.util.module_from_spec(found)  # the module's own set-up runs here
+                    sys.modules[COMPILED] = module
                     found.loader.exec_module(module)
                     return module
                 except ImportError:
-                    del sys.modules[COMPILED]
+                    sys.modules.pop(COMPILED, None)
     if COMPILED in sys.modules:
         return sys.modules[COMPILED]
     import pydantic_core

@@ -26,13 +26,22 @@ A load replaces a file only when it carries this mark (or is an earlier her2db d
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+BLOCK = 100_000
+"""Ids a study's rows take in a table of integer ids (``store/update.py``): hundreds of times
+what the largest study holds, and few enough for PostgreSQL's 32-bit integers up to
+``MAX_STUDIES`` studies."""
+MAX_STUDIES = (2**31 - 1) // BLOCK - 1
+
+
 def schema_stamp() -> int:
-    """A 31-bit digest of the tables' and views' SQL, which every load keeps as ``PRAGMA
-    user_version``: a database built by a her2db with another schema is then rebuilt before
-    the site reads it, instead of failing on a missing table or column."""
+    """A 31-bit digest of the tables' and views' SQL and of how rows are numbered, which every
+    load keeps as ``PRAGMA user_version``: a database built by a her2db with another schema or
+    numbering is then rebuilt before it is read or edited, instead of failing on a missing
+    table or column, or keeping ids the views no longer describe."""
     import hashlib  # here: loading OpenSSL costs `her2db query` more than the query itself
 
-    digest = hashlib.sha256(TABLES_SQL.read_bytes() + VIEWS_SQL.read_bytes()).digest()
+    numbering = f"row ids: a block of {BLOCK} per study".encode()
+    digest = hashlib.sha256(TABLES_SQL.read_bytes() + VIEWS_SQL.read_bytes() + numbering).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from .sqlite import APPLICATION_ID, STAMP_TABLE, schema_stamp
+from .sqlite import APPLICATION_ID, BLOCK, STAMP_TABLE, schema_stamp
 from .write import Rows, insert_sql, table_columns
 
 StudyRows = Callable[[dict[str, int], dict[str, set[str]]], Rows]
@@ -26,9 +26,6 @@ StudyRows = Callable[[dict[str, int], dict[str, set[str]]], Rows]
 
 STUDY_TABLE = "study"
 CACHE_KIB = 65536
-BLOCK = 100_000
-"""Ids a study's rows may take in one table: hundreds of times what the largest study holds,
-and small enough for PostgreSQL's 32-bit integers up to 21,474 studies."""
 
 
 def replace_study(db_path: Path, study_id: str, rows_for: StudyRows, loaded_from: str, digest: str) -> bool:

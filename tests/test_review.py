@@ -83,3 +83,14 @@ def test_todo_lists_what_needs_a_curator(corpus: Path, mini_db: Path, runner: Cl
     assert f"    {HR}\n" not in result.output
     assert "mini-trial › adverse_events[0] (mini-trial.ae.exp.nausea.treatment-related.any): which arm?" in \
         result.output
+
+
+def test_todo_names_a_study_whose_id_is_refused_by_its_file(corpus: Path, runner: CliRunner) -> None:
+    """A study whose id fails the shape check is listed under its file's name, after the error;
+    no traceback (record ids need the study's id)."""
+    study = corpus / "studies" / "mini-trial.yaml"
+    study.write_text(study.read_text(encoding="utf-8").replace("id: mini-trial", "id: 7", 1), encoding="utf-8")
+    result = runner.invoke(cli, ["todo", "--sources", str(corpus), "--unchecked"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Errors (" in result.output and "studies/mini-trial.yaml" in result.output
+    assert "  mini-trial: 0 of " in result.output and "    mini-trial.ae.ctl.nausea" in result.output

@@ -21,7 +21,7 @@ from ..model import classes
 from ..model.dates import is_iso_date
 from ..model.identity import NATURAL_KEYS, record_id
 from ..util.terminal import clip, hidden_character, printable, quoted
-from .corpus import Problem, record_path
+from .corpus import Problem, StudyDoc, record_path
 from .edit import EditError, resolve, study_rel
 from .transaction import EditResult, commit, corpus_lock
 from .validate import validate
@@ -86,20 +86,21 @@ def todo(sources: Path, review_text: Path | None = None) -> Todo:
     """What needs a curator's attention in the corpus under ``sources``."""
     report = validate(sources, review_text=review_text)
     studies, readings, questions = [], [], []
-    for entry in sorted(report.corpus.studies, key=lambda e: e.study.id or ""):
+    for entry in sorted(report.corpus.studies, key=_name):
         study = entry.study
-        status = StudyStatus(study.id)
+        study_id = _name(entry)
+        status = StudyStatus(study_id)
         for name, basis in sorted(study.field_basis.items()):
             if basis.basis == "curator":
-                readings.append(f"{study.id} › {name}: {basis.note}")
+                readings.append(f"{study_id} › {name}: {basis.note}")
         if study.notes and QUESTION.search(study.notes):
-            questions.append(f"{study.id}: {_short(study.notes)}")
+            questions.append(f"{study_id}: {_short(study.notes)}")
         for section in NATURAL_KEYS:
             for index, record in enumerate(getattr(study, section)):
                 if not isinstance(record, classes.Provenance):
                     continue  # failed its shape check: an error below
-                rid = record_id(study.id, section, record)
-                where = f"{record_path(study.id, [section, index])} ({rid})"
+                rid = record_id(study_id, section, record)
+                where = f"{record_path(study_id, [section, index])} ({rid})"
                 status.records += 1
                 if record.checked_by:
                     status.checked += 1
@@ -112,6 +113,11 @@ def todo(sources: Path, review_text: Path | None = None) -> Todo:
                     questions.append(f"{where}: {_short(notes)}")
         studies.append(status)
     return Todo(studies, readings, questions, report.warnings, report.errors)
+
+
+def _name(entry: StudyDoc) -> str:
+    """The study's id, or its file's name when the id failed its shape check (an error)."""
+    return entry.study.id if isinstance(entry.study.id, str) else entry.document.path.stem
 
 
 def _short(text: str, width: int = 160) -> str:

@@ -84,9 +84,10 @@ def field_specs(kind: str) -> list[FieldSpec]:
     specs = []
     fields = classes.fields(model_for(kind))
     provenance = {field.name for field in classes.fields(classes.Provenance)}
-    for field in [f for f in fields if f.name not in provenance] + [f for f in fields if f.name in provenance]:
+    ordered = [f for f in fields if f.name not in provenance] + [f for f in fields if f.name in provenance]
+    for field in ordered:  # provenance last
         if (kind == "study" and field.name in STUDY_SECTIONS.values()) or field.name in values.REVIEW_FIELDS:
-            continue  # provenance last
+            continue
         specs.append(FieldSpec(field.alias, field.required, frozenset(field.types), field.choices, field.description))
     return specs
 

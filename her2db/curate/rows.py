@@ -17,17 +17,15 @@ from .mcbs import grade_row
 
 class Ids:
     """One study's integer ids per table, in file order: from ``base`` + 1 (its block, see
-    ``store.update``), or from ``first``'s id for a table (where an edit replaces its rows)."""
+    ``store.update``), or from ``first``'s id for a table (where an edit replaces its rows). They
+    stay within the block: validation refuses a section longer than one (``references``)."""
 
     def __init__(self, first: dict[str, int] | None = None, base: int = 0) -> None:
         self._base = base
-        self._starts = {table: start - 1 for table, start in (first or {}).items()}
-        self._next = dict(self._starts)
+        self._next = {table: start - 1 for table, start in (first or {}).items()}
 
     def __call__(self, table: str) -> int:
         self._next[table] = self._next.get(table, self._base) + 1
-        if self._next[table] - self._starts.get(table, self._base) >= BLOCK:
-            raise ValueError(f"a study holds {BLOCK - 1:,} rows of table {table}, the most one can")
         return self._next[table]
 
 

@@ -132,7 +132,7 @@ class Models(NamedTuple):
     classes: dict[str, type]
     fields: dict[str, tuple[Field, ...]]
     schemas: dict[str, Any]
-    validators: dict[str, core.SchemaValidator] = {}
+    validators: dict[str, core.SchemaValidator]
 
 
 @cache
